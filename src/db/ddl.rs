@@ -1,0 +1,212 @@
+//! CREATE TABLE / CREATE INDEX from schemas, in foreign-key order.
+
+use crate::db::dialect::Backend;
+use crate::db::error::Result;
+use crate::db::exec::{Executor, Statement};
+use crate::db::schema::{Column, Schema, SqlType};
+use crate::db::value::Value;
+
+/// The `CREATE TABLE IF NOT EXISTS` statement for a schema.
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// # #[derive(Model)] struct Item { id: i64, #[model(unique, max_length = 40)] name: String }
+/// let sql = hangar::db::ddl::create_table_sql(hangar::db::Backend::Postgres, Item::schema());
+/// assert!(sql.starts_with("CREATE TABLE IF NOT EXISTS \"item\""));
+/// assert!(sql.contains("\"name\" VARCHAR(40) NOT NULL UNIQUE"));
+/// ```
+pub fn create_table_sql(backend: Backend, schema: &Schema) -> String {
+    let mut sql = String::from("CREATE TABLE IF NOT EXISTS ");
+    backend.push_quoted(&mut sql, schema.table);
+    sql.push_str(" (");
+    for (i, col) in schema.columns.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        column_sql(backend, &mut sql, col);
+    }
+    for col in schema.columns {
+        if let Some(fk) = col.references {
+            let target = (fk.target)();
+            sql.push_str(", FOREIGN KEY (");
+            backend.push_quoted(&mut sql, col.name);
+            sql.push_str(") REFERENCES ");
+            backend.push_quoted(&mut sql, target.table);
+            sql.push_str(" (");
+            backend.push_quoted(&mut sql, target.pk().name);
+            sql.push_str(") ON DELETE ");
+            sql.push_str(fk.on_delete.sql());
+        }
+    }
+    sql.push(')');
+    sql.push_str(backend.table_options());
+    sql
+}
+
+fn column_sql(backend: Backend, sql: &mut String, col: &Column) {
+    backend.push_quoted(sql, col.name);
+    sql.push(' ');
+    if col.auto_increment {
+        sql.push_str(backend.auto_increment_pk());
+        return;
+    }
+    sql.push_str(&backend.column_type(col));
+    if col.primary_key {
+        sql.push_str(" NOT NULL PRIMARY KEY");
+        return;
+    }
+    if !col.nullable {
+        sql.push_str(" NOT NULL");
+    }
+    if col.unique {
+        sql.push_str(" UNIQUE");
+    }
+    if let Some(d) = backend.default_clause(col) {
+        sql.push_str(&d);
+    }
+    if !col.choices.is_empty() && col.sql_type != SqlType::Bool {
+        sql.push_str(" CHECK (");
+        backend.push_quoted(sql, col.name);
+        sql.push_str(" IN (");
+        for (i, (lit, _)) in col.choices.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            match lit.to_value() {
+                Value::Text(t) => sql.push_str(&format!("'{}'", t.replace('\'', "''"))),
+                v => sql.push_str(&v.to_string()),
+            }
+        }
+        sql.push_str("))");
+    }
+}
+
+/// The index name for a column: `<table>_<column>` (shortened past 60 bytes).
+fn index_name(schema: &Schema, col: &Column) -> String {
+    let name = format!("idx_{}_{}", schema.table, col.name);
+    if name.len() <= 60 {
+        name
+    } else {
+        format!("idx_{:x}", fxhash(&name))
+    }
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+}
+
+/// `CREATE INDEX` statements for `index` columns and foreign keys.
+pub fn create_index_sql(backend: Backend, schema: &Schema) -> Vec<String> {
+    schema
+        .columns
+        .iter()
+        .filter(|c| (c.index || c.references.is_some()) && !c.unique && !c.primary_key)
+        .map(|col| {
+            let mut sql = String::from("CREATE INDEX ");
+            if backend != Backend::MySql {
+                sql.push_str("IF NOT EXISTS ");
+            }
+            backend.push_quoted(&mut sql, &index_name(schema, col));
+            sql.push_str(" ON ");
+            backend.push_quoted(&mut sql, schema.table);
+            sql.push_str(" (");
+            backend.push_quoted(&mut sql, col.name);
+            sql.push(')');
+            sql
+        })
+        .collect()
+}
+
+/// Whether a table exists.
+///
+/// # Errors
+/// Database errors.
+pub async fn table_exists<E: Executor>(mut ex: E, table: &str) -> Result<bool> {
+    let stmt = match ex.backend() {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+        }
+        Backend::MySql => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+        }
+    };
+    let stmt = Statement::new(stmt).bind(Value::Text(table.into()), SqlType::Text { max_length: None });
+    let rows = ex.fetch(stmt, &[SqlType::BigInt]).await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Value::as_i64).unwrap_or(0) > 0)
+}
+
+/// Creates one table and its indexes if missing; returns whether it was created.
+///
+/// # Errors
+/// Database errors.
+pub async fn create_table<E: Executor>(mut ex: E, schema: &Schema) -> Result<bool> {
+    if table_exists(&mut ex, schema.table).await? {
+        return Ok(false);
+    }
+    let backend = ex.backend();
+    ex.execute(Statement::new(create_table_sql(backend, schema))).await?;
+    for sql in create_index_sql(backend, schema) {
+        ex.execute(Statement::new(sql)).await?;
+    }
+    Ok(true)
+}
+
+/// Orders schemas so every table comes after the tables it references
+/// (self-references and cycles are tolerated: they keep their order).
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// # #[derive(Model)] struct Author { id: i64 }
+/// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
+/// let order = hangar::db::ddl::dependency_order(&[Book::schema(), Author::schema()]);
+/// assert_eq!(order[0].table, "author");
+/// ```
+pub fn dependency_order(schemas: &[&'static Schema]) -> Vec<&'static Schema> {
+    let mut out: Vec<&'static Schema> = Vec::with_capacity(schemas.len());
+    let mut visiting: Vec<&'static Schema> = Vec::new();
+    fn visit(
+        s: &'static Schema,
+        all: &[&'static Schema],
+        out: &mut Vec<&'static Schema>,
+        visiting: &mut Vec<&'static Schema>,
+    ) {
+        if out.iter().any(|o| std::ptr::eq(*o, s)) || visiting.iter().any(|v| std::ptr::eq(*v, s)) {
+            return;
+        }
+        visiting.push(s);
+        for (_, target) in s.references() {
+            if all.iter().any(|a| std::ptr::eq(*a, target)) {
+                visit(target, all, out, visiting);
+            }
+        }
+        visiting.pop();
+        out.push(s);
+    }
+    for s in schemas {
+        visit(s, schemas, &mut out, &mut visiting);
+    }
+    out
+}
+
+/// Creates every missing table (and index) in foreign-key order, in one
+/// transaction where the backend allows; returns the tables created.
+///
+/// # Errors
+/// Database errors.
+pub async fn create_tables(db: &crate::db::Db, schemas: &[&'static Schema]) -> Result<Vec<&'static str>> {
+    let mut created = Vec::new();
+    let mut tx = db.begin().await?;
+    for s in dependency_order(schemas) {
+        if create_table(&mut tx, s).await? {
+            created.push(s.table);
+        }
+    }
+    tx.commit().await?;
+    Ok(created)
+}

@@ -1,0 +1,195 @@
+//! The `Database` fairing: pool, tables, migrations, shutdown.
+
+use std::path::PathBuf;
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::figment::providers::Serialized;
+use rocket::{Build, Orbit, Rocket};
+use serde::{Deserialize, Serialize};
+
+use crate::db::exec::{Db, Registry};
+use crate::db::migrate::Migrations;
+use crate::db::model::Model;
+use crate::db::pool::Pool;
+use crate::db::schema::Schema;
+
+/// `[default.hangar.database]`: which pool and what to do at launch.
+///
+/// # Example
+/// ```
+/// let c = hangar::db::DatabaseConfig::default();
+/// assert_eq!(c.name, "main");
+/// assert!(c.auto_create && c.auto_migrate);
+/// assert_eq!(c.migrations_dir, std::path::PathBuf::from("migrations"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Which `[default.databases.<name>]` table holds the pool settings.
+    pub name: String,
+    /// Create missing tables of registered models at launch.
+    pub auto_create: bool,
+    /// Apply pending migrations at launch.
+    pub auto_migrate: bool,
+    /// Directory of `<version>_<name>.sql` migrations (relative to the working directory).
+    pub migrations_dir: PathBuf,
+    /// Table recording applied migrations.
+    pub migrations_table: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            name: "main".into(),
+            auto_create: true,
+            auto_migrate: true,
+            migrations_dir: PathBuf::from("migrations"),
+            migrations_table: "hangar_migrations".into(),
+        }
+    }
+}
+
+impl DatabaseConfig {
+    /// Reads `hangar.database` from a figment (defaults for missing keys).
+    ///
+    /// # Errors
+    /// A message naming the bad key.
+    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
+        match figment.find_value("hangar.database") {
+            Ok(_) => figment
+                .extract_inner::<DatabaseConfig>("hangar.database")
+                .map_err(|e| format!("[hangar.database]: {e}")),
+            Err(_) => Ok(DatabaseConfig::default()),
+        }
+    }
+
+    /// The pool settings figment: `databases.<name>` with rocket_db_pools'
+    /// defaults (`max_connections` = workers × 4, `connect_timeout` = 5).
+    pub fn pool_figment(&self, figment: &rocket::figment::Figment) -> rocket::figment::Figment {
+        let workers: usize = figment
+            .extract_inner(rocket::Config::WORKERS)
+            .unwrap_or_else(|_| rocket::Config::default().workers);
+        figment
+            .focus(&format!("databases.{}", self.name))
+            .join(Serialized::default("max_connections", workers * 4))
+            .join(Serialized::default("connect_timeout", 5))
+    }
+}
+
+/// The database fairing: attach it with the app's models.
+///
+/// At ignite it reads `[default.hangar.database]` and
+/// `[default.databases.<name>]`, connects the [`Pool`] (stopping the launch
+/// with a message naming the key on a bad URL or unreachable server), creates
+/// missing tables and indexes in foreign-key order, applies pending
+/// migrations, and manages the [`Db`] handle that the `Db` and `Conn` guards
+/// hand out. The pool is closed on shutdown.
+///
+/// # Example
+/// ```no_run
+/// # use hangar::Model;
+/// # #[derive(Model)] struct Note { id: i64, message: String }
+/// use hangar::db::Database;
+/// let rocket = rocket::build().attach(Database::fairing().model::<Note>());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Database {
+    models: Vec<&'static Schema>,
+}
+
+impl Database {
+    /// A fairing with no models yet.
+    pub fn fairing() -> Database {
+        Database::default()
+    }
+
+    /// Registers model `M`: its table is created and it takes part in recursive deletes.
+    pub fn model<M: Model>(mut self) -> Database {
+        self.models.push(M::schema());
+        self
+    }
+
+    /// Registers a schema directly (for batteries that add their own models).
+    pub fn schema(mut self, schema: &'static Schema) -> Database {
+        self.models.push(schema);
+        self
+    }
+
+    /// The registered schemas.
+    pub fn schemas(&self) -> &[&'static Schema] {
+        &self.models
+    }
+
+    /// Connects, creates tables and migrates as configured: what ignite does,
+    /// also used by the CLI.
+    ///
+    /// # Errors
+    /// A message naming the configuration key or the failed step.
+    pub async fn prepare(&self, figment: &rocket::figment::Figment) -> Result<Db, String> {
+        let config = DatabaseConfig::from_figment(figment)?;
+        let db = self.connect(figment, &config).await?;
+        if config.auto_create {
+            crate::db::ddl::create_tables(&db, &self.models)
+                .await
+                .map_err(|e| format!("creating tables: {e}"))?;
+        }
+        if config.auto_migrate {
+            let migrations = Migrations::load(&config.migrations_dir, &config.migrations_table)
+                .await
+                .map_err(|e| format!("[hangar.database] migrations_dir: {e}"))?;
+            let applied = migrations.up(&db, None).await.map_err(|e| e.to_string())?;
+            for v in applied {
+                rocket::info!("applied migration {v}");
+            }
+        }
+        Ok(db)
+    }
+
+    /// Connects the pool only.
+    ///
+    /// # Errors
+    /// A message naming `databases.<name>.url` (or the key at fault).
+    pub async fn connect(
+        &self,
+        figment: &rocket::figment::Figment,
+        config: &DatabaseConfig,
+    ) -> Result<Db, String> {
+        let pool_figment = config.pool_figment(figment);
+        if pool_figment.find_value("url").is_err() {
+            return Err(format!(
+                "missing `databases.{}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)",
+                config.name
+            ));
+        }
+        let pool = <Pool as rocket_db_pools::Pool>::init(&pool_figment)
+            .await
+            .map_err(|e| format!("databases.{}: {e}", config.name))?;
+        Ok(Db::new(pool, Registry::new(self.models.clone())))
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for Database {
+    fn info(&self) -> Info {
+        Info {
+            name: "hangar::Database",
+            kind: Kind::Ignite | Kind::Shutdown,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        match self.prepare(rocket.figment()).await {
+            Ok(db) => Ok(rocket.manage(db)),
+            Err(e) => {
+                rocket::error!("hangar database: {e}");
+                Err(rocket)
+            }
+        }
+    }
+
+    async fn on_shutdown(&self, rocket: &Rocket<Orbit>) {
+        if let Some(db) = rocket.state::<Db>() {
+            db.close().await;
+        }
+    }
+}

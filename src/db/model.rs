@@ -1,0 +1,112 @@
+//! The [`Model`] trait, implemented by `#[derive(Model)]`.
+
+use std::future::Future;
+
+use crate::db::delete::DeleteMode;
+use crate::db::error::Result;
+use crate::db::exec::Executor;
+use crate::db::query::Query;
+use crate::db::schema::Schema;
+use crate::db::value::{Record, Value};
+use crate::db::write;
+
+/// A struct stored as one table row. Implement it with `#[derive(Model)]`.
+///
+/// # Example
+/// ```
+/// use hangar::Model;
+/// use hangar::db::Model as _;
+///
+/// #[derive(Model, Debug)]
+/// #[model(table = "blog_post", display = "title")]
+/// struct BlogPost {
+///     id: i64,
+///     #[model(max_length = 200, unique)]
+///     title: String,
+///     body: Option<String>,
+/// }
+///
+/// let schema = BlogPost::schema();
+/// assert_eq!(schema.table, "blog_post");
+/// assert_eq!(schema.name, "blog_post");
+/// assert!(schema.column("body").unwrap().nullable);
+/// # rocket::async_test(async {
+/// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+/// # hangar::db::ddl::create_table(&db, schema).await.unwrap();
+/// let mut post = BlogPost { id: 0, title: "Hello".into(), body: None };
+/// post.insert(&db).await.unwrap();
+/// let found = BlogPost::select().filter("title", hangar::db::Op::Eq, "Hello").unwrap()
+///     .one(&db).await.unwrap();
+/// assert_eq!(found.id, post.id);
+/// # });
+/// ```
+pub trait Model: Sized + Send + Sync + Unpin + 'static {
+    /// The table description.
+    fn schema() -> &'static Schema;
+
+    /// Builds the struct from a record of this model's schema.
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`](crate::db::Error::InvalidValue) naming the field
+    /// whose value does not fit.
+    fn from_record(record: Record) -> Result<Self>;
+
+    /// The struct as a record.
+    fn to_record(&self) -> Record;
+
+    /// Sets the primary key (after an insert).
+    fn set_pk(&mut self, pk: Value) -> Result<()>;
+
+    /// The primary key's value.
+    fn pk(&self) -> Value;
+
+    /// A query over all rows of this model.
+    fn select() -> Query<Self> {
+        Query::new()
+    }
+
+    /// The row with this primary key.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::db::Error::NotFound) when there is none.
+    fn get<E: Executor>(ex: E, pk: impl Into<Value> + Send) -> impl Future<Output = Result<Self>> + Send {
+        let pk = pk.into();
+        async move { Query::<Self>::new().filter_pk(pk).one(ex).await }
+    }
+
+    /// Inserts the struct and sets its primary key (auto-increment keys are
+    /// filled in by the database; an `i64` key of `0` counts as unset).
+    ///
+    /// # Errors
+    /// [`Error::Unique`](crate::db::Error::Unique),
+    /// [`Error::ForeignKey`](crate::db::Error::ForeignKey),
+    /// [`Error::Required`](crate::db::Error::Required) naming the field.
+    fn insert<E: Executor>(&mut self, ex: E) -> impl Future<Output = Result<Value>> + Send {
+        let record = self.to_record();
+        async move {
+            let pk = write::insert(ex, record).await?;
+            self.set_pk(pk.clone())?;
+            Ok(pk)
+        }
+    }
+
+    /// Writes every field of the struct to its row.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::db::Error::NotFound) when the row is gone,
+    /// constraint errors as for [`Model::insert`].
+    fn update<E: Executor>(&self, ex: E) -> impl Future<Output = Result<()>> + Send {
+        let record = self.to_record();
+        async move { write::update_record(ex, &record).await }
+    }
+
+    /// Deletes the row (see [`DeleteMode`]); returns the rows deleted in all tables.
+    ///
+    /// # Errors
+    /// [`Error::Restricted`](crate::db::Error::Restricted) for
+    /// [`DeleteMode::Restrict`] when other rows refer to this one.
+    fn delete<E: Executor>(&self, ex: E, mode: DeleteMode) -> impl Future<Output = Result<u64>> + Send {
+        let pk = self.pk();
+        async move { crate::db::delete::delete_by_pks(ex, Self::schema(), vec![pk], mode).await }
+    }
+}

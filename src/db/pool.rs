@@ -1,0 +1,212 @@
+//! The connection pool: one enum over sqlx's three pools, chosen by URL.
+
+use std::time::Duration;
+
+use rocket::figment::Figment;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
+use sqlx::pool::PoolOptions;
+
+use crate::db::dialect::Backend;
+use crate::db::error::Error;
+
+/// A pool of connections to SQLite, PostgreSQL or MySQL/MariaDB.
+///
+/// Implements [`rocket_db_pools::Pool`], reading rocket_db_pools' keys (`url`,
+/// `min_connections`, `max_connections`, `connect_timeout`, `idle_timeout`).
+/// SQLite gets `create_if_missing`, WAL, a busy timeout of `connect_timeout`,
+/// foreign keys and case-sensitive `LIKE`.
+///
+/// # Example
+/// ```
+/// # rocket::async_test(async {
+/// use hangar::db::{Backend, Pool};
+/// use rocket_db_pools::Pool as _;
+/// let figment = rocket::figment::Figment::from(("url", "sqlite::memory:"));
+/// let pool = Pool::init(&figment).await.unwrap();
+/// assert_eq!(pool.backend(), Backend::Sqlite);
+/// # });
+/// ```
+#[derive(Clone, Debug)]
+pub enum Pool {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+    /// MySQL / MariaDB.
+    MySql(MySqlPool),
+}
+
+/// A connection checked out of a [`Pool`].
+#[derive(Debug)]
+pub enum PoolConnection {
+    /// SQLite.
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    /// PostgreSQL.
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    /// MySQL / MariaDB.
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+impl Pool {
+    /// Which backend this pool talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// Connects a pool from a URL with the default settings (tests, CLI tools).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown scheme or bad URL, [`Error::Unavailable`]
+    /// when the server cannot be reached.
+    pub async fn connect(url: &str) -> Result<Pool, Error> {
+        <Pool as rocket_db_pools::Pool>::init(&Figment::from(("url", url))).await
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+            Pool::MySql(p) => p.close().await,
+        }
+    }
+
+    /// Checks out one connection (waits at most `connect_timeout`).
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the database is down or the pool exhausted.
+    pub async fn acquire(&self) -> Result<PoolConnection, Error> {
+        let res = match self {
+            Pool::Sqlite(p) => p.acquire().await.map(PoolConnection::Sqlite),
+            Pool::Postgres(p) => p.acquire().await.map(PoolConnection::Postgres),
+            Pool::MySql(p) => p.acquire().await.map(PoolConnection::MySql),
+        };
+        res.map_err(|e| Error::Unavailable(e.to_string()))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PoolSettings {
+    url: String,
+    min_connections: Option<u32>,
+    #[serde(default = "default_max")]
+    max_connections: usize,
+    #[serde(default = "default_timeout")]
+    connect_timeout: u64,
+    idle_timeout: Option<u64>,
+}
+
+fn default_max() -> usize {
+    16
+}
+
+fn default_timeout() -> u64 {
+    5
+}
+
+fn options<DB: sqlx::Database>(s: &PoolSettings) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(s.max_connections.max(1) as u32)
+        .min_connections(s.min_connections.unwrap_or(0))
+        .acquire_timeout(Duration::from_secs(s.connect_timeout.max(1)))
+        .idle_timeout(s.idle_timeout.map(Duration::from_secs))
+}
+
+fn unavailable(url: &str, e: sqlx::Error) -> Error {
+    let shown = redact(url);
+    match e {
+        sqlx::Error::Configuration(c) => Error::Config(format!("`url` = {shown:?}: {c}")),
+        e => Error::Unavailable(format!("cannot connect to `url` = {shown:?}: {e}")),
+    }
+}
+
+/// Hides the password of a URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[rocket::async_trait]
+impl rocket_db_pools::Pool for Pool {
+    type Connection = PoolConnection;
+    type Error = Error;
+
+    async fn init(figment: &Figment) -> Result<Self, Self::Error> {
+        let s: PoolSettings = figment
+            .extract()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let backend = Backend::from_url(&s.url).ok_or_else(|| {
+            Error::Config(format!(
+                "`url` = {:?} has an unknown scheme; use sqlite:, postgres:, postgresql:, mysql: or mariadb:",
+                redact(&s.url)
+            ))
+        })?;
+        match backend {
+            Backend::Sqlite => {
+                let opts: SqliteConnectOptions =
+                    s.url.parse().map_err(|e| unavailable(&s.url, e))?;
+                let opts = opts
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(s.connect_timeout.max(1)))
+                    .foreign_keys(true)
+                    .pragma("case_sensitive_like", "ON");
+                let pool = options(&s)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
+                let pool = options(&s)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::Postgres(pool))
+            }
+            Backend::MySql => {
+                let url = s.url.replacen("mariadb:", "mysql:", 1);
+                let opts: MySqlConnectOptions = url.parse().map_err(|e| unavailable(&s.url, e))?;
+                let pool = options(&s)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::MySql(pool))
+            }
+        }
+    }
+
+    async fn get(&self) -> Result<Self::Connection, Self::Error> {
+        self.acquire().await
+    }
+
+    async fn close(&self) {
+        Pool::close(self).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

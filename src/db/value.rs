@@ -1,0 +1,532 @@
+//! Dynamic values and records: what the admin and the REST API work with.
+//!
+//! A [`Value`] is one cell; a [`Record`] is one row of a model, its values in
+//! the order of the model's [`Schema`](crate::db::Schema) columns.
+
+use std::fmt;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use uuid::Uuid;
+
+use crate::db::error::{Error, Result};
+use crate::db::schema::{Column, Schema, SqlType};
+
+/// One database value, typed by the column it belongs to.
+///
+/// # Example
+/// ```
+/// use hangar::db::Value;
+/// let v: Value = 42i64.into();
+/// assert_eq!(v, Value::Int(42));
+/// assert!(Value::Null.is_null());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// Any integer column (`i32` columns are range-checked on parse).
+    Int(i64),
+    /// A double-precision float.
+    Float(f64),
+    /// Text.
+    Text(String),
+    /// Raw bytes.
+    Bytes(Vec<u8>),
+    /// A timestamp; Hangar stores it in UTC with microsecond precision.
+    DateTime(OffsetDateTime),
+    /// A calendar date.
+    Date(Date),
+    /// A UUID.
+    Uuid(Uuid),
+    /// A JSON document.
+    Json(serde_json::Value),
+}
+
+impl Value {
+    /// Whether this is `NULL`.
+    ///
+    /// # Example
+    /// ```
+    /// assert!(hangar::db::Value::Null.is_null());
+    /// ```
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The integer inside, if this is an integer.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(hangar::db::Value::Int(3).as_i64(), Some(3));
+    /// ```
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The text inside, if this is text.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(hangar::db::Value::from("a").as_str(), Some("a"));
+    /// ```
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Parses a string (from a query string or a form) for a column type.
+    ///
+    /// Booleans accept `true/false/1/0` (also `yes/no/on/off`), timestamps
+    /// accept RFC 3339, `YYYY-MM-DD HH:MM[:SS[.f]]` and `YYYY-MM-DDTHH:MM[:SS]`
+    /// (read as UTC) and bare dates (midnight UTC). `null`/`none` are *not*
+    /// special here: lookups decide that.
+    ///
+    /// # Example
+    /// ```
+    /// use hangar::db::{SqlType, Value};
+    /// assert_eq!(Value::parse(SqlType::Bool, "1").unwrap(), Value::Bool(true));
+    /// assert!(Value::parse(SqlType::BigInt, "abc").is_err());
+    /// ```
+    pub fn parse(ty: SqlType, raw: &str) -> std::result::Result<Value, String> {
+        let raw_trim = raw.trim();
+        match ty {
+            SqlType::Bool => match raw_trim.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" | "t" => Ok(Value::Bool(true)),
+                "false" | "0" | "no" | "off" | "f" => Ok(Value::Bool(false)),
+                _ => Err("a boolean (true/false/1/0)".into()),
+            },
+            SqlType::Int => raw_trim
+                .parse::<i32>()
+                .map(|i| Value::Int(i.into()))
+                .map_err(|_| "a 32-bit integer".into()),
+            SqlType::BigInt => raw_trim
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| "an integer".into()),
+            SqlType::Float => match raw_trim.parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(Value::Float(f)),
+                _ => Err("a number".into()),
+            },
+            SqlType::Text { .. } => Ok(Value::Text(raw.to_owned())),
+            SqlType::Bytes => Ok(Value::Bytes(raw.as_bytes().to_vec())),
+            SqlType::DateTime => parse_datetime(raw_trim)
+                .map(Value::DateTime)
+                .ok_or_else(|| "a date-time (RFC 3339, e.g. 2024-05-01T12:00:00Z)".into()),
+            SqlType::Date => parse_date(raw_trim)
+                .map(Value::Date)
+                .ok_or_else(|| "a date (YYYY-MM-DD)".into()),
+            SqlType::Uuid => Uuid::parse_str(raw_trim)
+                .map(Value::Uuid)
+                .map_err(|_| "a UUID".into()),
+            SqlType::Json => serde_json::from_str(raw)
+                .map(Value::Json)
+                .map_err(|_| "a JSON document".into()),
+        }
+    }
+
+    /// Converts a JSON value (from an API payload) for a column type.
+    ///
+    /// # Example
+    /// ```
+    /// use hangar::db::{SqlType, Value};
+    /// let v = Value::from_json(SqlType::BigInt, &serde_json::json!(7)).unwrap();
+    /// assert_eq!(v, Value::Int(7));
+    /// ```
+    pub fn from_json(ty: SqlType, json: &serde_json::Value) -> std::result::Result<Value, String> {
+        use serde_json::Value as J;
+        match (ty, json) {
+            (_, J::Null) => Ok(Value::Null),
+            (SqlType::Json, j) => Ok(Value::Json(j.clone())),
+            (SqlType::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
+            (SqlType::Int | SqlType::BigInt, J::Number(n)) => match n.as_i64() {
+                Some(i) if ty != SqlType::Int || i32::try_from(i).is_ok() => Ok(Value::Int(i)),
+                _ => Err(if ty == SqlType::Int {
+                    "a 32-bit integer".into()
+                } else {
+                    "an integer".into()
+                }),
+            },
+            (SqlType::Float, J::Number(n)) => n
+                .as_f64()
+                .map(Value::Float)
+                .ok_or_else(|| "a number".into()),
+            (SqlType::Text { .. }, J::Number(n)) => Ok(Value::Text(n.to_string())),
+            (SqlType::Bytes, J::Array(items)) => items
+                .iter()
+                .map(|i| i.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .map(Value::Bytes)
+                .ok_or_else(|| "a list of bytes".into()),
+            (_, J::String(s)) => Value::parse(ty, s),
+            (SqlType::Text { .. }, J::Bool(b)) => Ok(Value::Text(b.to_string())),
+            _ => Err(ty.expected().into()),
+        }
+        .and_then(|v| match (&v, ty) {
+            (Value::Text(s), SqlType::Text { max_length: Some(max) })
+                if s.chars().count() > max as usize =>
+            {
+                Err(format!("text of at most {max} characters"))
+            }
+            _ => Ok(v),
+        })
+    }
+
+    /// This value as JSON (timestamps as RFC 3339, UUIDs hyphenated, bytes as a list).
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(hangar::db::Value::Int(1).to_json(), serde_json::json!(1));
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Normalizes the value for storage: timestamps to UTC, microseconds.
+    pub(crate) fn normalized(self) -> Value {
+        match self {
+            Value::DateTime(dt) => Value::DateTime(normalize_datetime(dt)),
+            v => v,
+        }
+    }
+}
+
+/// Truncates a timestamp to microseconds in UTC: what every backend stores exactly.
+///
+/// # Example
+/// ```
+/// let t = hangar::db::normalize_datetime(time::OffsetDateTime::now_utc());
+/// assert_eq!(t.nanosecond() % 1000, 0);
+/// ```
+pub fn normalize_datetime(dt: OffsetDateTime) -> OffsetDateTime {
+    let dt = dt.to_offset(UtcOffset::UTC);
+    let micros = dt.nanosecond() / 1000 * 1000;
+    dt.replace_nanosecond(micros).unwrap_or(dt)
+}
+
+/// The current time in UTC, truncated to microseconds (the `default = "now"` value).
+///
+/// # Example
+/// ```
+/// assert_eq!(hangar::db::now().offset(), time::UtcOffset::UTC);
+/// ```
+pub fn now() -> OffsetDateTime {
+    normalize_datetime(OffsetDateTime::now_utc())
+}
+
+fn parse_datetime(raw: &str) -> Option<OffsetDateTime> {
+    use time::macros::format_description as fd;
+    if let Ok(dt) = OffsetDateTime::parse(raw, &Rfc3339) {
+        return Some(dt);
+    }
+    let raw = raw.replace('T', " ");
+    let formats = [
+        fd!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]"),
+        fd!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+        fd!("[year]-[month]-[day] [hour]:[minute]"),
+    ];
+    for f in formats {
+        if let Ok(p) = PrimitiveDateTime::parse(&raw, &f) {
+            return Some(p.assume_utc());
+        }
+    }
+    parse_date(&raw).map(|d| d.midnight().assume_utc())
+}
+
+fn parse_date(raw: &str) -> Option<Date> {
+    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Formats a timestamp the way Hangar stores it in SQLite text and shows it in JSON:
+/// fixed-width RFC 3339 in UTC with microseconds, so text order is time order.
+pub(crate) fn format_datetime(dt: OffsetDateTime) -> String {
+    let dt = normalize_datetime(dt);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.microsecond()
+    )
+}
+
+/// Parses what SQLite holds for a timestamp (ours, sqlx's, or `CURRENT_TIMESTAMP`'s).
+pub(crate) fn parse_stored_datetime(raw: &str) -> Option<OffsetDateTime> {
+    parse_datetime(raw)
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_none(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::Text(t) => s.serialize_str(t),
+            Value::Bytes(b) => b.serialize(s),
+            Value::DateTime(dt) => s.serialize_str(&format_datetime(*dt)),
+            Value::Date(d) => s.serialize_str(&d.to_string()),
+            Value::Uuid(u) => s.serialize_str(&u.hyphenated().to_string()),
+            Value::Json(j) => j.serialize(s),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => Ok(()),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Text(t) => f.write_str(t),
+            Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
+            Value::DateTime(dt) => f.write_str(&format_datetime(*dt)),
+            Value::Date(d) => write!(f, "{d}"),
+            Value::Uuid(u) => write!(f, "{u}"),
+            Value::Json(j) => write!(f, "{j}"),
+        }
+    }
+}
+
+macro_rules! value_from {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {$(
+        impl From<$t> for Value {
+            fn from($v: $t) -> Value { $e }
+        }
+    )*};
+}
+
+value_from! {
+    bool => |v| Value::Bool(v),
+    i32 => |v| Value::Int(v.into()),
+    i64 => |v| Value::Int(v),
+    f64 => |v| Value::Float(v),
+    String => |v| Value::Text(v),
+    &str => |v| Value::Text(v.to_owned()),
+    Vec<u8> => |v| Value::Bytes(v),
+    OffsetDateTime => |v| Value::DateTime(v),
+    Date => |v| Value::Date(v),
+    Uuid => |v| Value::Uuid(v),
+    serde_json::Value => |v| Value::Json(v),
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Conversion from a [`Value`] back into a Rust field type (used by the derive).
+///
+/// # Example
+/// ```
+/// use hangar::db::{FromValue, Value};
+/// assert_eq!(i64::from_value(Value::Int(5)).unwrap(), 5);
+/// assert_eq!(Option::<i64>::from_value(Value::Null).unwrap(), None);
+/// ```
+pub trait FromValue: Sized {
+    /// Converts, or says what was expected.
+    fn from_value(v: Value) -> std::result::Result<Self, String>;
+}
+
+macro_rules! from_value {
+    ($($t:ty: $($pat:pat => $e:expr),*;)*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: Value) -> std::result::Result<Self, String> {
+                match v {
+                    $($pat => Ok($e),)*
+                    other => Err(format!("expected {}, found {:?}", stringify!($t), other)),
+                }
+            }
+        }
+    )*};
+}
+
+from_value! {
+    bool: Value::Bool(b) => b, Value::Int(i) => i != 0;
+    i64: Value::Int(i) => i;
+    f64: Value::Float(f) => f, Value::Int(i) => i as f64;
+    String: Value::Text(s) => s;
+    Vec<u8>: Value::Bytes(b) => b;
+    OffsetDateTime: Value::DateTime(d) => d;
+    Date: Value::Date(d) => d;
+    Uuid: Value::Uuid(u) => u;
+    serde_json::Value: Value::Json(j) => j;
+}
+
+impl FromValue for i32 {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => i32::try_from(i).map_err(|_| format!("{i} does not fit i32")),
+            other => Err(format!("expected i32, found {other:?}")),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// One row of a model: its values in schema column order.
+///
+/// # Example
+/// ```
+/// use hangar::db::{Record, Value};
+/// # use hangar::Model;
+/// # #[derive(Model)] struct Tag { id: i64, name: String }
+/// let mut r = Record::new(Tag::schema());
+/// r.set("name", "rust").unwrap();
+/// assert_eq!(r.get("name"), Some(&Value::from("rust")));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    schema: &'static Schema,
+    values: Vec<Value>,
+}
+
+impl Record {
+    /// A record of all `NULL`s for `schema`.
+    pub fn new(schema: &'static Schema) -> Record {
+        Record {
+            schema,
+            values: vec![Value::Null; schema.columns.len()],
+        }
+    }
+
+    /// A record from values in column order.
+    pub fn from_values(schema: &'static Schema, values: Vec<Value>) -> Record {
+        debug_assert_eq!(values.len(), schema.columns.len());
+        Record { schema, values }
+    }
+
+    /// The record's schema.
+    pub fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+
+    /// The value of a column by field name (or column name).
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.schema.index_of(field).map(|i| &self.values[i])
+    }
+
+    /// Sets a column's value by field name.
+    ///
+    /// # Errors
+    /// [`Error::UnknownField`] when the model has no such field.
+    pub fn set(&mut self, field: &str, value: impl Into<Value>) -> Result<()> {
+        let i = self
+            .schema
+            .index_of(field)
+            .ok_or_else(|| Error::unknown_field(self.schema, field))?;
+        self.values[i] = value.into();
+        Ok(())
+    }
+
+    /// The primary key's value.
+    pub fn pk(&self) -> &Value {
+        &self.values[self.schema.pk_index]
+    }
+
+    /// The values in column order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// Takes the values out, in column order.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
+    /// Pairs of column and value.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Column, &Value)> {
+        self.schema.columns.iter().zip(self.values.iter())
+    }
+
+    /// The row's label: the `display` field's value, else `<model> <pk>`.
+    pub fn label(&self) -> String {
+        match self.schema.display.and_then(|d| self.get(d)) {
+            Some(v) if !v.is_null() => v.to_string(),
+            _ => format!("{} {}", self.schema.name, self.pk()),
+        }
+    }
+
+    /// The record as a JSON object keyed by field name.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.values.len()))?;
+        for (col, v) in self.iter() {
+            map.serialize_entry(col.field, v)?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_booleans_and_numbers() {
+        assert_eq!(Value::parse(SqlType::Bool, "0").unwrap(), Value::Bool(false));
+        assert_eq!(Value::parse(SqlType::Bool, "TRUE").unwrap(), Value::Bool(true));
+        assert!(Value::parse(SqlType::Bool, "maybe").is_err());
+        assert!(Value::parse(SqlType::Int, "3000000000").is_err());
+        assert_eq!(Value::parse(SqlType::BigInt, " 12 ").unwrap(), Value::Int(12));
+        assert!(Value::parse(SqlType::Float, "NaN").is_err());
+    }
+
+    #[test]
+    fn parses_timestamps_in_several_forms() {
+        let a = Value::parse(SqlType::DateTime, "2024-05-01T12:00:00Z").unwrap();
+        let b = Value::parse(SqlType::DateTime, "2024-05-01 12:00").unwrap();
+        let c = Value::parse(SqlType::DateTime, "2024-05-01T14:00:00+02:00").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.clone().normalized(), c.normalized());
+        assert!(Value::parse(SqlType::DateTime, "not-a-date").is_err());
+        assert!(Value::parse(SqlType::Date, "2024-02-30").is_err());
+    }
+
+    #[test]
+    fn stored_timestamps_sort_as_text() {
+        let t1 = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let t2 = t1 + time::Duration::microseconds(500_000);
+        assert!(format_datetime(t1) < format_datetime(t2));
+        assert_eq!(parse_stored_datetime(&format_datetime(t2)), Some(t2));
+    }
+
+    #[test]
+    fn json_conversion_checks_types_and_lengths() {
+        let max = SqlType::Text {
+            max_length: Some(3),
+        };
+        assert!(Value::from_json(max, &serde_json::json!("abcd")).is_err());
+        assert!(Value::from_json(SqlType::BigInt, &serde_json::json!("x")).is_err());
+        assert!(Value::from_json(SqlType::Bool, &serde_json::json!([1])).is_err());
+        assert_eq!(
+            Value::from_json(SqlType::Int, &serde_json::json!("5")).unwrap(),
+            Value::Int(5)
+        );
+    }
+}

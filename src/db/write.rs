@@ -1,0 +1,273 @@
+//! INSERT and UPDATE: the single place write SQL is built.
+
+use crate::db::dialect::Backend;
+use crate::db::error::{Error, Result};
+use crate::db::exec::{Executor, Statement};
+use crate::db::query::{coerce_for_write, Select};
+use crate::db::schema::{Column, Schema};
+use crate::db::value::{Record, Value};
+
+/// Whether the column's value should be left for the database to assign.
+fn db_assigned(col: &Column, v: &Value) -> bool {
+    col.auto_increment && (v.is_null() || *v == Value::Int(0))
+}
+
+/// Inserts a full record and returns the new primary key.
+///
+/// # Errors
+/// Constraint violations naming the field ([`Error::Unique`],
+/// [`Error::ForeignKey`], [`Error::Required`]).
+pub async fn insert<E: Executor>(ex: E, record: Record) -> Result<Value> {
+    let schema = record.schema();
+    let values: Vec<(&'static Column, Value)> = schema
+        .columns
+        .iter()
+        .zip(record.into_values())
+        .filter(|(c, v)| !db_assigned(c, v))
+        .collect();
+    insert_values(ex, schema, values).await
+}
+
+/// Inserts the given fields (by name); fields not given take their default,
+/// or `NULL` when nullable. Values given as text are parsed for the column.
+///
+/// # Errors
+/// [`Error::UnknownField`], [`Error::InvalidValue`], [`Error::Required`] for a
+/// missing required field (before anything is sent), constraint violations.
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// # #[derive(Model)] struct Item { id: i64, name: String, #[model(default = 3)] qty: i32 }
+/// # rocket::async_test(async {
+/// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+/// # hangar::db::ddl::create_table(&db, Item::schema()).await.unwrap();
+/// let pk = hangar::db::write::insert_fields(&db, Item::schema(), vec![("name", "bolt".into())])
+///     .await.unwrap();
+/// let item = Item::get(&db, pk).await.unwrap();
+/// assert_eq!(item.qty, 3);
+/// # });
+/// ```
+pub async fn insert_fields<E: Executor>(
+    ex: E,
+    schema: &'static Schema,
+    fields: Vec<(&str, Value)>,
+) -> Result<Value> {
+    let mut given: Vec<Option<Value>> = vec![None; schema.columns.len()];
+    for (name, v) in fields {
+        let i = schema
+            .index_of(name)
+            .ok_or_else(|| Error::unknown_field(schema, name))?;
+        given[i] = Some(v);
+    }
+    let mut values = Vec::with_capacity(schema.columns.len());
+    for (col, v) in schema.columns.iter().zip(given) {
+        let v = match v {
+            Some(v) => v,
+            None if col.auto_increment => continue,
+            None => match col.default {
+                Some(d) => d.value(),
+                None if col.nullable => Value::Null,
+                None => {
+                    return Err(Error::Required {
+                        field: col.field.into(),
+                    })
+                }
+            },
+        };
+        if db_assigned(col, &v) {
+            continue;
+        }
+        values.push((col, v));
+    }
+    insert_values(ex, schema, values).await
+}
+
+async fn insert_values<E: Executor>(
+    mut ex: E,
+    schema: &'static Schema,
+    values: Vec<(&'static Column, Value)>,
+) -> Result<Value> {
+    let backend = ex.backend();
+    let pk = schema.pk();
+    let mut given_pk = None;
+    let mut args = Vec::with_capacity(values.len());
+    let mut cols = Vec::with_capacity(values.len());
+    let mut sql = String::from("INSERT INTO ");
+    backend.push_quoted(&mut sql, schema.table);
+    let mut placeholders = String::new();
+    sql.push_str(" (");
+    for (i, (col, v)) in values.into_iter().enumerate() {
+        let v = coerce_for_write(col, v)?;
+        if v.is_null() && !col.nullable {
+            return Err(Error::Required {
+                field: col.field.into(),
+            });
+        }
+        if i > 0 {
+            sql.push_str(", ");
+            placeholders.push_str(", ");
+        }
+        backend.push_quoted(&mut sql, col.name);
+        backend.push_placeholder(&mut placeholders, i + 1);
+        if col.primary_key {
+            given_pk = Some(v.clone());
+        }
+        cols.push(col);
+        args.push((v, col.sql_type));
+    }
+    if args.is_empty() {
+        sql.truncate(sql.len() - 2);
+        sql.push_str(match backend {
+            Backend::MySql => " () VALUES ()",
+            _ => " DEFAULT VALUES",
+        });
+    } else {
+        sql.push_str(") VALUES (");
+        sql.push_str(&placeholders);
+        sql.push(')');
+    }
+    let stmt_args = args.clone();
+    let result = if backend.supports_returning() {
+        sql.push_str(" RETURNING ");
+        backend.push_quoted(&mut sql, pk.name);
+        ex.fetch(Statement { sql, args: stmt_args }, &[pk.sql_type])
+            .await
+            .map(|rows| {
+                rows.into_iter()
+                    .next()
+                    .and_then(|r| r.into_iter().next())
+                    .unwrap_or(Value::Null)
+            })
+    } else {
+        ex.execute(Statement { sql, args: stmt_args }).await.map(|r| {
+            given_pk
+                .clone()
+                .unwrap_or_else(|| r.last_insert_id.map_or(Value::Null, Value::Int))
+        })
+    };
+    match result {
+        Ok(pk) => Ok(pk),
+        Err(e) => {
+            let given: Vec<(&'static Column, Value)> = cols.into_iter().zip(args.into_iter().map(|(v, _)| v)).collect();
+            Err(name_field(&mut ex, schema, e, &given).await)
+        }
+    }
+}
+
+/// Completes a constraint error with the field involved where the driver
+/// does not say (SQLite's foreign-key errors), and maps column names to fields.
+async fn name_field<E: Executor>(
+    ex: &mut E,
+    schema: &'static Schema,
+    e: Error,
+    given: &[(&'static Column, Value)],
+) -> Error {
+    let to_field = |name: String| {
+        schema
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(name, |c| c.field.to_owned())
+    };
+    match e {
+        Error::Unique { field } => Error::Unique {
+            field: to_field(field),
+        },
+        Error::Required { field } => Error::Required {
+            field: to_field(field),
+        },
+        Error::ForeignKey { field } if !field.is_empty() => Error::ForeignKey {
+            field: to_field(field),
+        },
+        Error::ForeignKey { .. } => {
+            for (col, v) in given {
+                let Some(fk) = col.references else { continue };
+                if v.is_null() {
+                    continue;
+                }
+                let target = (fk.target)();
+                match Select::new(target).filter_pk(v.clone()).exists(&mut *ex).await {
+                    Ok(false) => {
+                        return Error::ForeignKey {
+                            field: col.field.to_owned(),
+                        }
+                    }
+                    Ok(true) => {}
+                    Err(_) => break,
+                }
+            }
+            let fields: Vec<&str> = given
+                .iter()
+                .filter(|(c, _)| c.references.is_some())
+                .map(|(c, _)| c.field)
+                .collect();
+            Error::ForeignKey {
+                field: fields.join(", "),
+            }
+        }
+        e => e,
+    }
+}
+
+/// Writes every column of a record to the row with the record's primary key.
+///
+/// # Errors
+/// [`Error::NotFound`] when no row has that key; constraint violations.
+pub async fn update_record<E: Executor>(ex: E, record: &Record) -> Result<()> {
+    let schema = record.schema();
+    let fields: Vec<(&str, Value)> = record
+        .iter()
+        .filter(|(c, _)| !c.primary_key)
+        .map(|(c, v)| (c.field, v.clone()))
+        .collect();
+    let n = update_fields(ex, schema, record.pk().clone(), fields).await?;
+    if n == 0 {
+        return Err(Error::NotFound { model: schema.name });
+    }
+    Ok(())
+}
+
+/// Sets the given fields on the row with primary key `pk`; returns 1 if the
+/// row exists (whether or not a value changed), 0 otherwise.
+///
+/// # Errors
+/// As [`Select::update`].
+pub async fn update_fields<E: Executor>(
+    mut ex: E,
+    schema: &'static Schema,
+    pk: Value,
+    fields: Vec<(&str, Value)>,
+) -> Result<u64> {
+    for (name, v) in &fields {
+        let col = schema
+            .column(name)
+            .ok_or_else(|| Error::unknown_field(schema, name))?;
+        if v.is_null() && !col.nullable {
+            return Err(Error::Required {
+                field: col.field.into(),
+            });
+        }
+    }
+    let fields_for_error: Vec<(&'static Column, Value)> = fields
+        .iter()
+        .filter_map(|(n, v)| Some((schema.column(n)?, v.clone())))
+        .collect();
+    let select = Select::new(schema).filter_pk(pk);
+    if fields.is_empty() {
+        return Ok(u64::from(select.exists(&mut ex).await?));
+    }
+    // MySQL reports rows *changed*, not matched: check existence when it says 0
+    let n = match select.update(&mut ex, fields).await {
+        Ok(n) => n,
+        Err(e) => {
+            let given: Vec<(&'static Column, Value)> = fields_for_error;
+            return Err(name_field(&mut ex, schema, e, &given).await);
+        }
+    };
+    if n == 0 && ex.backend() == Backend::MySql {
+        return Ok(u64::from(select.exists(&mut ex).await?));
+    }
+    Ok(n)
+}
