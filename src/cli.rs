@@ -48,7 +48,7 @@ pub async fn run(rocket: Rocket<Build>) -> ExitCode {
 ///
 /// # Errors
 /// A message for a bad command line or a failed step.
-pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut dyn Write) -> Result<(), String> {
+pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut (dyn Write + Send)) -> Result<(), String> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let io = |e: std::io::Error| e.to_string();
     match args.as_slice() {
@@ -106,7 +106,7 @@ pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut dyn Writ
     }
 }
 
-fn report(out: &mut dyn Write, verb: &str, versions: Vec<i64>) -> Result<(), String> {
+fn report(out: &mut (dyn Write + Send), verb: &str, versions: Vec<i64>) -> Result<(), String> {
     if versions.is_empty() {
         return writeln!(out, "nothing to do").map_err(|e| e.to_string());
     }
@@ -123,7 +123,8 @@ async fn ignite_db(rocket: Rocket<Build>) -> Result<Db, String> {
         .figment()
         .clone()
         .merge(("hangar.database.auto_create", false))
-        .merge(("hangar.database.auto_migrate", false));
+        .merge(("hangar.database.auto_migrate", false))
+        .merge(("log_level", "critical"));
     let rocket = rocket
         .configure(figment)
         .ignite()

@@ -1,6 +1,12 @@
 //! Hangar owns the app's one templating fairing: it loads the app's
-//! `template_dir` and adds Hangar's embedded templates that the app does not
-//! override. **Do not also attach `Template::fairing()`.**
+//! `template_dir` and adds Hangar's embedded templates. **Do not also attach
+//! `Template::fairing()`.**
+//!
+//! App templates are files `<template_dir>/<name>.html.tera`, rendered as
+//! `Template::render("<name>", ...)`. Hangar's are named with `.html`
+//! (`hangar/pagination.html`); an app overrides one by creating
+//! `<template_dir>/hangar/pagination.html.tera`. Everything ending in `.html`
+//! or `.html.tera` is auto-escaped.
 
 use rocket::fairing::Fairing;
 use rocket_dyn_templates::Template;
@@ -12,9 +18,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[(
 )];
 
 /// The templating fairing: the app's `template_dir` plus Hangar's embedded
-/// templates. A file of the same name in `template_dir` (say
-/// `hangar/pagination.html`) overrides the embedded one. Templates named
-/// `*.html` are auto-escaped.
+/// templates (see the module docs for overriding them).
 ///
 /// # Example
 /// ```no_run
@@ -35,12 +39,17 @@ where
 {
     Template::try_custom(move |engines| {
         let existing: Vec<String> = engines.tera.get_template_names().map(str::to_owned).collect();
-        let missing: Vec<(&str, &str)> = EMBEDDED
-            .iter()
-            .filter(|(name, _)| !existing.iter().any(|e| e == name))
-            .copied()
-            .collect();
-        engines.tera.add_raw_templates(missing)?;
+        let mut raw: Vec<(String, String)> = Vec::new();
+        for (name, source) in EMBEDDED {
+            let app_name = name.trim_end_matches(".html");
+            if existing.iter().any(|e| e == app_name) {
+                // the app's `<name>.html.tera` stands in for the embedded one
+                raw.push(((*name).to_owned(), format!("{{% include \"{app_name}\" %}}")));
+            } else {
+                raw.push(((*name).to_owned(), (*source).to_owned()));
+            }
+        }
+        engines.tera.add_raw_templates(raw)?;
         customize(&mut engines.tera)
     })
 }

@@ -77,6 +77,15 @@ impl Pool {
         }
     }
 
+    /// Whether [`Pool::close`] has run.
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Pool::Sqlite(p) => p.is_closed(),
+            Pool::Postgres(p) => p.is_closed(),
+            Pool::MySql(p) => p.is_closed(),
+        }
+    }
+
     /// Checks out one connection (waits at most `connect_timeout`).
     ///
     /// # Errors

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod models;
+pub mod proxy;
 
 use std::future::Future;
 
@@ -106,7 +107,7 @@ impl TestDb {
 
     /// A figment for a rocket using this database.
     pub fn figment(&self) -> rocket::figment::Figment {
-        rocket::Config::figment()
+        rocket::figment::Figment::from(rocket::Config::debug_default())
             .merge(("databases.main.url", self.url.clone()))
             .merge(("databases.main.connect_timeout", 2))
             .merge(("log_level", "off"))

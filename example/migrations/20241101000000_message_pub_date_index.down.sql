@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_message_pub_date;
