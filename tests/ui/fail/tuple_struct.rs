@@ -1,0 +1,6 @@
+use hangar::Model;
+
+#[derive(Model)]
+pub struct Bad(i64, String);
+
+fn main() {}
