@@ -48,7 +48,11 @@ pub async fn run(rocket: Rocket<Build>) -> ExitCode {
 ///
 /// # Errors
 /// A message for a bad command line or a failed step.
-pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut (dyn Write + Send)) -> Result<(), String> {
+pub async fn run_with(
+    rocket: Rocket<Build>,
+    args: &[String],
+    out: &mut (dyn Write + Send),
+) -> Result<(), String> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let io = |e: std::io::Error| e.to_string();
     match args.as_slice() {
@@ -60,7 +64,9 @@ pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut (dyn Wri
         ["create-tables"] => {
             let db = ignite_db(rocket).await?;
             let models = db.registry().models();
-            let created = ddl::create_tables(&db, &models).await.map_err(|e| e.to_string())?;
+            let created = ddl::create_tables(&db, &models)
+                .await
+                .map_err(|e| e.to_string())?;
             for t in &created {
                 writeln!(out, "created: {t}").map_err(io)?;
             }
@@ -71,7 +77,8 @@ pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut (dyn Wri
         }
         ["migrate", "create", name @ ..] if !name.is_empty() => {
             let config = DatabaseConfig::from_figment(rocket.figment())?;
-            let (up, down) = Migrations::create(&config.migrations_dir, &name.join(" ")).map_err(io)?;
+            let (up, down) =
+                Migrations::create(&config.migrations_dir, &name.join(" ")).map_err(io)?;
             writeln!(out, "{}\n{}", up.display(), down.display()).map_err(io)
         }
         ["migrate", verb @ ("status" | "up" | "down" | "fake"), rest @ ..] if rest.len() <= 1 => {
@@ -89,7 +96,8 @@ pub async fn run_with(rocket: Rocket<Build>, args: &[String], out: &mut (dyn Wri
                 "status" => {
                     let all = m.status(&db).await.map_err(e)?;
                     if all.is_empty() {
-                        writeln!(out, "no migrations in {}", config.migrations_dir.display()).map_err(io)?;
+                        writeln!(out, "no migrations in {}", config.migrations_dir.display())
+                            .map_err(io)?;
                     }
                     for s in all {
                         let mark = if s.applied { "[x]" } else { "[ ]" };

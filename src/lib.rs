@@ -100,7 +100,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::db::{
-        Column, ColumnDefault, Error, FromValue, ForeignKey, Literal, OnDelete, Record, Schema,
+        Column, ColumnDefault, Error, ForeignKey, FromValue, Literal, OnDelete, Record, Schema,
         SqlType, Value,
     };
 }

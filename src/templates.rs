@@ -38,13 +38,20 @@ where
         + 'static,
 {
     Template::try_custom(move |engines| {
-        let existing: Vec<String> = engines.tera.get_template_names().map(str::to_owned).collect();
+        let existing: Vec<String> = engines
+            .tera
+            .get_template_names()
+            .map(str::to_owned)
+            .collect();
         let mut raw: Vec<(String, String)> = Vec::new();
         for (name, source) in EMBEDDED {
             let app_name = name.trim_end_matches(".html");
             if existing.iter().any(|e| e == app_name) {
                 // the app's `<name>.html.tera` stands in for the embedded one
-                raw.push(((*name).to_owned(), format!("{{% include \"{app_name}\" %}}")));
+                raw.push((
+                    (*name).to_owned(),
+                    format!("{{% include \"{app_name}\" %}}"),
+                ));
             } else {
                 raw.push(((*name).to_owned(), (*source).to_owned()));
             }

@@ -80,7 +80,10 @@ pub fn title_case(field: &str) -> String {
 ///     Ok(note.message)
 /// }
 /// ```
-pub async fn get_object_or_404<M: Model, E: Executor>(ex: E, pk: impl Into<Value> + Send) -> Result<M> {
+pub async fn get_object_or_404<M: Model, E: Executor>(
+    ex: E,
+    pk: impl Into<Value> + Send,
+) -> Result<M> {
     M::get(ex, pk).await
 }
 
@@ -296,7 +299,9 @@ pub async fn object_list<M: Model + Serialize, E: Executor>(
     paginate_by: u64,
     context: serde_json::Value,
 ) -> Result<Template> {
-    let page = PaginatedQuery::new(query, page, paginate_by)?.fetch(ex).await?;
+    let page = PaginatedQuery::new(query, page, paginate_by)?
+        .fetch(ex)
+        .await?;
     let mut ctx = match context {
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
@@ -311,9 +316,15 @@ pub async fn object_list<M: Model + Serialize, E: Executor>(
         page_range: page.page_range(3),
     };
     let to_json = |v: serde_json::Result<serde_json::Value>| v.unwrap_or_default();
-    ctx.insert("object_list".into(), to_json(serde_json::to_value(&page.items)));
+    ctx.insert(
+        "object_list".into(),
+        to_json(serde_json::to_value(&page.items)),
+    );
     ctx.insert("page".into(), page.page.into());
-    ctx.insert("pagination".into(), to_json(serde_json::to_value(&pagination)));
+    ctx.insert(
+        "pagination".into(),
+        to_json(serde_json::to_value(&pagination)),
+    );
     Ok(Template::render(template, serde_json::Value::Object(ctx)))
 }
 

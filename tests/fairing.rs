@@ -33,7 +33,10 @@ async fn hold_connection(_conn: Conn) -> &'static str {
 
 #[get("/by/<name>")]
 async fn by_name(db: Db, name: &str) -> Result<Json<User>, Error> {
-    let user = User::select().filter("username", Op::Eq, name)?.one(&db).await?;
+    let user = User::select()
+        .filter("username", Op::Eq, name)?
+        .one(&db)
+        .await?;
     Ok(Json(user))
 }
 
@@ -53,13 +56,16 @@ fn app(figment: rocket::figment::Figment) -> Rocket<Build> {
     for s in schemas() {
         db = db.schema(s);
     }
-    rocket::custom(figment)
-        .attach(db)
-        .mount("/", routes![list_users, count_with_conn, hold_connection, by_name])
+    rocket::custom(figment).attach(db).mount(
+        "/",
+        routes![list_users, count_with_conn, hold_connection, by_name],
+    )
 }
 
 async fn launches_and_serves(backend: Backend) {
-    let Some(tdb) = TestDb::new(backend).await else { return };
+    let Some(tdb) = TestDb::new(backend).await else {
+        return;
+    };
     let client = Client::tracked(app(tdb.figment())).await.expect("launch");
     // tables were created at ignite
     let db = client.rocket().state::<Db>().expect("Db managed").clone();
@@ -115,7 +121,10 @@ async fn prepare_error(url: &str) -> String {
 #[rocket::async_test]
 async fn bad_urls_stop_the_launch_with_a_message_naming_the_key() {
     let e = prepare_error("oracle://db.example/x").await;
-    assert!(e.contains("databases.main") && e.contains("`url`") && e.contains("unknown scheme"), "{e}");
+    assert!(
+        e.contains("databases.main") && e.contains("`url`") && e.contains("unknown scheme"),
+        "{e}"
+    );
     let e = prepare_error("postgres://postgres@127.0.0.1:1/none").await;
     assert!(e.contains("`url`") && e.contains("cannot connect"), "{e}");
     let e = prepare_error("postgres://user:hunter2@127.0.0.1:1/none").await;
@@ -124,14 +133,23 @@ async fn bad_urls_stop_the_launch_with_a_message_naming_the_key() {
     assert!(e.contains("`url`"), "{e}");
 
     let figment = rocket::figment::Figment::from(rocket::Config::debug_default());
-    let e = Database::fairing().prepare(&figment).await.expect_err("no url");
+    let e = Database::fairing()
+        .prepare(&figment)
+        .await
+        .expect_err("no url");
     assert!(e.contains("databases.main.url"), "{e}");
 
     let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
         .merge(("databases.main.url", "sqlite::memory:"))
         .merge(("hangar.database.auto_creat", true));
-    let e = Database::fairing().prepare(&figment).await.expect_err("typo in key");
-    assert!(e.contains("hangar.database") && e.contains("auto_creat"), "{e}");
+    let e = Database::fairing()
+        .prepare(&figment)
+        .await
+        .expect_err("typo in key");
+    assert!(
+        e.contains("hangar.database") && e.contains("auto_creat"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -142,9 +160,16 @@ fn config_defaults() {
     assert!(c.auto_migrate);
     assert_eq!(c.migrations_dir, std::path::PathBuf::from("migrations"));
     assert_eq!(c.migrations_table, "hangar_migrations");
-    let figment = rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("hangar.database.name", "other"));
-    assert_eq!(DatabaseConfig::from_figment(&figment).unwrap().name, "other");
-    let pool = c.pool_figment(&rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("databases.main.url", "sqlite://x")));
+    let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+        .merge(("hangar.database.name", "other"));
+    assert_eq!(
+        DatabaseConfig::from_figment(&figment).unwrap().name,
+        "other"
+    );
+    let pool = c.pool_figment(
+        &rocket::figment::Figment::from(rocket::Config::debug_default())
+            .merge(("databases.main.url", "sqlite://x")),
+    );
     assert_eq!(pool.extract_inner::<u64>("connect_timeout").unwrap(), 5);
     assert!(pool.extract_inner::<usize>("max_connections").unwrap() >= 4);
 }
@@ -185,9 +210,13 @@ async fn an_exhausted_pool_answers_503_within_the_timeout() {
 
 #[rocket::async_test]
 async fn a_stopped_postgres_gives_503_then_recovers() {
-    let Some(tdb) = TestDb::new(Backend::Postgres).await else { return };
+    let Some(tdb) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
     let mut proxy = common::proxy::Proxy::start("127.0.0.1:5432").await;
-    let url = tdb.url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+    let url = tdb
+        .url
+        .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
     assert_ne!(url, tdb.url, "the test URL must use 127.0.0.1:5432");
     let figment = tdb
         .figment()
@@ -201,7 +230,11 @@ async fn a_stopped_postgres_gives_503_then_recovers() {
         let start = Instant::now();
         let res = client.get(route).dispatch().await;
         assert_eq!(res.status(), Status::ServiceUnavailable, "{route}");
-        assert!(start.elapsed() < Duration::from_secs(4), "{route} took {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{route} took {:?}",
+            start.elapsed()
+        );
     }
 
     proxy.restart().await;
@@ -213,7 +246,10 @@ async fn a_stopped_postgres_gives_503_then_recovers() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(recovered, "the app did not recover after the database came back");
+    assert!(
+        recovered,
+        "the app did not recover after the database came back"
+    );
     assert_eq!(client.get("/count").dispatch().await.status(), Status::Ok);
     drop(client);
     tdb.drop_db().await;
@@ -221,12 +257,22 @@ async fn a_stopped_postgres_gives_503_then_recovers() {
 
 #[rocket::async_test]
 async fn guards_without_the_fairing_stop_the_launch() {
-    let rocket = rocket::custom(rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")))
-        .mount("/", routes![list_users]);
-    assert!(failed(Client::tracked(rocket).await), "Db sentinel must abort");
-    let rocket = rocket::custom(rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")))
-        .mount("/", routes![count_with_conn]);
-    assert!(failed(Client::tracked(rocket).await), "Conn sentinel must abort");
+    let rocket = rocket::custom(
+        rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")),
+    )
+    .mount("/", routes![list_users]);
+    assert!(
+        failed(Client::tracked(rocket).await),
+        "Db sentinel must abort"
+    );
+    let rocket = rocket::custom(
+        rocket::figment::Figment::from(rocket::Config::debug_default()).merge(("log_level", "off")),
+    )
+    .mount("/", routes![count_with_conn]);
+    assert!(
+        failed(Client::tracked(rocket).await),
+        "Conn sentinel must abort"
+    );
 }
 
 #[rocket::async_test]
@@ -255,10 +301,14 @@ async fn migrations_apply_at_launch_each_in_a_transaction() {
         ("1_tags.down.sql", "DROP TABLE tag;"),
         ("2_more.sql", "INSERT INTO tag (name) VALUES ('second');"),
     ]);
-    let figment = tdb.figment().merge(("hangar.database.migrations_dir", dir.path()));
+    let figment = tdb
+        .figment()
+        .merge(("hangar.database.migrations_dir", dir.path()));
     let client = Client::tracked(app(figment.clone())).await.expect("launch");
     let db = client.rocket().state::<Db>().expect("db").clone();
-    let migrations = hangar::db::Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let migrations = hangar::db::Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     let status = migrations.status(&db).await.unwrap();
     assert!(status.iter().all(|s| s.applied), "{status:?}");
     assert!(hangar::db::ddl::table_exists(&db, "tag").await.unwrap());
@@ -291,37 +341,72 @@ async fn cli_creates_tables_and_runs_migrations() {
         ("11_note.up.sql", "CREATE TABLE memo (id INTEGER PRIMARY KEY);"),
         ("11_note.down.sql", "DROP TABLE memo;"),
     ]);
-    let figment = tdb.figment().merge(("hangar.database.migrations_dir", dir.path()));
+    let figment = tdb
+        .figment()
+        .merge(("hangar.database.migrations_dir", dir.path()));
 
     let out = cli(app(figment.clone()), &["create-tables"]).await.unwrap();
-    assert!(out.contains("created: user") && out.contains("created: message"), "{out}");
+    assert!(
+        out.contains("created: user") && out.contains("created: message"),
+        "{out}"
+    );
     let out = cli(app(figment.clone()), &["create-tables"]).await.unwrap();
     assert!(out.contains("tables exist"), "{out}");
 
-    let out = cli(app(figment.clone()), &["migrate", "status"]).await.unwrap();
+    let out = cli(app(figment.clone()), &["migrate", "status"])
+        .await
+        .unwrap();
     assert_eq!(out, "[ ] 10_seed\n[ ] 11_note\n");
-    let out = cli(app(figment.clone()), &["migrate", "up", "10"]).await.unwrap();
+    let out = cli(app(figment.clone()), &["migrate", "up", "10"])
+        .await
+        .unwrap();
     assert_eq!(out, "applied: 10\n");
     let out = cli(app(figment.clone()), &["migrate", "up"]).await.unwrap();
     assert_eq!(out, "applied: 11\n");
-    let out = cli(app(figment.clone()), &["migrate", "status"]).await.unwrap();
+    let out = cli(app(figment.clone()), &["migrate", "status"])
+        .await
+        .unwrap();
     assert_eq!(out, "[x] 10_seed\n[x] 11_note\n");
-    let out = cli(app(figment.clone()), &["migrate", "down"]).await.unwrap();
+    let out = cli(app(figment.clone()), &["migrate", "down"])
+        .await
+        .unwrap();
     assert_eq!(out, "reverted: 11\n");
-    let out = cli(app(figment.clone()), &["migrate", "fake"]).await.unwrap();
+    let out = cli(app(figment.clone()), &["migrate", "fake"])
+        .await
+        .unwrap();
     assert_eq!(out, "faked: 11\n");
     let out = cli(app(figment.clone()), &["migrate", "up"]).await.unwrap();
     assert_eq!(out, "nothing to do\n");
 
     let db = Db::connect(&tdb.url).await.unwrap();
-    assert_eq!(User::select().filter("username", Op::Eq, "cli").unwrap().count(&db).await.unwrap(), 1);
-    assert!(!hangar::db::ddl::table_exists(&db, "memo").await.unwrap(), "faked, not run");
+    assert_eq!(
+        User::select()
+            .filter("username", Op::Eq, "cli")
+            .unwrap()
+            .count(&db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !hangar::db::ddl::table_exists(&db, "memo").await.unwrap(),
+        "faked, not run"
+    );
 
-    let out = cli(app(figment.clone()), &["migrate", "create", "add karma"]).await.unwrap();
-    assert!(out.contains("_add_karma.up.sql") && out.contains("_add_karma.down.sql"), "{out}");
-    let e = cli(app(figment.clone()), &["frobnicate"]).await.unwrap_err();
+    let out = cli(app(figment.clone()), &["migrate", "create", "add karma"])
+        .await
+        .unwrap();
+    assert!(
+        out.contains("_add_karma.up.sql") && out.contains("_add_karma.down.sql"),
+        "{out}"
+    );
+    let e = cli(app(figment.clone()), &["frobnicate"])
+        .await
+        .unwrap_err();
     assert!(e.contains("unknown command"), "{e}");
-    let e = cli(app(figment), &["migrate", "up", "x"]).await.unwrap_err();
+    let e = cli(app(figment), &["migrate", "up", "x"])
+        .await
+        .unwrap_err();
     assert!(e.contains("bad version"), "{e}");
     db.close().await;
 }

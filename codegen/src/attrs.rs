@@ -49,9 +49,9 @@ pub fn struct_attrs(attrs: &[Attribute]) -> syn::Result<StructAttrs> {
             } else if meta.path.is_ident("display") {
                 out.display = Some(meta.value()?.parse()?);
             } else {
-                return Err(meta.error(
-                    "unknown model attribute; expected `table`, `name` or `display`",
-                ));
+                return Err(
+                    meta.error("unknown model attribute; expected `table`, `name` or `display`")
+                );
             }
             Ok(())
         })?;
@@ -66,7 +66,10 @@ pub fn lit_value(expr: &Expr) -> syn::Result<LitValue> {
             Lit::Int(i) => Ok(LitValue::Int(i.base10_parse()?)),
             Lit::Float(f) => Ok(LitValue::Float(f.base10_parse()?)),
             Lit::Str(s) => Ok(LitValue::Text(s.value())),
-            other => Err(syn::Error::new(other.span(), "expected a bool, number or string literal")),
+            other => Err(syn::Error::new(
+                other.span(),
+                "expected a bool, number or string literal",
+            )),
         },
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match lit_value(&u.expr)? {
             LitValue::Int(i) => Ok(LitValue::Int(-i)),

@@ -13,7 +13,8 @@ fn snake_case(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     for (i, c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
                 out.push('_');
@@ -100,7 +101,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             .nth(1)
             .map(|(f, _)| f.span())
             .unwrap_or_else(Span::call_site);
-        return Err(syn::Error::new(second, "only one field can be the primary key"));
+        return Err(syn::Error::new(
+            second,
+            "only one field can be the primary key",
+        ));
     }
 
     let mut fields = Vec::new();
@@ -225,7 +229,10 @@ fn expand_field(
     let span = field.span();
     let is_pk = explicit_pk || (pk_by_convention && f_name == "id");
     if is_pk && nullable {
-        return Err(syn::Error::new(field.ty.span(), "the primary key cannot be an `Option`"));
+        return Err(syn::Error::new(
+            field.ty.span(),
+            "the primary key cannot be an `Option`",
+        ));
     }
     if is_pk && !matches!(kind, Kind::I32 | Kind::I64 | Kind::String | Kind::Uuid) {
         return Err(syn::Error::new(
@@ -236,13 +243,18 @@ fn expand_field(
     let auto_increment = is_pk && kind == Kind::I64;
     if let Some((_, s)) = attrs.max_length {
         if kind != Kind::String {
-            return Err(syn::Error::new(s, "`max_length` only applies to String fields"));
+            return Err(syn::Error::new(
+                s,
+                "`max_length` only applies to String fields",
+            ));
         }
     }
     let default = match &attrs.default {
         None => quote!(::core::option::Option::None),
         Some((LitValue::Text(t), _)) if t == "now" && kind == Kind::DateTime => {
-            quote!(::core::option::Option::Some(::hangar::__private::ColumnDefault::Now))
+            quote!(::core::option::Option::Some(
+                ::hangar::__private::ColumnDefault::Now
+            ))
         }
         Some((v, s)) => {
             if !literal_fits(v, kind) {
@@ -264,7 +276,10 @@ fn expand_field(
         None => quote!(::hangar::__private::OnDelete::Restrict),
         Some((v, s)) => {
             if attrs.references.is_none() {
-                return Err(syn::Error::new(*s, "`on_delete` needs `references = Model`"));
+                return Err(syn::Error::new(
+                    *s,
+                    "`on_delete` needs `references = Model`",
+                ));
             }
             match v.as_str() {
                 "cascade" => quote!(::hangar::__private::OnDelete::Cascade),

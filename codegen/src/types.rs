@@ -76,7 +76,12 @@ fn classify_plain(ty: &Type) -> Result<Kind, String> {
     };
     let seg = tp.path.segments.last().ok_or_else(unsupported)?;
     let name = seg.ident.to_string();
-    let qualified: Vec<String> = tp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let qualified: Vec<String> = tp
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let kind = match name.as_str() {
         "bool" => Kind::Bool,
         "i32" => Kind::I32,
@@ -87,7 +92,9 @@ fn classify_plain(ty: &Type) -> Result<Kind, String> {
         "Date" => Kind::Date,
         "Uuid" => Kind::Uuid,
         "JsonValue" => Kind::Json,
-        "Value" if qualified.len() == 1 || qualified.iter().any(|s| s == "serde_json") => Kind::Json,
+        "Value" if qualified.len() == 1 || qualified.iter().any(|s| s == "serde_json") => {
+            Kind::Json
+        }
         "Vec" => {
             let is_u8 = matches!(&seg.arguments, PathArguments::AngleBracketed(a)
                 if matches!(a.args.first(), Some(GenericArgument::Type(Type::Path(p))) if p.path.is_ident("u8")));

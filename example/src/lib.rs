@@ -83,9 +83,14 @@ pub const PAGINATE_BY: u64 = 20;
 #[get("/?<page>")]
 async fn public_timeline(db: Db, page: Option<&str>) -> Result<Template, Error> {
     let query = Message::select().order_by("-pub_date")?.order_by("-id")?;
-    let page = PaginatedQuery::new(query, page, PAGINATE_BY)?.fetch(&db).await?;
+    let page = PaginatedQuery::new(query, page, PAGINATE_BY)?
+        .fetch(&db)
+        .await?;
     let user_ids: Vec<Value> = page.items.iter().map(|m| Value::Int(m.user)).collect();
-    let users = User::select().filter_values("id", Op::In, user_ids)?.all(&db).await?;
+    let users = User::select()
+        .filter_values("id", Op::In, user_ids)?
+        .all(&db)
+        .await?;
     let entries: Vec<Entry> = page
         .items
         .iter()
@@ -124,7 +129,12 @@ pub async fn seed_demo_data(db: &Db) -> Result<bool, Error> {
     }
     let mut tx = db.begin().await?;
     let mut users = Vec::new();
-    for (name, admin) in [("admin", true), ("huey", false), ("mickey", false), ("zaizee", false)] {
+    for (name, admin) in [
+        ("admin", true),
+        ("huey", false),
+        ("mickey", false),
+        ("zaizee", false),
+    ] {
         let mut u = User {
             id: 0,
             username: name.into(),
@@ -139,9 +149,13 @@ pub async fn seed_demo_data(db: &Db) -> Result<bool, Error> {
         users.push(u);
     }
     for (from, to) in [(1, 2), (1, 3), (2, 1), (3, 4), (4, 2)] {
-        Relationship { id: 0, from_user: users[from - 1].id, to_user: users[to - 1].id }
-            .insert(&mut tx)
-            .await?;
+        Relationship {
+            id: 0,
+            from_user: users[from - 1].id,
+            to_user: users[to - 1].id,
+        }
+        .insert(&mut tx)
+        .await?;
     }
     let start = hangar::db::now() - time::Duration::days(2);
     let lines = [
@@ -164,7 +178,10 @@ pub async fn seed_demo_data(db: &Db) -> Result<bool, Error> {
         .insert(&mut tx)
         .await?;
     }
-    for (user, text, status) in [(0, "remember to rotate the secret key", Some(1)), (1, "old note", Some(2))] {
+    for (user, text, status) in [
+        (0, "remember to rotate the secret key", Some(1)),
+        (1, "old note", Some(2)),
+    ] {
         Note {
             id: 0,
             user: users[user].id,
@@ -194,30 +211,33 @@ pub fn build(rocket: Rocket<Build>) -> Rocket<Build> {
                 .model::<Message>()
                 .model::<Note>(),
         )
-        .attach(AdHoc::try_on_ignite("Seed demo data", |rocket| async move {
-            let Some(db) = rocket.state::<Db>().cloned() else {
-                return Ok(rocket);
-            };
-            let auto_create = rocket
-                .figment()
-                .extract_inner::<bool>("hangar.database.auto_create")
-                .unwrap_or(true);
-            if !auto_create {
-                return Ok(rocket);
-            }
-            match seed_demo_data(&db).await {
-                Ok(seeded) => {
-                    if seeded {
-                        rocket::info!("seeded demo data");
+        .attach(AdHoc::try_on_ignite(
+            "Seed demo data",
+            |rocket| async move {
+                let Some(db) = rocket.state::<Db>().cloned() else {
+                    return Ok(rocket);
+                };
+                let auto_create = rocket
+                    .figment()
+                    .extract_inner::<bool>("hangar.database.auto_create")
+                    .unwrap_or(true);
+                if !auto_create {
+                    return Ok(rocket);
+                }
+                match seed_demo_data(&db).await {
+                    Ok(seeded) => {
+                        if seeded {
+                            rocket::info!("seeded demo data");
+                        }
+                        Ok(rocket)
                     }
-                    Ok(rocket)
+                    Err(e) => {
+                        rocket::error!("seeding demo data failed: {e}");
+                        Err(rocket)
+                    }
                 }
-                Err(e) => {
-                    rocket::error!("seeding demo data failed: {e}");
-                    Err(rocket)
-                }
-            }
-        }))
+            },
+        ))
         .attach(hangar::templates::fairing())
         .mount("/", routes![public_timeline])
 }

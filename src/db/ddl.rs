@@ -94,8 +94,9 @@ fn index_name(schema: &Schema, col: &Column) -> String {
 }
 
 fn fxhash(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// `CREATE INDEX` statements for `index` columns and foreign keys.
@@ -134,9 +135,17 @@ pub async fn table_exists<E: Executor>(mut ex: E, table: &str) -> Result<bool> {
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
         }
     };
-    let stmt = Statement::new(stmt).bind(Value::Text(table.into()), SqlType::Text { max_length: None });
+    let stmt = Statement::new(stmt).bind(
+        Value::Text(table.into()),
+        SqlType::Text { max_length: None },
+    );
     let rows = ex.fetch(stmt, &[SqlType::BigInt]).await?;
-    Ok(rows.first().and_then(|r| r.first()).and_then(Value::as_i64).unwrap_or(0) > 0)
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        > 0)
 }
 
 /// Creates one table and its indexes if missing; returns whether it was created.
@@ -148,7 +157,8 @@ pub async fn create_table<E: Executor>(mut ex: E, schema: &Schema) -> Result<boo
         return Ok(false);
     }
     let backend = ex.backend();
-    ex.execute(Statement::new(create_table_sql(backend, schema))).await?;
+    ex.execute(Statement::new(create_table_sql(backend, schema)))
+        .await?;
     for sql in create_index_sql(backend, schema) {
         ex.execute(Statement::new(sql)).await?;
     }
@@ -199,7 +209,10 @@ pub fn dependency_order(schemas: &[&'static Schema]) -> Vec<&'static Schema> {
 ///
 /// # Errors
 /// Database errors.
-pub async fn create_tables(db: &crate::db::Db, schemas: &[&'static Schema]) -> Result<Vec<&'static str>> {
+pub async fn create_tables(
+    db: &crate::db::Db,
+    schemas: &[&'static Schema],
+) -> Result<Vec<&'static str>> {
     let mut created = Vec::new();
     let mut tx = db.begin().await?;
     for s in dependency_order(schemas) {

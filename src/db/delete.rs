@@ -46,14 +46,21 @@ impl Collected {
 const CHUNK: usize = 500;
 
 fn nulls_instead(col: &Column) -> bool {
-    col.nullable && col.references.is_some_and(|fk| fk.on_delete != OnDelete::Cascade)
+    col.nullable
+        && col
+            .references
+            .is_some_and(|fk| fk.on_delete != OnDelete::Cascade)
 }
 
 /// Finds every row that depends on `pks` of `schema` through the registered models.
 ///
 /// # Errors
 /// Database errors.
-pub async fn collect<E: Executor>(mut ex: E, schema: &'static Schema, pks: Vec<Value>) -> Result<Collected> {
+pub async fn collect<E: Executor>(
+    mut ex: E,
+    schema: &'static Schema,
+    pks: Vec<Value>,
+) -> Result<Collected> {
     let mut out = Collected::default();
     let mut seen: HashSet<(&'static str, String)> = HashSet::new();
     collect_into(&mut ex, schema, pks, &mut out, &mut seen).await?;
@@ -115,7 +122,11 @@ async fn delete_tree<E: Executor>(ex: &mut E, plan: Collected) -> Result<u64> {
     Ok(total)
 }
 
-async fn delete_rows<E: Executor>(ex: &mut E, schema: &'static Schema, pks: &[Value]) -> Result<u64> {
+async fn delete_rows<E: Executor>(
+    ex: &mut E,
+    schema: &'static Schema,
+    pks: &[Value],
+) -> Result<u64> {
     let backend = ex.backend();
     let pk = schema.pk();
     let mut sql = String::from("DELETE FROM ");
@@ -132,18 +143,25 @@ async fn delete_rows<E: Executor>(ex: &mut E, schema: &'static Schema, pks: &[Va
         args.push((v.clone(), pk.sql_type));
     }
     sql.push(')');
-    let res = ex.execute(Statement { sql, args }).await.map_err(|e| match e {
-        Error::ForeignKey { .. } => Error::Restricted {
-            model: schema.name,
-            dependent: "another",
-            count: 1,
-        },
-        e => e,
-    })?;
+    let res = ex
+        .execute(Statement { sql, args })
+        .await
+        .map_err(|e| match e {
+            Error::ForeignKey { .. } => Error::Restricted {
+                model: schema.name,
+                dependent: "another",
+                count: 1,
+            },
+            e => e,
+        })?;
     Ok(res.rows_affected)
 }
 
-async fn restrict_check<E: Executor>(ex: &mut E, schema: &'static Schema, pks: &[Value]) -> Result<()> {
+async fn restrict_check<E: Executor>(
+    ex: &mut E,
+    schema: &'static Schema,
+    pks: &[Value],
+) -> Result<()> {
     let registry = ex.registry().clone();
     for (dep, col) in registry.dependents(schema) {
         if nulls_instead(col) {
@@ -226,7 +244,11 @@ pub async fn delete_by_pks<E: Executor>(
 ///
 /// # Errors
 /// As [`delete_by_pks`].
-pub async fn delete_select<E: Executor>(mut ex: E, select: &Select, mode: DeleteMode) -> Result<u64> {
+pub async fn delete_select<E: Executor>(
+    mut ex: E,
+    select: &Select,
+    mode: DeleteMode,
+) -> Result<u64> {
     let pks = select.pks(&mut ex).await?;
     delete_by_pks(ex, select.schema(), pks, mode).await
 }

@@ -84,7 +84,12 @@ impl Backend {
             (Sqlite, SqlType::Float) => "REAL".into(),
             (_, SqlType::Float) => "DOUBLE PRECISION".into(),
             (Sqlite, SqlType::Text { .. }) => "TEXT".into(),
-            (_, SqlType::Text { max_length: Some(n) }) => format!("VARCHAR({n})"),
+            (
+                _,
+                SqlType::Text {
+                    max_length: Some(n),
+                },
+            ) => format!("VARCHAR({n})"),
             // MySQL cannot index TEXT without a prefix length
             (MySql, SqlType::Text { max_length: None }) if indexed => "VARCHAR(255)".into(),
             (MySql, SqlType::Text { max_length: None }) => "LONGTEXT".into(),
@@ -133,8 +138,7 @@ impl Backend {
             // MySQL/MariaDB cannot default TEXT/BLOB columns portably; the
             // query layer fills defaults in anyway.
             ColumnDefault::Literal(Literal::Text(_))
-                if self == Backend::MySql
-                    && self.column_type(col).starts_with("LONG") =>
+                if self == Backend::MySql && self.column_type(col).starts_with("LONG") =>
             {
                 return None
             }

@@ -169,7 +169,9 @@ impl Error {
             E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) => {
                 Error::Unavailable(e.to_string())
             }
-            E::Database(ref db) => classify_database_error(&**db, schema).unwrap_or(Error::Database(e)),
+            E::Database(ref db) => {
+                classify_database_error(&**db, schema).unwrap_or(Error::Database(e))
+            }
             e => Error::Database(e),
         }
     }
@@ -218,7 +220,11 @@ fn classify_database_error(
         }),
         // MySQL / MariaDB
         "23000" | "HY000" if msg.starts_with("Duplicate entry") => {
-            let key = msg.rsplit("for key '").next().unwrap_or("").trim_end_matches('\'');
+            let key = msg
+                .rsplit("for key '")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('\'');
             let key = key.rsplit('.').next().unwrap_or(key);
             Some(Error::Unique { field: field(key) })
         }
@@ -226,7 +232,9 @@ fn classify_database_error(
             let col = between(msg, "FOREIGN KEY (`", "`)").unwrap_or("");
             Some(Error::ForeignKey { field: field(col) })
         }
-        "23000" | "HY000" if msg.ends_with("cannot be null") || msg.contains("doesn't have a default value") => {
+        "23000" | "HY000"
+            if msg.ends_with("cannot be null") || msg.contains("doesn't have a default value") =>
+        {
             let col = between(msg, "'", "'").unwrap_or("");
             Some(Error::Required { field: field(col) })
         }
@@ -235,7 +243,9 @@ fn classify_database_error(
             let col = msg.rsplit('.').next().unwrap_or("").to_owned();
             Some(Error::Unique { field: field(&col) })
         }
-        "787" => Some(Error::ForeignKey { field: String::new() }),
+        "787" => Some(Error::ForeignKey {
+            field: String::new(),
+        }),
         "1299" => {
             let col = msg.rsplit('.').next().unwrap_or("").to_owned();
             Some(Error::Required { field: field(&col) })

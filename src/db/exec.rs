@@ -81,7 +81,10 @@ impl Registry {
 
     /// The registered schemas, in registration order.
     pub fn models(&self) -> Vec<&'static Schema> {
-        self.models.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.models
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// A schema by model name (`message`) or table name.
@@ -403,8 +406,18 @@ macro_rules! server_args {
     };
 }
 
-server_args!(pg_args, sqlx::Postgres, sqlx::postgres::PgArguments, json = |j| sqlx::types::Json(j));
-server_args!(mysql_args, sqlx::MySql, sqlx::mysql::MySqlArguments, json = |j| j.to_string());
+server_args!(
+    pg_args,
+    sqlx::Postgres,
+    sqlx::postgres::PgArguments,
+    json = |j| sqlx::types::Json(j)
+);
+server_args!(
+    mysql_args,
+    sqlx::MySql,
+    sqlx::mysql::MySqlArguments,
+    json = |j| j.to_string()
+);
 
 // ---- decoding -------------------------------------------------------------
 
@@ -450,8 +463,11 @@ fn decode_sqlite(row: &sqlx::sqlite::SqliteRow, i: usize, ty: SqlType) -> Decode
         SqlType::Date => match row.try_get_unchecked::<Option<String>, _>(i)? {
             None => Value::Null,
             Some(s) => Value::Date(
-                time::Date::parse(&s, time::macros::format_description!("[year]-[month]-[day]"))
-                    .map_err(|e| decode_err(i, e.to_string()))?,
+                time::Date::parse(
+                    &s,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|e| decode_err(i, e.to_string()))?,
             ),
         },
         SqlType::Uuid => match row.try_get_unchecked::<Option<Vec<u8>>, _>(i)? {
@@ -486,11 +502,16 @@ fn decode_pg(row: &sqlx::postgres::PgRow, i: usize, ty: SqlType) -> DecodeResult
 fn decode_mysql(row: &sqlx::mysql::MySqlRow, i: usize, ty: SqlType) -> DecodeResult {
     Ok(match ty {
         SqlType::Bool => opt(row.try_get::<Option<bool>, _>(i)?, Value::Bool),
-        SqlType::Int => opt(row.try_get_unchecked::<Option<i32>, _>(i)?, |v| Value::Int(v.into())),
+        SqlType::Int => opt(row.try_get_unchecked::<Option<i32>, _>(i)?, |v| {
+            Value::Int(v.into())
+        }),
         SqlType::BigInt => opt(row.try_get_unchecked::<Option<i64>, _>(i)?, Value::Int),
         SqlType::Float => opt(row.try_get::<Option<f64>, _>(i)?, Value::Float),
         SqlType::Text { .. } => opt(row.try_get_unchecked::<Option<String>, _>(i)?, Value::Text),
-        SqlType::Bytes => opt(row.try_get_unchecked::<Option<Vec<u8>>, _>(i)?, Value::Bytes),
+        SqlType::Bytes => opt(
+            row.try_get_unchecked::<Option<Vec<u8>>, _>(i)?,
+            Value::Bytes,
+        ),
         SqlType::DateTime => opt(row.try_get(i)?, Value::DateTime),
         SqlType::Date => opt(row.try_get(i)?, Value::Date),
         SqlType::Uuid => match row.try_get_unchecked::<Option<Vec<u8>>, _>(i)? {
@@ -526,22 +547,30 @@ fn sql_text(stmt_sql: String) -> sqlx::AssertSqlSafe<String> {
 macro_rules! run_on {
     (fetch sqlite $ex:expr, $stmt:expr, $types:expr) => {{
         let args = sqlite_args($stmt.args)?;
-        let rows = sqlx::query_with(sql_text($stmt.sql), args).fetch_all($ex).await?;
+        let rows = sqlx::query_with(sql_text($stmt.sql), args)
+            .fetch_all($ex)
+            .await?;
         decode_rows!(rows, $types, decode_sqlite)?
     }};
     (fetch postgres $ex:expr, $stmt:expr, $types:expr) => {{
         let args = pg_args($stmt.args)?;
-        let rows = sqlx::query_with(sql_text($stmt.sql), args).fetch_all($ex).await?;
+        let rows = sqlx::query_with(sql_text($stmt.sql), args)
+            .fetch_all($ex)
+            .await?;
         decode_rows!(rows, $types, decode_pg)?
     }};
     (fetch mysql $ex:expr, $stmt:expr, $types:expr) => {{
         let args = mysql_args($stmt.args)?;
-        let rows = sqlx::query_with(sql_text($stmt.sql), args).fetch_all($ex).await?;
+        let rows = sqlx::query_with(sql_text($stmt.sql), args)
+            .fetch_all($ex)
+            .await?;
         decode_rows!(rows, $types, decode_mysql)?
     }};
     (execute sqlite $ex:expr, $stmt:expr) => {{
         let args = sqlite_args($stmt.args)?;
-        let r = sqlx::query_with(sql_text($stmt.sql), args).execute($ex).await?;
+        let r = sqlx::query_with(sql_text($stmt.sql), args)
+            .execute($ex)
+            .await?;
         ExecResult {
             rows_affected: r.rows_affected(),
             last_insert_id: Some(r.last_insert_rowid()),
@@ -549,7 +578,9 @@ macro_rules! run_on {
     }};
     (execute postgres $ex:expr, $stmt:expr) => {{
         let args = pg_args($stmt.args)?;
-        let r = sqlx::query_with(sql_text($stmt.sql), args).execute($ex).await?;
+        let r = sqlx::query_with(sql_text($stmt.sql), args)
+            .execute($ex)
+            .await?;
         ExecResult {
             rows_affected: r.rows_affected(),
             last_insert_id: None,
@@ -557,7 +588,9 @@ macro_rules! run_on {
     }};
     (execute mysql $ex:expr, $stmt:expr) => {{
         let args = mysql_args($stmt.args)?;
-        let r = sqlx::query_with(sql_text($stmt.sql), args).execute($ex).await?;
+        let r = sqlx::query_with(sql_text($stmt.sql), args)
+            .execute($ex)
+            .await?;
         ExecResult {
             rows_affected: r.rows_affected(),
             last_insert_id: i64::try_from(r.last_insert_id()).ok(),

@@ -151,7 +151,11 @@ impl FieldPath {
     }
 
     /// As [`FieldPath::resolve`], optionally allowing secret columns.
-    pub fn resolve_with(root: &'static Schema, path: &str, allow_secret: bool) -> Result<FieldPath> {
+    pub fn resolve_with(
+        root: &'static Schema,
+        path: &str,
+        allow_secret: bool,
+    ) -> Result<FieldPath> {
         let mut schema = root;
         let mut joins = Vec::new();
         let mut segments = path.split("__").peekable();
@@ -179,10 +183,7 @@ impl FieldPath {
             let fk = col.references.ok_or_else(|| Error::UnknownField {
                 model: schema.name,
                 field: path.to_owned(),
-                allowed: schema
-                    .references()
-                    .map(|(c, _)| c.field)
-                    .collect(),
+                allowed: schema.references().map(|(c, _)| c.field).collect(),
             })?;
             joins.push(col);
             schema = (fk.target)();

@@ -69,7 +69,10 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::db::Error::NotFound) when there is none.
-    fn get<E: Executor>(ex: E, pk: impl Into<Value> + Send) -> impl Future<Output = Result<Self>> + Send {
+    fn get<E: Executor>(
+        ex: E,
+        pk: impl Into<Value> + Send,
+    ) -> impl Future<Output = Result<Self>> + Send {
         let pk = pk.into();
         async move { Query::<Self>::new().filter_pk(pk).one(ex).await }
     }
@@ -105,7 +108,11 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// # Errors
     /// [`Error::Restricted`](crate::db::Error::Restricted) for
     /// [`DeleteMode::Restrict`] when other rows refer to this one.
-    fn delete<E: Executor>(&self, ex: E, mode: DeleteMode) -> impl Future<Output = Result<u64>> + Send {
+    fn delete<E: Executor>(
+        &self,
+        ex: E,
+        mode: DeleteMode,
+    ) -> impl Future<Output = Result<u64>> + Send {
         let pk = self.pk();
         async move { crate::db::delete::delete_by_pks(ex, Self::schema(), vec![pk], mode).await }
     }

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use rocket::figment::Figment;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
-use sqlx::pool::PoolOptions;
 
 use crate::db::dialect::Backend;
 use crate::db::error::Error;

@@ -243,7 +243,8 @@ impl Select {
             Some(p) => (true, p),
             None => (false, spec),
         };
-        self.order.push((FieldPath::resolve(self.schema, path)?, desc));
+        self.order
+            .push((FieldPath::resolve(self.schema, path)?, desc));
         Ok(self)
     }
 
@@ -283,10 +284,7 @@ impl Select {
         sql.push_str(&where_sql);
         sql.push_str(&order_sql);
         push_limit(&mut sql, backend, self.limit, self.offset);
-        Statement {
-            sql,
-            args: b.args,
-        }
+        Statement { sql, args: b.args }
     }
 
     fn order_sql(&self, b: &mut Builder) -> String {
@@ -382,16 +380,26 @@ impl Select {
     /// Database errors.
     pub async fn pks<E: Executor>(&self, mut ex: E) -> Result<Vec<Value>> {
         let rows = ex
-            .fetch(self.pk_statement(ex.backend()), &[self.schema.pk().sql_type])
+            .fetch(
+                self.pk_statement(ex.backend()),
+                &[self.schema.pk().sql_type],
+            )
             .await?;
-        Ok(rows.into_iter().filter_map(|r| r.into_iter().next()).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next())
+            .collect())
     }
 
     /// Sets `assignments` on every matching row; returns how many changed.
     ///
     /// # Errors
     /// Unknown fields, bad values, constraint violations.
-    pub async fn update<E: Executor>(&self, mut ex: E, assignments: Vec<(&str, Value)>) -> Result<u64> {
+    pub async fn update<E: Executor>(
+        &self,
+        mut ex: E,
+        assignments: Vec<(&str, Value)>,
+    ) -> Result<u64> {
         let backend = ex.backend();
         let pk = self.schema.pk();
         let mut sql = String::from("UPDATE ");
@@ -457,7 +465,10 @@ fn push_limit(sql: &mut String, backend: Backend, limit: Option<u64>, offset: Op
 /// As [`coerce_one`], for a value about to be written: text may not hold NUL.
 pub(crate) fn coerce_for_write(col: &Column, v: Value) -> Result<Value> {
     if v.as_str().is_some_and(|s| s.contains('\0')) {
-        return Err(Error::invalid_value(col.field, "text without NUL (\\0) characters"));
+        return Err(Error::invalid_value(
+            col.field,
+            "text without NUL (\\0) characters",
+        ));
     }
     coerce_one(col, v)
 }
@@ -490,7 +501,8 @@ fn coerce(lookup: &Lookup, values: Vec<Value>) -> Result<Vec<Value>> {
                 Value::parse(SqlType::Bool, s).map_err(|e| Error::invalid_value(col.field, e))
             }
             (Op::Is | Op::IsNot | Op::IsNull, _) => Ok(v),
-            _ => coerce_one(col, v).map_err(|_| Error::invalid_value(&lookup.path.dotted(), col.sql_type.expected())),
+            _ => coerce_one(col, v)
+                .map_err(|_| Error::invalid_value(&lookup.path.dotted(), col.sql_type.expected())),
         })
         .collect()
 }
@@ -574,9 +586,17 @@ impl Builder {
     fn cond(&mut self, sql: &mut String, cond: &Cond) {
         match cond {
             Cond::And(cs) | Cond::Or(cs) => {
-                let joiner = if matches!(cond, Cond::And(_)) { " AND " } else { " OR " };
+                let joiner = if matches!(cond, Cond::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 if cs.is_empty() {
-                    sql.push_str(if matches!(cond, Cond::And(_)) { "1=1" } else { "1=0" });
+                    sql.push_str(if matches!(cond, Cond::And(_)) {
+                        "1=1"
+                    } else {
+                        "1=0"
+                    });
                     return;
                 }
                 sql.push('(');
@@ -641,7 +661,11 @@ impl Builder {
                     sql.push_str(if lookup.op == Op::In { "1=0" } else { "1=1" });
                     return;
                 }
-                sql.push_str(&cmp(if lookup.op == Op::In { "IN (" } else { "NOT IN (" }));
+                sql.push_str(&cmp(if lookup.op == Op::In {
+                    "IN ("
+                } else {
+                    "NOT IN ("
+                }));
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
                         sql.push_str(", ");
@@ -666,7 +690,11 @@ impl Builder {
                 sql.push_str(&format!("{col} IS{not} {what}"));
             }
             Op::IsNull => {
-                let not = if first == Value::Bool(false) { " NOT" } else { "" };
+                let not = if first == Value::Bool(false) {
+                    " NOT"
+                } else {
+                    ""
+                };
                 sql.push_str(&format!("{col} IS{not} NULL"));
             }
             Op::Like => {
@@ -846,7 +874,11 @@ impl<M: Model> Query<M> {
     /// # Errors
     /// As [`Query::all`].
     pub async fn first<E: Executor>(&self, ex: E) -> Result<Option<M>> {
-        self.select.first_record(ex).await?.map(M::from_record).transpose()
+        self.select
+            .first_record(ex)
+            .await?
+            .map(M::from_record)
+            .transpose()
     }
 
     /// The first matching row, or [`Error::NotFound`].

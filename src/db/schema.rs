@@ -110,7 +110,12 @@ pub struct ForeignKey {
 
 impl fmt::Debug for ForeignKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ForeignKey({}, {:?})", (self.target)().table, self.on_delete)
+        write!(
+            f,
+            "ForeignKey({}, {:?})",
+            (self.target)().table,
+            self.on_delete
+        )
     }
 }
 

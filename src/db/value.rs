@@ -171,9 +171,12 @@ impl Value {
             _ => Err(ty.expected().into()),
         }
         .and_then(|v| match (&v, ty) {
-            (Value::Text(s), SqlType::Text { max_length: Some(max) })
-                if s.chars().count() > max as usize =>
-            {
+            (
+                Value::Text(s),
+                SqlType::Text {
+                    max_length: Some(max),
+                },
+            ) if s.chars().count() > max as usize => {
                 Err(format!("text of at most {max} characters"))
             }
             _ => Ok(v),
@@ -242,7 +245,11 @@ fn parse_datetime(raw: &str) -> Option<OffsetDateTime> {
 }
 
 fn parse_date(raw: &str) -> Option<Date> {
-    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    Date::parse(
+        raw,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 /// Formats a timestamp the way Hangar stores it in SQLite text and shows it in JSON:
@@ -390,6 +397,7 @@ impl<T: FromValue> FromValue for Option<T> {
 /// ```
 /// use hangar::db::{Record, Value};
 /// # use hangar::Model;
+/// # use hangar::db::Model as _;
 /// # #[derive(Model)] struct Tag { id: i64, name: String }
 /// let mut r = Record::new(Tag::schema());
 /// r.set("name", "rust").unwrap();
@@ -489,11 +497,20 @@ mod tests {
 
     #[test]
     fn parses_booleans_and_numbers() {
-        assert_eq!(Value::parse(SqlType::Bool, "0").unwrap(), Value::Bool(false));
-        assert_eq!(Value::parse(SqlType::Bool, "TRUE").unwrap(), Value::Bool(true));
+        assert_eq!(
+            Value::parse(SqlType::Bool, "0").unwrap(),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            Value::parse(SqlType::Bool, "TRUE").unwrap(),
+            Value::Bool(true)
+        );
         assert!(Value::parse(SqlType::Bool, "maybe").is_err());
         assert!(Value::parse(SqlType::Int, "3000000000").is_err());
-        assert_eq!(Value::parse(SqlType::BigInt, " 12 ").unwrap(), Value::Int(12));
+        assert_eq!(
+            Value::parse(SqlType::BigInt, " 12 ").unwrap(),
+            Value::Int(12)
+        );
         assert!(Value::parse(SqlType::Float, "NaN").is_err());
     }
 

@@ -132,16 +132,27 @@ async fn insert_values<E: Executor>(
     let result = if backend.supports_returning() {
         sql.push_str(" RETURNING ");
         backend.push_quoted(&mut sql, pk.name);
-        ex.fetch(Statement { sql, args: stmt_args }, &[pk.sql_type])
-            .await
-            .map(|rows| {
-                rows.into_iter()
-                    .next()
-                    .and_then(|r| r.into_iter().next())
-                    .unwrap_or(Value::Null)
-            })
+        ex.fetch(
+            Statement {
+                sql,
+                args: stmt_args,
+            },
+            &[pk.sql_type],
+        )
+        .await
+        .map(|rows| {
+            rows.into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .unwrap_or(Value::Null)
+        })
     } else {
-        ex.execute(Statement { sql, args: stmt_args }).await.map(|r| {
+        ex.execute(Statement {
+            sql,
+            args: stmt_args,
+        })
+        .await
+        .map(|r| {
             given_pk
                 .clone()
                 .unwrap_or_else(|| r.last_insert_id.map_or(Value::Null, Value::Int))
@@ -150,7 +161,10 @@ async fn insert_values<E: Executor>(
     match result {
         Ok(pk) => Ok(pk),
         Err(e) => {
-            let given: Vec<(&'static Column, Value)> = cols.into_iter().zip(args.into_iter().map(|(v, _)| v)).collect();
+            let given: Vec<(&'static Column, Value)> = cols
+                .into_iter()
+                .zip(args.into_iter().map(|(v, _)| v))
+                .collect();
             Err(name_field(&mut ex, schema, e, &given).await)
         }
     }
@@ -188,7 +202,11 @@ async fn name_field<E: Executor>(
                     continue;
                 }
                 let target = (fk.target)();
-                match Select::new(target).filter_pk(v.clone()).exists(&mut *ex).await {
+                match Select::new(target)
+                    .filter_pk(v.clone())
+                    .exists(&mut *ex)
+                    .await
+                {
                     Ok(false) => {
                         return Error::ForeignKey {
                             field: col.field.to_owned(),

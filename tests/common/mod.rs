@@ -75,7 +75,9 @@ impl TestDb {
                 })
             }
             _ => {
-                let admin = Db::connect(&base).await.expect("connect to the test server");
+                let admin = Db::connect(&base)
+                    .await
+                    .expect("connect to the test server");
                 (&admin)
                     .execute(Statement::new(format!("CREATE DATABASE {name}")))
                     .await
@@ -111,7 +113,10 @@ impl TestDb {
             .merge(("databases.main.url", self.url.clone()))
             .merge(("databases.main.connect_timeout", 2))
             .merge(("log_level", "off"))
-            .merge(("hangar.database.migrations_dir", "/nonexistent-hangar-migrations"))
+            .merge((
+                "hangar.database.migrations_dir",
+                "/nonexistent-hangar-migrations",
+            ))
     }
 }
 

@@ -128,7 +128,12 @@ pub async fn seed(db: &Db) -> World {
         users.push(u);
     }
     let [alice, bob, carol, dave]: [User; 4] = users.try_into().expect("four users");
-    for (from, to) in [(&alice, &bob), (&alice, &carol), (&bob, &alice), (&carol, &dave)] {
+    for (from, to) in [
+        (&alice, &bob),
+        (&alice, &carol),
+        (&bob, &alice),
+        (&carol, &dave),
+    ] {
         let mut r = Relationship {
             id: 0,
             from_user: from.id,

@@ -36,7 +36,9 @@ impl Proxy {
         let kill = self.kill.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
                 if !up.load(Ordering::SeqCst) {
                     drop(client);
                     continue;
@@ -44,7 +46,9 @@ impl Proxy {
                 let target = target.clone();
                 let kill = kill.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&target).await else { return };
+                    let Ok(mut server) = TcpStream::connect(&target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         _ = kill.notified() => {}
@@ -68,7 +72,9 @@ impl Proxy {
 
     /// Accepts connections again on the same port.
     pub async fn restart(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.expect("rebind proxy");
+        let listener = TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("rebind proxy");
         self.up.store(true, Ordering::SeqCst);
         self.task = Some(self.serve(listener));
     }
