@@ -276,13 +276,16 @@ struct Pagination {
 /// `pagination` (`pages`, `count`, `has_next`, `has_previous`, `page_range`)
 /// merged into `context` — flask-peewee's `object_list`.
 ///
+/// Each row is given as its record ([`Record::to_public_json`](crate::db::Record::to_public_json)):
+/// every field but `#[model(secret)]` ones, timestamps in RFC 3339.
+///
 /// # Errors
 /// Bad page numbers (400), database errors.
 ///
 /// # Example
 /// ```no_run
 /// # use hangar::Model;
-/// # #[derive(Model, serde::Serialize)] struct Message { id: i64, content: String }
+/// # #[derive(Model)] struct Message { id: i64, content: String }
 /// use hangar::db::{Db, Error, Model as _};
 /// use rocket_dyn_templates::Template;
 /// #[rocket::get("/?<page>")]
@@ -291,7 +294,7 @@ struct Pagination {
 ///     hangar::utils::object_list(&db, "timeline.html", q, page, 20, serde_json::json!({})).await
 /// }
 /// ```
-pub async fn object_list<M: Model + Serialize, E: Executor>(
+pub async fn object_list<M: Model, E: Executor>(
     ex: E,
     template: &'static str,
     query: Query<M>,
@@ -315,15 +318,16 @@ pub async fn object_list<M: Model + Serialize, E: Executor>(
         has_previous: page.has_previous,
         page_range: page.page_range(3),
     };
-    let to_json = |v: serde_json::Result<serde_json::Value>| v.unwrap_or_default();
-    ctx.insert(
-        "object_list".into(),
-        to_json(serde_json::to_value(&page.items)),
-    );
+    let rows: Vec<serde_json::Value> = page
+        .items
+        .iter()
+        .map(|m| m.to_record().to_public_json())
+        .collect();
+    ctx.insert("object_list".into(), serde_json::Value::Array(rows));
     ctx.insert("page".into(), page.page.into());
     ctx.insert(
         "pagination".into(),
-        to_json(serde_json::to_value(&pagination)),
+        serde_json::to_value(&pagination).unwrap_or_default(),
     );
     Ok(Template::render(template, serde_json::Value::Object(ctx)))
 }

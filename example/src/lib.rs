@@ -119,6 +119,49 @@ async fn public_timeline(db: Db, page: Option<&str>) -> Result<Template, Error> 
     ))
 }
 
+/// The public timeline at its flask-peewee URL.
+#[get("/public?<page>")]
+async fn public(db: Db, page: Option<&str>) -> Result<Template, Error> {
+    public_timeline(db, page).await
+}
+
+/// Every user, by username (flask-peewee's `user_list`, with `object_list`).
+#[get("/users?<page>")]
+async fn user_list(db: Db, page: Option<&str>) -> Result<Template, Error> {
+    let users = User::select().order_by("username")?;
+    hangar::utils::object_list(
+        &db,
+        "user_list",
+        users,
+        page,
+        PAGINATE_BY,
+        serde_json::json!({}),
+    )
+    .await
+}
+
+/// One user's messages (flask-peewee's `user_detail`).
+#[get("/users/<username>?<page>")]
+async fn user_detail(db: Db, username: &str, page: Option<&str>) -> Result<Template, Error> {
+    let person =
+        hangar::utils::get_query_or_404(&db, &User::select().filter("username", Op::Eq, username)?)
+            .await?;
+    let following = Relationship::select()
+        .filter("from_user", Op::Eq, person.id)?
+        .count(&db)
+        .await?;
+    let followers = Relationship::select()
+        .filter("to_user", Op::Eq, person.id)?
+        .count(&db)
+        .await?;
+    let messages = Message::select()
+        .filter("user", Op::Eq, person.id)?
+        .order_by("-pub_date")?;
+    let context =
+        serde_json::json!({ "person": person, "following": following, "followers": followers });
+    hangar::utils::object_list(&db, "user_detail", messages, page, PAGINATE_BY, context).await
+}
+
 /// Seeds demo users, follows, messages and notes into an empty database.
 ///
 /// # Errors
@@ -239,5 +282,8 @@ pub fn build(rocket: Rocket<Build>) -> Rocket<Build> {
             },
         ))
         .attach(hangar::templates::fairing())
-        .mount("/", routes![public_timeline])
+        .mount(
+            "/",
+            routes![public_timeline, public, user_list, user_detail],
+        )
 }

@@ -124,3 +124,28 @@ async fn the_example_migration_is_applied() {
     let status = m.status(&db).await.unwrap();
     assert!(!status.is_empty() && status.iter().all(|s| s.applied));
 }
+
+#[rocket::async_test]
+async fn user_list_and_detail_pages() {
+    let (client, _dir) = client().await;
+    let res = client.get("/users/").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    let html = res.into_string().await.unwrap();
+    let order: Vec<usize> = ["admin", "huey", "mickey", "zaizee"]
+        .iter()
+        .map(|n| html.find(&format!("href=\"/users/{n}/\"")).expect(n))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "sorted by username");
+    let res = client.get("/users/huey/").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    let html = res.into_string().await.unwrap();
+    assert!(html.contains("<h1>huey</h1>"));
+    assert!(html.contains("following 1 · followers 2"), "{html}");
+    assert!(html.contains("mickey found a box"));
+    assert!(!html.contains("zaizee is sleeping"), "only huey's messages");
+    assert_eq!(
+        client.get("/users/nobody/").dispatch().await.status(),
+        Status::NotFound
+    );
+    assert_eq!(client.get("/public/").dispatch().await.status(), Status::Ok);
+}

@@ -441,8 +441,8 @@ fn uuid_from_bytes(i: usize, b: Vec<u8>) -> DecodeResult {
         .map_err(|e| decode_err(i, e.to_string()))
 }
 
-fn json_from_text(i: usize, s: String) -> DecodeResult {
-    serde_json::from_str(&s)
+fn json_from_text(i: usize, s: &str) -> DecodeResult {
+    serde_json::from_str(s)
         .map(Value::Json)
         .map_err(|e| decode_err(i, e.to_string()))
 }
@@ -474,7 +474,7 @@ fn decode_sqlite(row: &sqlx::sqlite::SqliteRow, i: usize, ty: SqlType) -> Decode
             None => Value::Null,
             Some(b) => uuid_from_bytes(i, b)?,
         },
-        SqlType::Json => match row.try_get_unchecked::<Option<String>, _>(i)? {
+        SqlType::Json => match row.try_get_unchecked::<Option<&str>, _>(i)? {
             None => Value::Null,
             Some(s) => json_from_text(i, s)?,
         },
@@ -518,7 +518,7 @@ fn decode_mysql(row: &sqlx::mysql::MySqlRow, i: usize, ty: SqlType) -> DecodeRes
             None => Value::Null,
             Some(b) => uuid_from_bytes(i, b)?,
         },
-        SqlType::Json => match row.try_get_unchecked::<Option<String>, _>(i)? {
+        SqlType::Json => match row.try_get_unchecked::<Option<&str>, _>(i)? {
             None => Value::Null,
             Some(s) => json_from_text(i, s)?,
         },

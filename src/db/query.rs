@@ -271,7 +271,7 @@ impl Select {
         let mut b = Builder::new(backend, self.schema);
         let where_sql = b.conditions(&self.conds);
         let order_sql = self.order_sql(&mut b);
-        let mut sql = String::with_capacity(128);
+        let mut sql = String::with_capacity(256);
         sql.push_str("SELECT ");
         for (i, col) in self.schema.columns.iter().enumerate() {
             if i > 0 {
@@ -578,8 +578,14 @@ impl Builder {
         if conds.is_empty() {
             return String::new();
         }
-        let mut sql = String::from(" WHERE ");
-        self.cond(&mut sql, &Cond::And(conds.to_vec()));
+        let mut sql = String::with_capacity(64);
+        sql.push_str(" WHERE ");
+        for (i, c) in conds.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" AND ");
+            }
+            self.cond(&mut sql, c);
+        }
         sql
     }
 

@@ -268,9 +268,46 @@ pub(crate) fn format_datetime(dt: OffsetDateTime) -> String {
     )
 }
 
-/// Parses what SQLite holds for a timestamp (ours, sqlx's, or `CURRENT_TIMESTAMP`'s).
+/// Parses what SQLite holds for a timestamp: ours (fast path), else sqlx's
+/// or `CURRENT_TIMESTAMP`'s forms.
 pub(crate) fn parse_stored_datetime(raw: &str) -> Option<OffsetDateTime> {
-    parse_datetime(raw)
+    parse_fixed_utc(raw).or_else(|| parse_datetime(raw))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, exactly as [`format_datetime`] writes it.
+fn parse_fixed_utc(raw: &str) -> Option<OffsetDateTime> {
+    let b = raw.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[26] != b'Z'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let month = time::Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
+    let date = Date::from_calendar_date(
+        i32::try_from(num(0, 4)?).ok()?,
+        month,
+        u8::try_from(num(8, 10)?).ok()?,
+    )
+    .ok()?;
+    let t = time::Time::from_hms_micro(
+        u8::try_from(num(11, 13)?).ok()?,
+        u8::try_from(num(14, 16)?).ok()?,
+        u8::try_from(num(17, 19)?).ok()?,
+        num(20, 26)?,
+    )
+    .ok()?;
+    Some(PrimitiveDateTime::new(date, t).assume_utc())
 }
 
 impl Serialize for Value {
@@ -479,6 +516,16 @@ impl Record {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
+
+    /// As [`Record::to_json`] without `#[model(secret)]` fields: what templates get.
+    pub fn to_public_json(&self) -> serde_json::Value {
+        let map = self
+            .iter()
+            .filter(|(c, _)| !c.secret)
+            .map(|(c, v)| (c.field.to_owned(), v.to_json()))
+            .collect();
+        serde_json::Value::Object(map)
+    }
 }
 
 impl Serialize for Record {
@@ -531,6 +578,18 @@ mod tests {
         let t2 = t1 + time::Duration::microseconds(500_000);
         assert!(format_datetime(t1) < format_datetime(t2));
         assert_eq!(parse_stored_datetime(&format_datetime(t2)), Some(t2));
+    }
+
+    #[test]
+    fn fixed_format_parses_exactly() {
+        let t = time::macros::datetime!(2024-02-29 23:59:58.000123 UTC);
+        assert_eq!(parse_fixed_utc(&format_datetime(t)), Some(t));
+        assert_eq!(parse_fixed_utc("2024-02-30T00:00:00.000000Z"), None);
+        assert_eq!(parse_fixed_utc("2024-02-29T00:00:00Z"), None);
+        assert_eq!(
+            parse_stored_datetime("2024-02-29 10:00:00"),
+            Some(time::macros::datetime!(2024-02-29 10:00:00 UTC))
+        );
     }
 
     #[test]
