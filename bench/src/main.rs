@@ -283,6 +283,14 @@ async fn main() {
     ] {
         println!("{name:<40} {h:>12.0} {s:>12.0} {:>7.1}%", h / s * 100.0);
     }
+    if db.backend() != hangar::db::Backend::Sqlite {
+        // leave the shared server as we found it
+        use hangar::db::{Executor, Statement};
+        for t in ["bench_message", "bench_user"] {
+            let sql = format!("DROP TABLE {}", db.backend().quote(t));
+            (&db).execute(Statement::new(sql)).await.expect("drop bench table");
+        }
+    }
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
