@@ -19,6 +19,7 @@ backend_cases!(crate::common::models::schemas();
     required_field_is_reported_before_sending, typed_errors_for_bad_input,
     every_type_round_trips_exactly, transactions_commit_and_roll_back,
     values_are_bound_never_spliced, insert_fields_fills_defaults,
+    concurrent_writers_lose_nothing,
 );
 
 fn names(users: &[User]) -> Vec<&str> {
@@ -981,4 +982,37 @@ async fn insert_fields_fills_defaults(db: Db) {
     .unwrap();
     let m = Message::get(&db, pk).await.unwrap();
     assert_eq!(m.user, 1);
+}
+
+async fn concurrent_writers_lose_nothing(db: Db) {
+    let w = seed(&db).await;
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let db = db.clone();
+        let user = w.bob.id;
+        tasks.push(tokio::spawn(async move {
+            for i in 0..25 {
+                let mut m = Message { id: 0, user, content: format!("w{t}-{i}"), pub_date: hangar::db::now() };
+                m.insert(&db).await.expect("concurrent insert");
+            }
+        }));
+    }
+    for t in 0..4 {
+        let db = db.clone();
+        let user = w.carol.id;
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.begin().await.expect("begin");
+            for i in 0..10 {
+                let mut m = Message { id: 0, user, content: format!("tx{t}-{i}"), pub_date: hangar::db::now() };
+                m.insert(&mut tx).await.expect("insert in transaction");
+            }
+            tx.commit().await.expect("commit");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("writer task");
+    }
+    assert_eq!(Message::select().count(&db).await.unwrap(), 9 + 200 + 40);
+    let n = Message::select().filter("content", Op::StartsWith, "tx").unwrap().count(&db).await.unwrap();
+    assert_eq!(n, 40);
 }
