@@ -45,8 +45,8 @@ async fn first_run_seeds_demo_data_and_shows_the_timeline() {
     assert!(html.contains("Public timeline"));
     assert!(html.contains("mickey found a box"));
     assert!(
-        html.contains("class=\"username\">huey<"),
-        "usernames are shown"
+        html.contains("href=\"/users/huey/\">huey<"),
+        "usernames link to their pages"
     );
     // newest first
     let newest = html.find("the admin site and the REST API").unwrap();
