@@ -992,7 +992,12 @@ async fn concurrent_writers_lose_nothing(db: Db) {
         let user = w.bob.id;
         tasks.push(tokio::spawn(async move {
             for i in 0..25 {
-                let mut m = Message { id: 0, user, content: format!("w{t}-{i}"), pub_date: hangar::db::now() };
+                let mut m = Message {
+                    id: 0,
+                    user,
+                    content: format!("w{t}-{i}"),
+                    pub_date: hangar::db::now(),
+                };
                 m.insert(&db).await.expect("concurrent insert");
             }
         }));
@@ -1003,7 +1008,12 @@ async fn concurrent_writers_lose_nothing(db: Db) {
         tasks.push(tokio::spawn(async move {
             let mut tx = db.begin().await.expect("begin");
             for i in 0..10 {
-                let mut m = Message { id: 0, user, content: format!("tx{t}-{i}"), pub_date: hangar::db::now() };
+                let mut m = Message {
+                    id: 0,
+                    user,
+                    content: format!("tx{t}-{i}"),
+                    pub_date: hangar::db::now(),
+                };
                 m.insert(&mut tx).await.expect("insert in transaction");
             }
             tx.commit().await.expect("commit");
@@ -1013,6 +1023,11 @@ async fn concurrent_writers_lose_nothing(db: Db) {
         t.await.expect("writer task");
     }
     assert_eq!(Message::select().count(&db).await.unwrap(), 9 + 200 + 40);
-    let n = Message::select().filter("content", Op::StartsWith, "tx").unwrap().count(&db).await.unwrap();
+    let n = Message::select()
+        .filter("content", Op::StartsWith, "tx")
+        .unwrap()
+        .count(&db)
+        .await
+        .unwrap();
     assert_eq!(n, 40);
 }

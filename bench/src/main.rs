@@ -288,7 +288,10 @@ async fn main() {
         use hangar::db::{Executor, Statement};
         for t in ["bench_message", "bench_user"] {
             let sql = format!("DROP TABLE {}", db.backend().quote(t));
-            (&db).execute(Statement::new(sql)).await.expect("drop bench table");
+            (&db)
+                .execute(Statement::new(sql))
+                .await
+                .expect("drop bench table");
         }
     }
     db.close().await;
