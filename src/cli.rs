@@ -28,6 +28,10 @@ commands:
   migrate down [VERSION]   revert the newest migration (or back to VERSION)
   migrate fake [VERSION]   record pending migrations as applied without running them
   migrate create NAME      write a new empty migration pair
+  createsuperuser [--username NAME] [--email EMAIL]
+                           create an active admin user; the password is asked
+                           twice with hidden input, or read from stdin
+  changepassword USERNAME  set a user's password (ends their sessions)
   help                     show this text";
 
 /// Runs the command in `std::env::args()` against `rocket`; prints errors to
@@ -110,6 +114,70 @@ pub async fn run_with(
             }
             Ok(())
         }
+        ["createsuperuser", rest @ ..] => {
+            let (mut username, mut email) = (None, None);
+            let mut it = rest.iter();
+            while let Some(flag) = it.next() {
+                let value = it.next().map(|v| v.to_string());
+                match (*flag, value) {
+                    ("--username", Some(v)) => username = Some(v),
+                    ("--email", Some(v)) => email = Some(v),
+                    _ => return Err(format!("bad arguments for createsuperuser\n\n{USAGE}")),
+                }
+            }
+            let scripted = username.is_some();
+            let mut input = Input::stdin();
+            let username = match username {
+                Some(u) => u,
+                None => input.line("Username: ")?,
+            };
+            if username.trim().is_empty() {
+                return Err("the username must not be empty".into());
+            }
+            let email = match email {
+                Some(e) => e,
+                None if scripted => String::new(),
+                None => input.line("Email: ")?,
+            };
+            let password = input.new_password()?;
+            let ignited = ignite_auth(rocket).await?;
+            let (db, state) = auth_parts(&ignited);
+            let user = state
+                .store()
+                .create(
+                    db,
+                    &state.config,
+                    username.trim(),
+                    email.trim(),
+                    &password,
+                    true,
+                )
+                .await
+                .map_err(|e| match e {
+                    crate::auth::AuthError::Database(crate::db::Error::Unique { .. }) => {
+                        format!("a user named {:?} already exists", username.trim())
+                    }
+                    e => e.to_string(),
+                })?;
+            writeln!(out, "created superuser: {}", user.username).map_err(io)
+        }
+        ["changepassword", username] => {
+            let mut input = Input::stdin();
+            let password = input.new_password()?;
+            let ignited = ignite_auth(rocket).await?;
+            let (db, state) = auth_parts(&ignited);
+            state
+                .store()
+                .set_password(db, &state.config, username, &password)
+                .await
+                .map_err(|e| match e {
+                    crate::auth::AuthError::Database(crate::db::Error::NotFound { .. }) => {
+                        format!("no user named {username:?}")
+                    }
+                    e => e.to_string(),
+                })?;
+            writeln!(out, "password changed for {username}").map_err(io)
+        }
         _ => Err(format!("unknown command {:?}\n\n{USAGE}", args.join(" "))),
     }
 }
@@ -122,6 +190,91 @@ fn report(out: &mut (dyn Write + Send), verb: &str, versions: Vec<i64>) -> Resul
         writeln!(out, "{verb}: {v}").map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Reads answers from the terminal (hidden for passwords) or, when stdin is
+/// not a terminal, line by line from stdin.
+struct Input {
+    tty: bool,
+    stdin: std::io::Stdin,
+}
+
+impl Input {
+    fn stdin() -> Input {
+        use std::io::IsTerminal;
+        let stdin = std::io::stdin();
+        Input {
+            tty: stdin.is_terminal(),
+            stdin,
+        }
+    }
+
+    fn next_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.stdin.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+        }
+    }
+
+    fn line(&mut self, prompt: &str) -> Result<String, String> {
+        if self.tty {
+            eprint!("{prompt}");
+        }
+        self.next_line()
+            .map(|l| l.trim_end_matches(['\r', '\n']).to_owned())
+            .ok_or_else(|| format!("no answer for {:?}", prompt.trim_end_matches([' ', ':'])))
+    }
+
+    fn new_password(&mut self) -> Result<String, String> {
+        if self.tty {
+            let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+            let again =
+                rpassword::prompt_password("Password (again): ").map_err(|e| e.to_string())?;
+            if first != again {
+                return Err("the passwords do not match".into());
+            }
+            return Ok(first);
+        }
+        let first = self.line("Password: ")?;
+        // a second line, when there is one, must confirm the first
+        if let Some(again) = self.next_line() {
+            if again.trim_end_matches('\r') != first {
+                return Err("the passwords do not match".into());
+            }
+        }
+        Ok(first)
+    }
+}
+
+/// Ignites `rocket` (creating missing tables) and returns its database and auth state.
+async fn ignite_auth(rocket: Rocket<Build>) -> Result<Rocket<rocket::Ignite>, String> {
+    let figment = rocket
+        .figment()
+        .clone()
+        .merge(("hangar.database.auto_migrate", false))
+        .merge(("log_level", "critical"));
+    let rocket = rocket
+        .configure(figment)
+        .ignite()
+        .await
+        .map_err(|e| format!("launch failed: {e}"))?;
+    if rocket.state::<Db>().is_none() {
+        return Err("the hangar Database fairing is not attached".into());
+    }
+    if rocket.state::<crate::auth::AuthState>().is_none() {
+        return Err("the hangar Auth fairing is not attached".into());
+    }
+    Ok(rocket)
+}
+
+fn auth_parts(rocket: &Rocket<rocket::Ignite>) -> (&Db, &crate::auth::AuthState) {
+    (
+        rocket.state::<Db>().expect("checked in ignite_auth"),
+        rocket
+            .state::<crate::auth::AuthState>()
+            .expect("checked in ignite_auth"),
+    )
 }
 
 /// Ignites `rocket` with automatic table creation and migration off, and

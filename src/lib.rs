@@ -83,6 +83,7 @@
 
 extern crate self as hangar;
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -12,10 +12,32 @@ use rocket::fairing::Fairing;
 use rocket_dyn_templates::Template;
 
 /// Hangar's embedded templates: `(name, source)`.
-pub const EMBEDDED: &[(&str, &str)] = &[(
-    "hangar/pagination.html",
-    include_str!("../templates/hangar/pagination.html"),
-)];
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "hangar/pagination.html",
+        include_str!("../templates/hangar/pagination.html"),
+    ),
+    (
+        "hangar/base.html",
+        include_str!("../templates/hangar/base.html"),
+    ),
+    (
+        "hangar/error.html",
+        include_str!("../templates/hangar/error.html"),
+    ),
+    (
+        "auth/login.html",
+        include_str!("../templates/auth/login.html"),
+    ),
+    (
+        "auth/logout.html",
+        include_str!("../templates/auth/logout.html"),
+    ),
+    (
+        "auth/password_change.html",
+        include_str!("../templates/auth/password_change.html"),
+    ),
+];
 
 /// The templating fairing: the app's `template_dir` plus Hangar's embedded
 /// templates (see the module docs for overriding them).

@@ -127,6 +127,7 @@ impl Database {
     /// A message naming the configuration key or the failed step.
     pub async fn prepare(&self, figment: &rocket::figment::Figment) -> Result<Db, String> {
         let config = DatabaseConfig::from_figment(figment)?;
+        crate::auth::configure_from_figment(figment)?;
         let db = self.connect(figment, &config).await?;
         if config.auto_create {
             crate::db::ddl::create_tables(&db, &self.models)
@@ -164,7 +165,10 @@ impl Database {
         let pool = <Pool as rocket_db_pools::Pool>::init(&pool_figment)
             .await
             .map_err(|e| format!("databases.{}: {e}", config.name))?;
-        Ok(Db::new(pool, Registry::new(self.models.clone())))
+        Ok(Db::new(
+            pool,
+            Registry::new(crate::db::ddl::with_references(&self.models)),
+        ))
     }
 }
 

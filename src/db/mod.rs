@@ -23,6 +23,7 @@
 //! }
 //! ```
 
+pub mod counter;
 pub mod ddl;
 pub mod delete;
 mod dialect;

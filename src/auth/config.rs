@@ -1,0 +1,91 @@
+//! `[default.hangar.auth]`.
+
+use serde::{Deserialize, Serialize};
+
+/// The auth battery's settings, every one with a default.
+///
+/// # Example
+/// ```
+/// let c = hangar::auth::AuthConfig::default();
+/// assert_eq!(c.prefix, "/accounts");
+/// assert_eq!(c.bcrypt_cost, 12);
+/// assert_eq!(c.session_max_age, 14 * 24 * 3600);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Where the login/logout/password views are mounted.
+    pub prefix: String,
+    /// The built-in user model's table (always quoted, so `user` works on PostgreSQL).
+    pub user_table: String,
+    /// Where to go after login (or logout) when no safe `next` is given.
+    pub default_next_url: String,
+    /// Absolute session lifetime in seconds (14 days).
+    pub session_max_age: i64,
+    /// bcrypt cost for new hashes (4..=31; tests use 4).
+    pub bcrypt_cost: u32,
+    /// Minimum password length in characters.
+    pub min_password_length: usize,
+    /// Failed logins allowed per username and per client IP within the window.
+    pub throttle_limit: i64,
+    /// The throttle window in seconds (3 minutes).
+    pub throttle_window: i64,
+    /// Mark session and CSRF cookies `Secure` (set behind HTTPS).
+    pub secure_cookies: bool,
+    /// A header carrying the client IP set by a trusted proxy (`X-Real-IP`);
+    /// unset means the socket address is used.
+    pub trusted_proxy_header: Option<String>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            prefix: "/accounts".into(),
+            user_table: "user".into(),
+            default_next_url: "/".into(),
+            session_max_age: 14 * 24 * 3600,
+            bcrypt_cost: 12,
+            min_password_length: 8,
+            throttle_limit: 10,
+            throttle_window: 180,
+            secure_cookies: false,
+            trusted_proxy_header: None,
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Reads `hangar.auth` (defaults for missing keys) and checks the values.
+    ///
+    /// # Errors
+    /// A message naming the bad key.
+    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
+        let c: AuthConfig = match figment.find_value("hangar.auth") {
+            Ok(_) => figment
+                .extract_inner("hangar.auth")
+                .map_err(|e| format!("[hangar.auth]: {e}"))?,
+            Err(_) => AuthConfig::default(),
+        };
+        if !(4..=31).contains(&c.bcrypt_cost) {
+            return Err("[hangar.auth] bcrypt_cost must be between 4 and 31".into());
+        }
+        if !c.prefix.starts_with('/') || c.prefix.ends_with('/') && c.prefix.len() > 1 {
+            return Err("[hangar.auth] prefix must start with `/` and not end with one".into());
+        }
+        if c.session_max_age <= 0 || c.throttle_window <= 0 || c.throttle_limit <= 0 {
+            return Err(
+                "[hangar.auth] session_max_age, throttle_window and throttle_limit must be positive"
+                    .into(),
+            );
+        }
+        if c.user_table.is_empty() {
+            return Err("[hangar.auth] user_table must not be empty".into());
+        }
+        Ok(c)
+    }
+
+    /// The login URL (`/accounts/login/`).
+    pub fn login_url(&self) -> String {
+        format!("{}/login/", self.prefix.trim_end_matches('/'))
+    }
+}

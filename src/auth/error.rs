@@ -1,0 +1,64 @@
+//! The auth battery's one error type.
+
+use rocket::http::Status;
+
+use crate::auth::password::PasswordError;
+
+/// Everything auth can fail with; [`AuthError::status`] is its HTTP meaning.
+///
+/// # Example
+/// ```
+/// use hangar::auth::AuthError;
+/// assert_eq!(AuthError::NotLoggedIn.status().code, 401);
+/// assert_eq!(AuthError::NotAdmin.status().code, 403);
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No valid session.
+    #[error("authentication required")]
+    NotLoggedIn,
+    /// Logged in, but not an admin.
+    #[error("admin rights required")]
+    NotAdmin,
+    /// Logged in, but the app's check refused the user.
+    #[error("permission denied")]
+    Forbidden,
+    /// Wrong username or password (one message for both).
+    #[error("please enter a correct username and password")]
+    BadCredentials,
+    /// Too many failed logins; try again after this many seconds.
+    #[error("too many failed login attempts; try again in {retry_after} seconds")]
+    Throttled {
+        /// Seconds until the window closes.
+        retry_after: i64,
+    },
+    /// A form without a valid CSRF token, or from a foreign origin.
+    #[error("CSRF check failed: {0}")]
+    Csrf(&'static str),
+    /// A password rule was broken.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// The `Auth` fairing is missing.
+    #[error("the hangar Auth fairing is not attached")]
+    NotAttached,
+    /// A database failure.
+    #[error(transparent)]
+    Database(#[from] crate::db::Error),
+}
+
+impl AuthError {
+    /// The HTTP status this error stands for.
+    pub fn status(&self) -> Status {
+        match self {
+            AuthError::NotLoggedIn | AuthError::BadCredentials => Status::Unauthorized,
+            AuthError::NotAdmin | AuthError::Forbidden | AuthError::Csrf(_) => Status::Forbidden,
+            AuthError::Throttled { .. } => Status::TooManyRequests,
+            AuthError::Password(PasswordError::Internal(_)) | AuthError::NotAttached => {
+                Status::InternalServerError
+            }
+            AuthError::Password(_) => Status::BadRequest,
+            AuthError::Database(e) => e.status(),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Type-erased user operations, so views and the CLI work with any `UserModel`.
+
+use std::marker::PhantomData;
+
+use crate::auth::config::AuthConfig;
+use crate::auth::error::AuthError;
+use crate::auth::password::{self, PasswordError};
+use crate::auth::user::{new_epoch, UserModel};
+use crate::db::{Db, Schema, Value};
+
+/// A user as the views and templates see it, whatever the model.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    /// Primary key.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// May use the admin.
+    pub admin: bool,
+    /// May log in.
+    pub active: bool,
+    /// Session epoch.
+    pub epoch: i64,
+    /// The row without secret fields, for templates (`user` in the context).
+    pub public: serde_json::Value,
+}
+
+fn session_user<U: UserModel>(u: &U) -> SessionUser {
+    SessionUser {
+        id: u.user_id(),
+        username: u.username().to_owned(),
+        admin: u.is_admin(),
+        active: u.is_active(),
+        epoch: u.session_epoch(),
+        public: u.to_record().to_public_json(),
+    }
+}
+
+/// User operations over one user model.
+#[rocket::async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// The model's schema.
+    fn schema(&self) -> &'static Schema;
+
+    /// The user by id.
+    async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError>;
+
+    /// Checks credentials (one bcrypt verify whether or not the user exists),
+    /// re-hashing at the configured cost when the stored cost differs.
+    async fn authenticate(
+        &self,
+        db: &Db,
+        config: &AuthConfig,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionUser, AuthError>;
+
+    /// Sets a new session epoch, ending every session of the user; returns it.
+    async fn bump_epoch(&self, db: &Db, id: i64) -> Result<i64, AuthError>;
+
+    /// Validates, hashes and stores a new password and bumps the epoch.
+    async fn set_password(
+        &self,
+        db: &Db,
+        config: &AuthConfig,
+        username: &str,
+        raw: &str,
+    ) -> Result<SessionUser, AuthError>;
+
+    /// Creates an active user.
+    async fn create(
+        &self,
+        db: &Db,
+        config: &AuthConfig,
+        username: &str,
+        email: &str,
+        raw: &str,
+        admin: bool,
+    ) -> Result<SessionUser, AuthError>;
+}
+
+/// The [`UserStore`] of model `U`.
+pub struct TypedStore<U>(PhantomData<fn() -> U>);
+
+impl<U> Default for TypedStore<U> {
+    fn default() -> Self {
+        TypedStore(PhantomData)
+    }
+}
+
+#[rocket::async_trait]
+impl<U: UserModel> UserStore for TypedStore<U> {
+    fn schema(&self) -> &'static Schema {
+        U::schema()
+    }
+
+    async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError> {
+        Ok(U::select()
+            .filter_pk(id)
+            .first(db)
+            .await?
+            .map(|u| session_user(&u)))
+    }
+
+    async fn authenticate(
+        &self,
+        db: &Db,
+        config: &AuthConfig,
+        username: &str,
+        raw: &str,
+    ) -> Result<SessionUser, AuthError> {
+        let Some(mut user) = U::by_username(db, username).await? else {
+            password::burn_one_verify(raw, config.bcrypt_cost).await;
+            return Err(AuthError::BadCredentials);
+        };
+        let ok = match user.check_password(raw).await {
+            Ok(ok) => ok,
+            Err(PasswordError::BadHash) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !ok || !user.is_active() {
+            return Err(AuthError::BadCredentials);
+        }
+        if password::hash_cost(user.password_hash()) != Some(config.bcrypt_cost) {
+            user.set_password(raw, config.bcrypt_cost).await?;
+            let hash = user.password_hash().to_owned();
+            crate::db::write::update_fields(
+                db,
+                U::schema(),
+                user.pk(),
+                vec![(U::PASSWORD_FIELD, hash.into())],
+            )
+            .await?;
+        }
+        Ok(session_user(&user))
+    }
+
+    async fn bump_epoch(&self, db: &Db, id: i64) -> Result<i64, AuthError> {
+        let epoch = new_epoch();
+        crate::db::write::update_fields(
+            db,
+            U::schema(),
+            Value::Int(id),
+            vec![(U::EPOCH_FIELD, epoch.into())],
+        )
+        .await?;
+        Ok(epoch)
+    }
+
+    async fn set_password(
+        &self,
+        db: &Db,
+        config: &AuthConfig,
+        username: &str,
+        raw: &str,
+    ) -> Result<SessionUser, AuthError> {
+        password::validate(raw, config.min_password_length)?;
+        let mut user = U::by_username(db, username)
+            .await?
+            .ok_or(crate::db::Error::NotFound {
+                model: U::schema().name,
+            })?;
+        user.set_password(raw, config.bcrypt_cost).await?;
+        let epoch = new_epoch();
+        let hash = user.password_hash().to_owned();
+        crate::db::write::update_fields(
+            db,
+            U::schema(),
+            user.pk(),
+            vec![
+                (U::PASSWORD_FIELD, hash.into()),
+                (U::EPOCH_FIELD, epoch.into()),
+            ],
+        )
+        .await?;
+        let mut su = session_user(&user);
+        su.epoch = epoch;
+        Ok(su)
+    }
+
+    async fn create(
+        &self,
+        db: &Db,
+        config: &AuthConfig,
+        username: &str,
+        email: &str,
+        raw: &str,
+        admin: bool,
+    ) -> Result<SessionUser, AuthError> {
+        password::validate(raw, config.min_password_length)?;
+        let hash = password::make_password(raw, config.bcrypt_cost).await?;
+        let mut user = U::new_user(username, email, hash, admin);
+        user.insert(db).await?;
+        Ok(session_user(&user))
+    }
+}
