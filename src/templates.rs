@@ -1,14 +1,21 @@
 //! Hangar owns the app's one templating fairing: it loads the app's
-//! `template_dir` and adds Hangar's embedded templates. **Do not also attach
-//! `Template::fairing()`.**
+//! `template_dir` together with Hangar's embedded templates, so app templates
+//! can extend Hangar's (`{% extends "hangar/base.html" %}`) and override them.
+//! **Do not also attach `Template::fairing()`.**
 //!
 //! App templates are files `<template_dir>/<name>.html.tera`, rendered as
 //! `Template::render("<name>", ...)`. Hangar's are named with `.html`
-//! (`hangar/pagination.html`); an app overrides one by creating
-//! `<template_dir>/hangar/pagination.html.tera`. Everything ending in `.html`
-//! or `.html.tera` is auto-escaped.
+//! (`hangar/base.html`, `auth/login.html`); an app overrides one by creating
+//! `<template_dir>/auth/login.html.tera`. Everything ending in `.html` or
+//! `.html.tera` is auto-escaped. Templates are read once at launch.
 
-use rocket::fairing::Fairing;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::figment::value::magic::RelativePathBuf;
+use rocket::{Build, Orbit, Request, Rocket};
+use rocket_dyn_templates::tera::{Template as TeraTemplate, Tera};
 use rocket_dyn_templates::Template;
 
 /// Hangar's embedded templates: `(name, source)`.
@@ -39,46 +46,209 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The templating fairing: the app's `template_dir` plus Hangar's embedded
-/// templates (see the module docs for overriding them).
+type Customize = dyn Fn(&mut Tera) -> Result<(), Box<dyn std::error::Error>> + Send + Sync;
+
+/// The templating fairing (see the module docs).
 ///
 /// # Example
 /// ```no_run
 /// let rocket = rocket::build().attach(hangar::templates::fairing());
 /// ```
-pub fn fairing() -> impl Fairing {
+pub fn fairing() -> Templates {
     fairing_with(|_| Ok(()))
 }
 
 /// As [`fairing`], with a hook to customise Tera (filters, functions) after
 /// the templates are loaded.
-pub fn fairing_with<F>(customize: F) -> impl Fairing
+///
+/// # Example
+/// ```no_run
+/// let rocket = rocket::build().attach(hangar::templates::fairing_with(|tera| {
+///     tera.register_filter("shout", |v: &serde_json::Value, _: &_| {
+///         Ok(v.as_str().unwrap_or_default().to_uppercase().into())
+///     });
+///     Ok(())
+/// }));
+/// ```
+pub fn fairing_with<F>(customize: F) -> Templates
 where
-    F: Fn(&mut rocket_dyn_templates::tera::Tera) -> Result<(), Box<dyn std::error::Error>>
-        + Send
-        + Sync
-        + 'static,
+    F: Fn(&mut Tera) -> Result<(), Box<dyn std::error::Error>> + Send + Sync + 'static,
 {
-    Template::try_custom(move |engines| {
-        let existing: Vec<String> = engines
-            .tera
-            .get_template_names()
-            .map(str::to_owned)
-            .collect();
-        let mut raw: Vec<(String, String)> = Vec::new();
-        for (name, source) in EMBEDDED {
-            let app_name = name.trim_end_matches(".html");
-            if existing.iter().any(|e| e == app_name) {
-                // the app's `<name>.html.tera` stands in for the embedded one
-                raw.push((
-                    (*name).to_owned(),
-                    format!("{{% include \"{app_name}\" %}}"),
-                ));
-            } else {
-                raw.push(((*name).to_owned(), (*source).to_owned()));
+    Templates {
+        customize: std::sync::Arc::new(customize),
+        inner: std::sync::OnceLock::new(),
+    }
+}
+
+/// Hangar's templating fairing: wraps rocket_dyn_templates' with the
+/// embedded templates and the app's `template_dir` loaded in one piece.
+pub struct Templates {
+    customize: std::sync::Arc<Customize>,
+    inner: std::sync::OnceLock<Box<dyn Fairing>>,
+}
+
+/// `(name, path)` of every `*.tera` file under `dir`, named as
+/// rocket_dyn_templates names them (`a/b.html.tera` → `a/b`), plus the full
+/// name without `.tera` (`a/b.html`).
+fn app_templates(dir: &Path) -> std::io::Result<Vec<(String, String, PathBuf)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
             }
+            let Ok(rel) = path.strip_prefix(dir) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let Some(full) = rel.strip_suffix(".tera") else {
+                continue;
+            };
+            let name = match full.rsplit_once('.') {
+                Some((stem, _)) if !stem.ends_with('/') => stem,
+                _ => full,
+            };
+            out.push((name.to_owned(), full.to_owned(), path));
         }
-        engines.tera.add_raw_templates(raw)?;
-        customize(&mut engines.tera)
-    })
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn load_all(tera: &mut Tera, app_dir: Option<&Path>) -> Result<(), Box<dyn std::error::Error>> {
+    let app = match app_dir {
+        Some(dir) if dir.is_dir() => app_templates(dir)?,
+        _ => Vec::new(),
+    };
+    let mut add = |name: &str,
+                   path: Option<String>,
+                   source: &str|
+     -> Result<(), Box<dyn std::error::Error>> {
+        let t = TeraTemplate::new(name, path, source)?;
+        tera.templates.insert(name.to_owned(), t);
+        Ok(())
+    };
+    for (name, full, path) in &app {
+        let source = std::fs::read_to_string(path)?;
+        let shown = path.to_string_lossy().into_owned();
+        add(name, Some(shown.clone()), &source)?;
+        if EMBEDDED.iter().any(|(e, _)| e == full) {
+            add(full, Some(shown), &source)?;
+        }
+    }
+    for (name, source) in EMBEDDED {
+        if !app.iter().any(|(_, full, _)| full == name) {
+            add(name, None, source)?;
+        }
+    }
+    tera.build_inheritance_chains()?;
+    Ok(())
+}
+
+static EMPTY_DIRS: AtomicUsize = AtomicUsize::new(0);
+
+fn empty_dir() -> std::io::Result<PathBuf> {
+    let n = EMPTY_DIRS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("hangar-templates-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+#[rocket::async_trait]
+impl Fairing for Templates {
+    fn info(&self) -> Info {
+        Info {
+            name: "hangar::Templates",
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Request,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let figment = rocket.figment().clone();
+        let app_dir = match figment.extract_inner::<RelativePathBuf>("template_dir") {
+            Ok(p) => p.relative(),
+            Err(_) => PathBuf::from("templates"),
+        };
+        if figment.find_value("template_dir").is_ok() && !app_dir.is_dir() {
+            rocket::error!(
+                "hangar templates: `template_dir` {:?} is not a directory",
+                app_dir
+            );
+            return Err(rocket);
+        }
+        let empty = match empty_dir() {
+            Ok(d) => d,
+            Err(e) => {
+                rocket::error!("hangar templates: cannot make a working directory: {e}");
+                return Err(rocket);
+            }
+        };
+        let customize = self.customize.clone();
+        let inner = Template::try_custom(move |engines| {
+            load_all(&mut engines.tera, Some(&app_dir))?;
+            customize(&mut engines.tera)
+        });
+        let inner: Box<dyn Fairing> = Box::new(inner);
+        let rocket = rocket.configure(figment.merge(("template_dir", empty)));
+        let inner = self.inner.get_or_init(|| inner);
+        inner.on_ignite(rocket).await
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        if let Some(inner) = self.inner.get() {
+            inner.on_liftoff(rocket).await;
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, data: &mut rocket::Data<'_>) {
+        if let Some(inner) = self.inner.get() {
+            inner.on_request(req, data).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_templates_parse_and_extend() {
+        let mut tera = Tera::default();
+        load_all(&mut tera, None).expect("embedded templates load");
+        let mut ctx = rocket_dyn_templates::tera::Context::new();
+        ctx.insert("status", &403);
+        ctx.insert("title", "Forbidden");
+        ctx.insert("message", "<script>x</script>");
+        let html = tera.render("hangar/error.html", &ctx).expect("render");
+        assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn app_templates_are_named_like_rocket_names_them() {
+        let dir = std::env::temp_dir().join(format!("hangar-tpl-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("auth")).unwrap();
+        std::fs::write(
+            dir.join("home.html.tera"),
+            "{% extends \"hangar/base.html\" %}{% block content %}{{ x }}{% endblock %}",
+        )
+        .unwrap();
+        std::fs::write(dir.join("auth/login.html.tera"), "custom login {{ x }}").unwrap();
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html.tera", ".html"]);
+        load_all(&mut tera, Some(&dir)).unwrap();
+        let mut ctx = rocket_dyn_templates::tera::Context::new();
+        ctx.insert("x", "<i>");
+        assert!(tera.render("home", &ctx).unwrap().contains("&lt;i&gt;"));
+        assert_eq!(
+            tera.render("auth/login.html", &ctx).unwrap(),
+            "custom login &lt;i&gt;"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

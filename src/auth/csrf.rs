@@ -129,8 +129,8 @@ pub fn check_token(req: &Request<'_>, submitted: Option<&str>) -> Result<(), Aut
 /// A form body checked for CSRF before the handler runs: the Origin/Referer
 /// must be this host and the `csrf_token` field must match the cookie. A
 /// failure answers 403 and the handler never runs. Parsing is lenient and
-/// keeps per-field errors (a [`Contextual`]), so the handler can re-render
-/// the form with messages.
+/// keeps the raw values and per-field error messages, so the handler can
+/// re-render the form.
 ///
 /// # Example
 /// ```no_run
@@ -142,26 +142,38 @@ pub fn check_token(req: &Request<'_>, submitted: Option<&str>) -> Result<(), Aut
 /// fn create(form: CsrfForm<'_, NewNote>) -> String {
 ///     match form.value() {
 ///         Some(note) => format!("saved {}", note.text),
-///         None => "fix the form".into(),
+///         None => format!("fix the form: {:?}", form.errors()),
 ///     }
 /// }
 /// ```
-pub struct CsrfForm<'r, T>(pub Contextual<'r, T>);
+pub struct CsrfForm<'r, T> {
+    value: Option<T>,
+    fields: Vec<(&'r str, &'r str)>,
+    errors: Vec<(String, String)>,
+}
 
 impl<'r, T> CsrfForm<'r, T> {
     /// The parsed value, if every field validated.
     pub fn value(&self) -> Option<&T> {
-        self.0.value.as_ref()
+        self.value.as_ref()
     }
 
     /// Takes the parsed value out.
     pub fn into_value(self) -> Option<T> {
-        self.0.value
+        self.value
     }
 
     /// The raw submitted value of a field (for re-rendering a form).
     pub fn field(&self, name: &str) -> Option<&'r str> {
-        self.0.context.field_value(name)
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// `(field, message)` for every field that did not validate.
+    pub fn errors(&self) -> &[(String, String)] {
+        &self.errors
     }
 }
 
@@ -176,10 +188,26 @@ impl<'r, T: FromForm<'r>> FromData<'r> for CsrfForm<'r, T> {
         match Form::<Contextual<'r, T>>::from_data(req, data).await {
             data::Outcome::Success(form) => {
                 let form = form.into_inner();
-                match check_token(req, form.context.field_value(CSRF_FIELD)) {
-                    Ok(()) => data::Outcome::Success(CsrfForm(form)),
-                    Err(e) => data::Outcome::Error((Status::Forbidden, e)),
+                if let Err(e) = check_token(req, form.context.field_value(CSRF_FIELD)) {
+                    return data::Outcome::Error((Status::Forbidden, e));
                 }
+                let ctx = &form.context;
+                let fields = ctx
+                    .fields()
+                    .filter_map(|name| Some((name.as_str(), ctx.field_value(name)?)))
+                    .collect();
+                let errors = ctx
+                    .errors()
+                    .map(|e| {
+                        let name = e.name.as_ref().map(|n| n.to_string()).unwrap_or_default();
+                        (name, e.kind.to_string())
+                    })
+                    .collect();
+                data::Outcome::Success(CsrfForm {
+                    value: form.value,
+                    fields,
+                    errors,
+                })
             }
             data::Outcome::Forward(f) => data::Outcome::Forward(f),
             data::Outcome::Error((status, _)) => {

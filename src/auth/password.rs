@@ -66,14 +66,13 @@ pub async fn make_password(raw: &str, cost: u32) -> Result<String, PasswordError
     if raw.len() > MAX_PASSWORD_BYTES {
         return Err(PasswordError::TooLong);
     }
+    // At most 72 bytes: bcrypt uses every byte (only its NUL terminator can
+    // fall off), so nothing of the password is lost.
     let raw = raw.to_owned();
-    tokio::task::spawn_blocking(move || bcrypt::non_truncating_hash(raw, cost))
+    tokio::task::spawn_blocking(move || bcrypt::hash(raw, cost))
         .await
         .map_err(|e| PasswordError::Internal(e.to_string()))?
-        .map_err(|e| match e {
-            bcrypt::BcryptError::Truncation(_) => PasswordError::TooLong,
-            e => PasswordError::Internal(e.to_string()),
-        })
+        .map_err(|e| PasswordError::Internal(e.to_string()))
 }
 
 /// Checks a password against a stored bcrypt hash (constant-time compare
@@ -88,13 +87,10 @@ pub async fn check_password(raw: &str, hash: &str) -> Result<bool, PasswordError
         return Ok(false);
     }
     let (raw, hash) = (raw.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || bcrypt::non_truncating_verify(raw, &hash))
+    tokio::task::spawn_blocking(move || bcrypt::verify(raw, &hash))
         .await
         .map_err(|e| PasswordError::Internal(e.to_string()))?
-        .map_err(|e| match e {
-            bcrypt::BcryptError::Truncation(_) => PasswordError::TooLong,
-            _ => PasswordError::BadHash,
-        })
+        .map_err(|_| PasswordError::BadHash)
 }
 
 async fn dummy_verify(raw: Vec<u8>, hash: &str) -> bool {

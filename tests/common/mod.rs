@@ -112,7 +112,10 @@ impl TestDb {
         rocket::figment::Figment::from(rocket::Config::debug_default())
             .merge(("databases.main.url", self.url.clone()))
             .merge(("databases.main.connect_timeout", 2))
-            .merge(("log_level", "off"))
+            .merge((
+                "log_level",
+                std::env::var("HANGAR_TEST_LOG").unwrap_or_else(|_| "off".into()),
+            ))
             .merge((
                 "hangar.database.migrations_dir",
                 "/nonexistent-hangar-migrations",
@@ -147,6 +150,58 @@ where
         }
         panic!("test task failed: {e}");
     }
+}
+
+/// Runs `case` with a fresh empty database of `backend` (no tables); drops
+/// it afterwards, even when the case panics.
+pub async fn run_with_db<F, Fut>(backend: Backend, case: F)
+where
+    F: FnOnce(std::sync::Arc<TestDb>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(tdb) = TestDb::new(backend).await else {
+        return;
+    };
+    let tdb = std::sync::Arc::new(tdb);
+    let result = tokio::spawn(case(tdb.clone())).await;
+    tdb.drop_db().await;
+    if let Err(e) = result {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("test task failed: {e}");
+    }
+}
+
+/// Declares each `async fn case(db: Arc<TestDb>)` as a test on SQLite, PostgreSQL and MySQL.
+#[macro_export]
+macro_rules! app_cases {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[rocket::async_test]
+                async fn $case() {
+                    $crate::common::run_with_db(hangar::db::Backend::Sqlite, super::$case).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[rocket::async_test]
+                async fn $case() {
+                    $crate::common::run_with_db(hangar::db::Backend::Postgres, super::$case).await
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[rocket::async_test]
+                async fn $case() {
+                    $crate::common::run_with_db(hangar::db::Backend::MySql, super::$case).await
+                }
+            )*
+        }
+    };
 }
 
 /// Declares each `async fn case(db: Db)` as a test on SQLite, PostgreSQL and MySQL.
