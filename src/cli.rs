@@ -253,7 +253,7 @@ async fn ignite_auth(rocket: Rocket<Build>) -> Result<Rocket<rocket::Ignite>, St
         .figment()
         .clone()
         .merge(("hangar.database.auto_migrate", false))
-        .merge(("log_level", "critical"));
+        .merge(("log_level", "off"));
     let rocket = rocket
         .configure(figment)
         .ignite()
@@ -285,7 +285,7 @@ async fn ignite_db(rocket: Rocket<Build>) -> Result<Db, String> {
         .clone()
         .merge(("hangar.database.auto_create", false))
         .merge(("hangar.database.auto_migrate", false))
-        .merge(("log_level", "critical"));
+        .merge(("log_level", "off"));
     let rocket = rocket
         .configure(figment)
         .ignite()

@@ -1,6 +1,6 @@
 //! The example app through Rocket's local client on a temp-file SQLite database.
 
-use example::{Message, User};
+use example::{Message, User, DEMO_PASSWORD};
 use hangar::db::{Db, Model as _, Op};
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
@@ -148,4 +148,161 @@ async fn user_list_and_detail_pages() {
         Status::NotFound
     );
     assert_eq!(client.get("/public/").dispatch().await.status(), Status::Ok);
+}
+
+fn token_in(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("csrf field")
+        + 25;
+    html[at..at + 64].to_owned()
+}
+
+async fn page(client: &Client, uri: &str) -> (Status, String) {
+    let res = client
+        .get(uri.to_owned())
+        .header(rocket::http::Accept::HTML)
+        .dispatch()
+        .await;
+    (res.status(), res.into_string().await.unwrap_or_default())
+}
+
+async fn post(client: &Client, uri: &str, token: &str, fields: &str) -> (Status, String, String) {
+    let res = client
+        .post(uri.to_owned())
+        .header(rocket::http::ContentType::Form)
+        .body(format!("csrf_token={token}&{fields}"))
+        .dispatch()
+        .await;
+    let location = res
+        .headers()
+        .get_one("Location")
+        .unwrap_or_default()
+        .to_owned();
+    (
+        res.status(),
+        location,
+        res.into_string().await.unwrap_or_default(),
+    )
+}
+
+#[rocket::async_test]
+async fn join_login_follow_and_post() {
+    let (client, _dir) = client().await;
+    // the private timeline needs a login
+    let res = client
+        .get("/private/")
+        .header(rocket::http::Accept::HTML)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert!(res
+        .headers()
+        .get_one("Location")
+        .unwrap()
+        .starts_with("/accounts/login/?next="));
+    drop(res);
+
+    // join: a taken username and a short password are refused with messages
+    let (_, html) = page(&client, "/join/").await;
+    let token = token_in(&html);
+    let (status, _, html) = post(
+        &client,
+        "/join/",
+        &token,
+        "username=huey&email=h@x.io&password=long-enough-pw",
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("already taken"));
+    let (status, _, html) = post(
+        &client,
+        "/join/",
+        &token,
+        "username=newbie&email=n@x.io&password=short",
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("at least 8 characters"), "{html}");
+    let (status, to, _) = post(
+        &client,
+        "/join/",
+        &token,
+        "username=newbie&email=n@x.io&password=newbie-password",
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/private"));
+    let (status, html) = page(&client, "/private/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("Welcome! You are signed up"),
+        "flash shown once"
+    );
+    assert!(html.contains("No messages yet."), "follows nobody yet");
+
+    // follow huey: his messages appear on the private timeline
+    let (_, html) = page(&client, "/users/huey/").await;
+    assert!(html.contains(">Follow<"));
+    let token = token_in(&html);
+    let (status, _, _) = post(&client, "/users/huey/follow/", &token, "").await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&client, "/private/").await;
+    assert!(html.contains("mickey found a box"), "{html}");
+    assert!(!html.contains("zaizee is sleeping"));
+    let (_, html) = page(&client, "/users/huey/").await;
+    assert!(
+        html.contains(">Unfollow<") && html.contains("followers 3"),
+        "{html}"
+    );
+
+    // post a message; it shows on the public timeline
+    let (_, html) = page(&client, "/create/").await;
+    let token = token_in(&html);
+    let (status, _, _) = post(&client, "/create/", &token, "content=").await;
+    assert_eq!(status, Status::BadRequest);
+    let (status, to, _) = post(&client, "/create/", &token, "content=hello+from+newbie").await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/private"));
+    let (_, html) = page(&client, "/public/").await;
+    assert!(html.contains("hello from newbie"));
+    // without the token nothing is posted
+    let (status, _, _) = post(&client, "/create/", "bogus", "content=forged").await;
+    assert_eq!(status, Status::Forbidden);
+    let db = client.rocket().state::<Db>().unwrap();
+    assert_eq!(
+        Message::select()
+            .filter("content", Op::Eq, "forged")
+            .unwrap()
+            .count(db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // unfollow, log out, log back in as a seeded user
+    let (_, html) = page(&client, "/users/huey/").await;
+    let token = token_in(&html);
+    post(&client, "/users/huey/unfollow/", &token, "").await;
+    let (_, html) = page(&client, "/users/huey/").await;
+    assert!(html.contains(">Follow<"));
+    let (status, _, _) = post(&client, "/accounts/logout/", &token, "").await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&client, "/").await;
+    assert!(
+        html.contains("Public timeline") && html.contains(">log in<"),
+        "logged out: {html}"
+    );
+    let (_, html) = page(&client, "/accounts/login/").await;
+    let token = token_in(&html);
+    let fields = format!("username=mickey&password={DEMO_PASSWORD}&next=%2F");
+    let (status, to, _) = post(&client, "/accounts/login/", &token, &fields).await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/"));
+    let (_, html) = page(&client, "/").await;
+    assert!(
+        html.contains("Private timeline"),
+        "the home page is the private timeline when logged in"
+    );
+    assert!(
+        html.contains("zaizee is sleeping in the sun"),
+        "mickey follows zaizee"
+    );
 }

@@ -1,0 +1,144 @@
+//! The example's command line driven end to end: a spawned process, answers on stdin.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use hangar::auth::{User, UserModel};
+use hangar::db::{Db, Model as _};
+
+fn run(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let db = dir.join("cli.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_example"))
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "ROCKET_DATABASES",
+            format!("{{main={{url=\"sqlite://{}\"}}}}", db.display()),
+        )
+        .env("ROCKET_HANGAR", "{auth={bcrypt_cost=4}}")
+        .env("ROCKET_LOG_LEVEL", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the example");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("example finished")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+/// The command's own report: the last line of stdout (the app may log before it).
+fn report(out: &Output) -> String {
+    text(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[rocket::async_test]
+async fn createsuperuser_and_changepassword() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+
+    let out = run(
+        p,
+        &[
+            "createsuperuser",
+            "--username",
+            "boss",
+            "--email",
+            "boss@x.io",
+        ],
+        "boss-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(report(&out), "created superuser: boss");
+
+    let out = run(
+        p,
+        &["createsuperuser"],
+        "chief\nchief@x.io\nchief-password\nchief-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(report(&out), "created superuser: chief");
+
+    let out = run(
+        p,
+        &["createsuperuser"],
+        "other\no@x.io\npassword-one\npassword-two\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("do not match"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        p,
+        &["createsuperuser", "--username", "boss", "--email", "b@x.io"],
+        "another-password\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        p,
+        &["createsuperuser", "--username", "tiny", "--email", "t@x.io"],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at least 8"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        p,
+        &["changepassword", "boss"],
+        "new-boss-password\nnew-boss-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(report(&out), "password changed for boss");
+
+    let out = run(p, &["changepassword", "nobody"], "whatever-password\n");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no user named"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let db = Db::connect(&format!("sqlite://{}", p.join("cli.db").display()))
+        .await
+        .unwrap();
+    let boss = User::by_username(&db, "boss")
+        .await
+        .unwrap()
+        .expect("boss exists");
+    assert!(boss.admin && boss.active);
+    assert!(boss.check_password("new-boss-password").await.unwrap());
+    assert!(!boss.check_password("boss-password").await.unwrap());
+    assert_eq!(hangar::auth::password::hash_cost(&boss.password), Some(4));
+    assert!(
+        User::by_username(&db, "tiny").await.unwrap().is_none(),
+        "nothing half-made"
+    );
+    // the demo data was seeded alongside (4 demo users + 2 superusers)
+    assert_eq!(User::select().count(&db).await.unwrap(), 6);
+    db.close().await;
+}
