@@ -4,6 +4,11 @@
 #   bench/run.sh                 # SQLite (temp file)
 #   BENCH_URL=postgres://postgres@127.0.0.1:5432/test bench/run.sh
 #   BENCH_SECONDS=5 bench/run.sh
+#   bench/run.sh auth            # login latency, guarded vs open page
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -q -p hangar-bench -- "${BENCH_URL:-}"
+if [ "${1:-}" = "auth" ]; then
+  cargo run --release -q -p hangar-bench --bin auth-bench
+else
+  cargo run --release -q -p hangar-bench --bin hangar-bench -- "${BENCH_URL:-}"
+fi

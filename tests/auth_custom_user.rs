@@ -4,7 +4,7 @@ mod common;
 
 use common::TestDb;
 use hangar::auth::{AdminUser, Auth, AuthState, AuthUser, UserModel};
-use hangar::db::{Backend, Database, Db, Model as _};
+use hangar::db::{Backend, Database, Db};
 use hangar::Model;
 use rocket::http::{Accept, ContentType, Status};
 use rocket::local::asynchronous::Client;
