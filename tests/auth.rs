@@ -29,6 +29,7 @@ app_cases!(
     password_rules_and_rehash_on_login,
     security_headers_on_every_response,
     sessions_work_across_instances,
+    logout_on_one_instance_ends_the_session_on_others,
 );
 
 #[get("/private?<x>")]
@@ -361,10 +362,11 @@ async fn logout_ends_the_session_for_replayed_cookies(tdb: Arc<TestDb>) {
 }
 
 async fn password_change_ends_other_sessions(tdb: Arc<TestDb>) {
-    let a = client(&tdb).await;
-    let b = Client::tracked(app(figment(&tdb)))
-        .await
-        .expect("second client");
+    // two browsers on two instances that read session rows on every request
+    // (bounded caching across instances is covered below)
+    let strict = || figment(&tdb).merge(("hangar.auth.session_cache_ms", 0));
+    let a = Client::tracked(app(strict())).await.expect("first client");
+    let b = Client::tracked(app(strict())).await.expect("second client");
     make_user(&a, "hank", "old-password", false).await;
     login(&a, "hank", "old-password", "").await;
     login(&b, "hank", "old-password", "").await;
@@ -579,7 +581,10 @@ async fn admin_guard_refuses_non_admins(tdb: Arc<TestDb>) {
 }
 
 async fn deactivated_users_lose_their_session(tdb: Arc<TestDb>) {
-    let client = client(&tdb).await;
+    // the row is changed behind Hangar's back: read it on every request
+    let client = Client::tracked(app(figment(&tdb).merge(("hangar.auth.session_cache_ms", 0))))
+        .await
+        .unwrap();
     let mona = make_user(&client, "mona", "mona-password", false).await;
     login(&client, "mona", "mona-password", "").await;
     assert_eq!(body_of(&client, "/greet").await.1, "hi mona");
@@ -699,6 +704,7 @@ fn auth_config_defaults() {
     assert_eq!(c.min_password_length, 8);
     assert_eq!((c.throttle_limit, c.throttle_window), (10, 180));
     assert!(!c.secure_cookies);
+    assert_eq!(c.session_cache_ms, 2000);
     assert_eq!(c.trusted_proxy_header, None);
     let f = rocket::figment::Figment::new().merge(("hangar.auth.bcrypt_cost", 3));
     assert!(AuthConfig::from_figment(&f)
@@ -757,5 +763,42 @@ async fn user_lookup_by_username_is_exact() {
             .await
             .unwrap(),
         1
+    );
+}
+
+async fn logout_on_one_instance_ends_the_session_on_others(tdb: Arc<TestDb>) {
+    // instance two caches session rows for 300 ms
+    let one = client(&tdb).await;
+    let two = Client::untracked(app(
+        figment(&tdb).merge(("hangar.auth.session_cache_ms", 300))
+    ))
+    .await
+    .unwrap();
+    make_user(&one, "quin", "quin-password", false).await;
+    login(&one, "quin", "quin-password", "").await;
+    let cookie = one
+        .cookies()
+        .get("hangar_session")
+        .unwrap()
+        .value()
+        .to_owned();
+    let res = two
+        .get("/greet")
+        .cookie(Cookie::new("hangar_session", cookie.clone()))
+        .dispatch()
+        .await;
+    assert_eq!(res.into_string().await.unwrap(), "hi quin");
+    let token = csrf(&one).await;
+    post_form(&one, "/accounts/logout/", format!("csrf_token={token}")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let res = two
+        .get("/greet")
+        .cookie(Cookie::new("hangar_session", cookie))
+        .dispatch()
+        .await;
+    assert_eq!(
+        res.into_string().await.unwrap(),
+        "hi stranger",
+        "revoked on the other instance"
     );
 }

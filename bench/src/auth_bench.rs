@@ -25,7 +25,15 @@ struct Note {
 }
 
 async fn page(db: &Db) -> Json<Vec<Note>> {
-    Json(Note::select().order_by("-id").expect("order").limit(20).all(db).await.expect("page"))
+    Json(
+        Note::select()
+            .order_by("-id")
+            .expect("order")
+            .limit(20)
+            .all(db)
+            .await
+            .expect("page"),
+    )
 }
 
 #[get("/open")]
@@ -39,7 +47,10 @@ async fn guarded(_user: AuthUser, db: Db) -> Json<Vec<Note>> {
 }
 
 fn token_in(html: &str) -> String {
-    let at = html.find("name=\"csrf_token\" value=\"").expect("csrf field") + 25;
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("csrf field")
+        + 25;
     html[at..at + 64].to_owned()
 }
 
@@ -60,14 +71,20 @@ async fn rate(client: &Client, uri: &'static str, secs: f64) -> f64 {
 
 #[rocket::main]
 async fn main() {
-    let secs: f64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
+    let secs: f64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
     let dir = std::env::temp_dir().join(format!("hangar-auth-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let figment = rocket::figment::Figment::from(rocket::Config::release_default())
         .merge(("log_level", "off"))
         .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
         .merge(("template_dir", dir.display().to_string()))
-        .merge(("databases.main.url", format!("sqlite://{}", dir.join("auth.db").display())));
+        .merge((
+            "databases.main.url",
+            format!("sqlite://{}", dir.join("auth.db").display()),
+        ));
     let rocket = rocket::custom(figment)
         .attach(Database::fairing().model::<Note>())
         .attach(Auth::fairing())
@@ -83,14 +100,25 @@ async fn main() {
         .await
         .expect("user");
     for i in 0..100 {
-        Note { id: 0, user: user.id, text: format!("note {i} with some text"), created: hangar::db::now() }
-            .insert(&db)
-            .await
-            .expect("note");
+        Note {
+            id: 0,
+            user: user.id,
+            text: format!("note {i} with some text"),
+            created: hangar::db::now(),
+        }
+        .insert(&db)
+        .await
+        .expect("note");
     }
 
     // login latency (GET the form once for the CSRF token, then time the POSTs)
-    let html = client.get("/accounts/login/").dispatch().await.into_string().await.expect("form");
+    let html = client
+        .get("/accounts/login/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .expect("form");
     let mut token = token_in(&html);
     let mut times = Vec::new();
     for _ in 0..10 {
@@ -98,14 +126,22 @@ async fn main() {
         let res = client
             .post("/accounts/login/")
             .header(ContentType::Form)
-            .body(format!("csrf_token={token}&username=bench&password=bench-password"))
+            .body(format!(
+                "csrf_token={token}&username=bench&password=bench-password"
+            ))
             .dispatch()
             .await;
         assert_eq!(res.status().code, 303, "login");
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         // the CSRF token rotates at login: fetch the new one (not timed)
         drop(res);
-        let html = client.get("/accounts/login/").dispatch().await.into_string().await.expect("form");
+        let html = client
+            .get("/accounts/login/")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .expect("form");
         token = token_in(&html);
     }
     times.sort_by(f64::total_cmp);
@@ -119,7 +155,10 @@ async fn main() {
         g = g.max(rate(&client, "/guarded", secs).await);
     }
     println!("bcrypt cost {cost}: login POST median {median:.1} ms, mean {mean:.1} ms (10 logins)");
-    println!("20-row page unguarded: {o:.0} req/s; behind AuthUser: {g:.0} req/s; guard costs {:.1}%", (1.0 - g / o) * 100.0);
+    println!(
+        "20-row page unguarded: {o:.0} req/s; behind AuthUser: {g:.0} req/s; guard costs {:.1}%",
+        (1.0 - g / o) * 100.0
+    );
     db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

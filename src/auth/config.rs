@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(c.prefix, "/accounts");
 /// assert_eq!(c.bcrypt_cost, 12);
 /// assert_eq!(c.session_max_age, 14 * 24 * 3600);
+/// assert_eq!(c.session_cache_ms, 2000);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -35,6 +36,11 @@ pub struct AuthConfig {
     /// A header carrying the client IP set by a trusted proxy (`X-Real-IP`);
     /// unset means the socket address is used.
     pub trusted_proxy_header: Option<String>,
+    /// How long (milliseconds) an instance may reuse a session's user row
+    /// before reading it again. Logout, password changes and deactivation
+    /// through Hangar take effect at once on the instance that made them, and
+    /// on other instances within this time. `0` reads the row on every request.
+    pub session_cache_ms: u64,
 }
 
 impl Default for AuthConfig {
@@ -50,6 +56,7 @@ impl Default for AuthConfig {
             throttle_window: 180,
             secure_cookies: false,
             trusted_proxy_header: None,
+            session_cache_ms: 2000,
         }
     }
 }

@@ -66,9 +66,10 @@ impl<U: UserModel> Auth<U> {
                 .map_err(|e| format!("creating the user table: {e}"))?;
         }
         let site_name = crate::config::HangarConfig::from_figment(figment)?.site_name;
+        let ttl = std::time::Duration::from_millis(config.session_cache_ms);
         Ok(AuthState {
             config,
-            store: Box::new(TypedStore::<U>::default()),
+            store: Box::new(TypedStore::<U>::new(ttl)),
             user_type: TypeId::of::<U>(),
             site_name,
         })

@@ -9,7 +9,7 @@ use rocket::{Ignite, Rocket, Sentinel};
 
 use crate::auth::error::AuthError;
 use crate::auth::session::Session;
-use crate::auth::store::{SessionUser, UserStore};
+use crate::auth::store::{SessionUser, TypedStore, UserStore};
 use crate::auth::user::{User, UserModel};
 use crate::auth::AuthConfig;
 use crate::db::Db;
@@ -92,7 +92,10 @@ async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, Status>
     let Some(session) = Session::from_cookies(req.cookies(), &state.config) else {
         return Ok(None);
     };
-    match U::select().filter_pk(session.uid).first(db).await {
+    let Some(store) = state.store.as_any().downcast_ref::<TypedStore<U>>() else {
+        return Err(Status::InternalServerError);
+    };
+    match store.user(db, session.uid).await {
         Ok(Some(u)) if u.is_active() && u.session_epoch() == session.ep => Ok(Some(u)),
         Ok(_) => Ok(None),
         Err(e) => Err(e.status()),

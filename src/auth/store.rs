@@ -1,6 +1,10 @@
 //! Type-erased user operations, so views and the CLI work with any `UserModel`.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::auth::config::AuthConfig;
 use crate::auth::error::AuthError;
@@ -42,6 +46,12 @@ pub trait UserStore: Send + Sync + 'static {
     /// The model's schema.
     fn schema(&self) -> &'static Schema;
 
+    /// The concrete store, for typed access.
+    fn as_any(&self) -> &dyn Any;
+
+    /// Forgets any cached row of this user (after a write that matters to sessions).
+    fn forget(&self, id: i64);
+
     /// The user by id.
     async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError>;
 
@@ -79,12 +89,57 @@ pub trait UserStore: Send + Sync + 'static {
     ) -> Result<SessionUser, AuthError>;
 }
 
-/// The [`UserStore`] of model `U`.
-pub struct TypedStore<U>(PhantomData<fn() -> U>);
+/// Most rows an instance keeps cached.
+const CACHE_LIMIT: usize = 10_000;
 
-impl<U> Default for TypedStore<U> {
-    fn default() -> Self {
-        TypedStore(PhantomData)
+/// The [`UserStore`] of model `U`, with a short-lived per-instance cache of
+/// session rows (see `session_cache_ms`).
+pub struct TypedStore<U> {
+    ttl: Duration,
+    cache: Mutex<HashMap<i64, (Instant, U)>>,
+    _model: PhantomData<fn() -> U>,
+}
+
+impl<U> TypedStore<U> {
+    /// A store whose cached rows live `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        TypedStore {
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<U: UserModel> TypedStore<U> {
+    /// The user with this id, from the cache when fresh enough.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn user(&self, db: &Db, id: i64) -> Result<Option<U>, crate::db::Error> {
+        if !self.ttl.is_zero() {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, u)) = cache.get(&id) {
+                if at.elapsed() < self.ttl {
+                    return Ok(Some(u.clone()));
+                }
+            }
+        }
+        let found = U::select().filter_pk(id).first(db).await?;
+        if !self.ttl.is_zero() {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= CACHE_LIMIT {
+                cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
+                if cache.len() >= CACHE_LIMIT {
+                    cache.clear();
+                }
+            }
+            match &found {
+                Some(u) => cache.insert(id, (Instant::now(), u.clone())),
+                None => cache.remove(&id),
+            };
+        }
+        Ok(found)
     }
 }
 
@@ -94,12 +149,19 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         U::schema()
     }
 
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn forget(&self, id: i64) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
     async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError> {
-        Ok(U::select()
-            .filter_pk(id)
-            .first(db)
-            .await?
-            .map(|u| session_user(&u)))
+        Ok(self.user(db, id).await?.map(|u| session_user(&u)))
     }
 
     async fn authenticate(
@@ -144,6 +206,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
             vec![(U::EPOCH_FIELD, epoch.into())],
         )
         .await?;
+        self.forget(id);
         Ok(epoch)
     }
 
@@ -173,6 +236,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
             ],
         )
         .await?;
+        self.forget(user.user_id());
         let mut su = session_user(&user);
         su.epoch = epoch;
         Ok(su)
