@@ -82,6 +82,13 @@ async fn main() {
         .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
         .merge(("template_dir", dir.display().to_string()))
         .merge((
+            "hangar.auth.session_cache_ms",
+            std::env::var("BENCH_SESSION_CACHE_MS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(2000),
+        ))
+        .merge((
             "databases.main.url",
             format!("sqlite://{}", dir.join("auth.db").display()),
         ));
@@ -154,6 +161,11 @@ async fn main() {
         o = o.max(rate(&client, "/open", secs).await);
         g = g.max(rate(&client, "/guarded", secs).await);
     }
+    let cache_ms = client
+        .rocket()
+        .state::<AuthState>()
+        .map_or(0, |s| s.config.session_cache_ms);
+    println!("session_cache_ms = {cache_ms}");
     println!("bcrypt cost {cost}: login POST median {median:.1} ms, mean {mean:.1} ms (10 logins)");
     println!(
         "20-row page unguarded: {o:.0} req/s; behind AuthUser: {g:.0} req/s; guard costs {:.1}%",
