@@ -37,6 +37,7 @@ mod model;
 mod pool;
 mod query;
 mod schema;
+mod typed_query;
 mod value;
 pub mod write;
 
@@ -49,6 +50,7 @@ pub use lookup::{FieldPath, Lookup, Op};
 pub use migrate::{MigrationStatus, Migrations};
 pub use model::Model;
 pub use pool::{Pool, PoolConnection};
-pub use query::{Query, Select};
+pub use query::Select;
 pub use schema::{Column, ColumnDefault, ForeignKey, Literal, OnDelete, Schema, SqlType};
+pub use typed_query::Query;
 pub use value::{normalize_datetime, now, FromValue, Record, Value};

@@ -5,8 +5,8 @@ use std::future::Future;
 use crate::db::delete::DeleteMode;
 use crate::db::error::Result;
 use crate::db::exec::Executor;
-use crate::db::query::Query;
 use crate::db::schema::Schema;
+use crate::db::typed_query::Query;
 use crate::db::value::{Record, Value};
 use crate::db::write;
 
