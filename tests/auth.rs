@@ -597,6 +597,30 @@ async fn deactivated_users_lose_their_session(tdb: Arc<TestDb>) {
     assert_eq!(body_of(&client, "/greet").await.1, "hi stranger");
     let res = login(&client, "mona", "mona-password", "").await;
     assert_eq!(res.status(), Status::Ok, "inactive users cannot log in");
+    drop(res);
+    // through Hangar's own path the session ends at once, cache or not
+    let cached = client_with_cache(&tdb).await;
+    let state = cached.rocket().state::<AuthState>().unwrap();
+    let db = cached.rocket().state::<Db>().unwrap();
+    state.store().set_active(db, mona.id, true).await.unwrap();
+    login(&cached, "mona", "mona-password", "").await;
+    assert_eq!(body_of(&cached, "/greet").await.1, "hi mona");
+    state.store().set_active(db, mona.id, false).await.unwrap();
+    assert_eq!(body_of(&cached, "/greet").await.1, "hi stranger");
+    state.store().set_active(db, mona.id, true).await.unwrap();
+    assert_eq!(
+        body_of(&cached, "/greet").await.1,
+        "hi stranger",
+        "the old session stays ended"
+    );
+}
+
+async fn client_with_cache(tdb: &TestDb) -> Client {
+    Client::tracked(app(
+        figment(tdb).merge(("hangar.auth.session_cache_ms", 60_000))
+    ))
+    .await
+    .expect("launch")
 }
 
 async fn password_rules_and_rehash_on_login(tdb: Arc<TestDb>) {

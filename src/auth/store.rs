@@ -68,6 +68,10 @@ pub trait UserStore: Send + Sync + 'static {
     /// Sets a new session epoch, ending every session of the user; returns it.
     async fn bump_epoch(&self, db: &Db, id: i64) -> Result<i64, AuthError>;
 
+    /// Activates or deactivates the user; deactivating also bumps the epoch,
+    /// ending every session at once.
+    async fn set_active(&self, db: &Db, id: i64, active: bool) -> Result<(), AuthError>;
+
     /// Validates, hashes and stores a new password and bumps the epoch.
     async fn set_password(
         &self,
@@ -208,6 +212,30 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         .await?;
         self.forget(id);
         Ok(epoch)
+    }
+
+    async fn set_active(&self, db: &Db, id: i64, active: bool) -> Result<(), AuthError> {
+        let Some(field) = U::ACTIVE_FIELD else {
+            return Err(crate::db::Error::UnknownField {
+                model: U::schema().name,
+                field: "active".into(),
+                allowed: U::schema().field_names(),
+            }
+            .into());
+        };
+        let mut fields = vec![(field, Value::Bool(active))];
+        if !active {
+            fields.push((U::EPOCH_FIELD, new_epoch().into()));
+        }
+        let n = crate::db::write::update_fields(db, U::schema(), Value::Int(id), fields).await?;
+        self.forget(id);
+        if n == 0 {
+            return Err(crate::db::Error::NotFound {
+                model: U::schema().name,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     async fn set_password(
