@@ -87,6 +87,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod rest;
 pub mod templates;
 pub mod utils;
 

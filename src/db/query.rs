@@ -153,8 +153,18 @@ impl Select {
     ///
     /// # Errors
     /// As [`Lookup::values_from_strings`].
-    pub fn where_lookup(mut self, lookup: Lookup, raw: &[&str]) -> Result<Select> {
+    pub fn where_lookup(self, lookup: Lookup, raw: &[&str]) -> Result<Select> {
         let values = lookup.values_from_strings(raw)?;
+        self.where_lookup_values(lookup, values)
+    }
+
+    /// As [`Select::where_lookup`] with values already typed (`Value::Null`
+    /// for `none`, say): several values OR together for a match, AND
+    /// together for a negated lookup; list operators take them all at once.
+    ///
+    /// # Errors
+    /// An operator that does not fit the field or the number of values.
+    pub fn where_lookup_values(mut self, lookup: Lookup, values: Vec<Value>) -> Result<Select> {
         let cond = if lookup.op.takes_list() {
             lookup.check(&values)?;
             Cond::Match {
@@ -174,7 +184,7 @@ impl Select {
             if alts.len() == 1 {
                 alts.pop().expect("one alternative")
             } else if lookup.negated {
-                // each alternative is negated below; negations AND together
+                // each alternative is negated: negations AND together
                 Cond::And(alts.into_iter().map(|c| Cond::Not(Box::new(c))).collect())
             } else {
                 Cond::Or(alts)

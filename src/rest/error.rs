@@ -1,0 +1,159 @@
+//! The API's one error type, answered as JSON in one place.
+
+use rocket::http::{Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder};
+use rocket::serde::json::Json;
+use serde::Serialize;
+use serde_json::json;
+
+/// One field-level problem (Flask-RESTy's shape).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// A machine-readable code (`invalid_value`, `unique`, `required`, ...).
+    pub code: String,
+    /// What is wrong, for people.
+    pub detail: String,
+    /// The field path as a JSON pointer (`/user/username`).
+    pub pointer: String,
+}
+
+/// An API error: `{"error": "...", "errors": [...]}` with a status.
+///
+/// # Example
+/// ```
+/// use hangar::rest::ApiError;
+/// let e = ApiError::not_found();
+/// assert_eq!(e.status.code, 404);
+/// assert_eq!(e.message, "Not found");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: Status,
+    /// The human message (`error`).
+    pub message: String,
+    /// Field-level problems (`errors`), if any.
+    pub errors: Vec<FieldError>,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<i64>,
+}
+
+impl ApiError {
+    /// An error with a status and message.
+    pub fn new(status: Status, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(Status::BadRequest, message)
+    }
+
+    /// 404 `{"error": "Not found"}`.
+    pub fn not_found() -> ApiError {
+        ApiError::new(Status::NotFound, "Not found")
+    }
+
+    /// 401 with the Basic challenge.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(Status::Unauthorized, "Authentication failed")
+    }
+
+    /// 403 `{"error": "Forbidden"}`.
+    pub fn forbidden() -> ApiError {
+        ApiError::new(Status::Forbidden, "Forbidden")
+    }
+
+    /// 405.
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::new(Status::MethodNotAllowed, "Method not allowed")
+    }
+
+    /// Adds a field-level problem.
+    pub fn with_field(mut self, code: &str, field: &str, detail: impl Into<String>) -> ApiError {
+        self.errors.push(FieldError {
+            code: code.into(),
+            detail: detail.into(),
+            pointer: format!("/{}", field.replace("__", "/")),
+        });
+        self
+    }
+}
+
+impl From<crate::db::Error> for ApiError {
+    fn from(e: crate::db::Error) -> ApiError {
+        use crate::db::Error as E;
+        let status = e.status();
+        if status.code >= 500 {
+            rocket::error!("hangar api: {e}");
+        }
+        let code = match &e {
+            E::Unique { .. } => "unique",
+            E::ForeignKey { .. } => "foreign_key",
+            E::Required { .. } => "required",
+            E::InvalidValue { .. } => "invalid_value",
+            E::UnknownField { .. } => "unknown_field",
+            E::InvalidLookup { .. } => "invalid_lookup",
+            _ => "",
+        };
+        let message = match &e {
+            E::NotFound { .. } => "Not found".to_owned(),
+            e => e.public_message(),
+        };
+        let mut out = ApiError::new(status, message);
+        if let Some(field) = e.field().filter(|f| !f.is_empty()) {
+            let field = field.to_owned();
+            out = out.with_field(code, &field, e.public_message());
+        }
+        out
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> ApiError {
+        use crate::auth::AuthError as A;
+        match e {
+            A::Throttled { retry_after } => ApiError {
+                retry_after: Some(retry_after),
+                ..ApiError::new(Status::TooManyRequests, "Too many failed login attempts")
+            },
+            A::Database(e) => e.into(),
+            A::NotLoggedIn | A::BadCredentials => ApiError::unauthorized(),
+            A::NotAdmin | A::Forbidden => ApiError::forbidden(),
+            A::Csrf(reason) => {
+                ApiError::new(Status::Forbidden, format!("CSRF check failed: {reason}"))
+            }
+            e => ApiError::new(e.status(), e.to_string()),
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let mut body = json!({ "error": self.message });
+        if !self.errors.is_empty() {
+            body["errors"] = json!(self
+                .errors
+                .iter()
+                .map(|e| json!({ "code": e.code, "detail": e.detail, "source": { "pointer": e.pointer } }))
+                .collect::<Vec<_>>());
+        }
+        let mut res = rocket::response::status::Custom(self.status, Json(body)).respond_to(req)?;
+        if self.status == Status::Unauthorized {
+            res.set_header(Header::new(
+                "WWW-Authenticate",
+                "Basic realm=\"Login Required\"",
+            ));
+        }
+        if let Some(secs) = self.retry_after {
+            res.set_header(Header::new("Retry-After", secs.to_string()));
+        }
+        Ok(res)
+    }
+}

@@ -1,0 +1,157 @@
+//! The `RestApi` fairing.
+
+use std::sync::Arc;
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{catch, catchers, get, routes, Build, Request, Rocket};
+
+use crate::db::{Db, Model, Schema};
+use crate::rest::authn::{Authentication, Authenticator};
+use crate::rest::config::ApiConfig;
+use crate::rest::error::ApiError;
+use crate::rest::registry::{Entry, RestState};
+use crate::rest::resource::Resource;
+
+/// The REST API fairing: JSON CRUD under `/api/<name>/` for registered models.
+///
+/// # Example
+/// ```no_run
+/// # use hangar::Model;
+/// # #[derive(Model)] struct Note { id: i64, text: String }
+/// use hangar::rest::{Resource, RestApi, UserAuthentication};
+/// let rocket = rocket::build()
+///     .attach(hangar::db::Database::fairing().model::<Note>())
+///     .attach(hangar::auth::Auth::fairing())
+///     .attach(RestApi::fairing()
+///         .default_auth(UserAuthentication::default())
+///         .register::<Note>(Resource::new().readonly(["text"])));
+/// ```
+pub struct RestApi {
+    default_auth: Arc<dyn Authenticator>,
+    registered: Vec<(&'static Schema, Resource)>,
+}
+
+impl RestApi {
+    /// An API with no resources; reads open, writes refused until an
+    /// authentication that accepts callers is set.
+    pub fn fairing() -> RestApi {
+        RestApi {
+            default_auth: Arc::new(Authentication::default()),
+            registered: Vec::new(),
+        }
+    }
+
+    /// The authentication of resources that do not set their own.
+    pub fn default_auth(mut self, auth: impl Authenticator) -> RestApi {
+        self.default_auth = Arc::new(auth);
+        self
+    }
+
+    /// Exposes model `M` with these options.
+    pub fn register<M: Model>(mut self, resource: Resource) -> RestApi {
+        self.registered.push((M::schema(), resource));
+        self
+    }
+
+    fn state(&self, config: ApiConfig) -> Result<RestState, String> {
+        let mut entries: Vec<Arc<Entry>> = Vec::new();
+        for (schema, resource) in &self.registered {
+            let name = resource
+                .name
+                .clone()
+                .unwrap_or_else(|| schema.name.to_owned());
+            if entries.iter().any(|e| e.name == name) {
+                return Err(format!("two resources are named {name:?}"));
+            }
+            for f in resource
+                .fields
+                .iter()
+                .flatten()
+                .chain(&resource.exclude)
+                .chain(&resource.readonly)
+            {
+                if schema.column(f).is_none() {
+                    return Err(format!(
+                        "resource {name:?}: {} has no field {f:?}",
+                        schema.type_name
+                    ));
+                }
+            }
+            if let Some(owner) = &resource.owner_field {
+                if schema.column(owner).is_none_or(|c| c.references.is_none()) {
+                    return Err(format!(
+                        "resource {name:?}: owner field {owner:?} is not a foreign key"
+                    ));
+                }
+            }
+            entries.push(Arc::new(Entry {
+                name,
+                schema,
+                auth: resource
+                    .auth
+                    .clone()
+                    .unwrap_or_else(|| self.default_auth.clone()),
+                resource: resource.clone(),
+            }));
+        }
+        Ok(RestState { config, entries })
+    }
+}
+
+#[catch(default)]
+fn json_catcher(status: Status, _req: &Request<'_>) -> ApiError {
+    let message = match status.code {
+        404 => "Not found".to_owned(),
+        401 => "Authentication failed".to_owned(),
+        403 => "Forbidden".to_owned(),
+        413 => "Payload too large".to_owned(),
+        _ => status.reason().unwrap_or("Error").to_owned(),
+    };
+    ApiError::new(status, message)
+}
+
+#[get("/")]
+fn ping() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+#[rocket::async_trait]
+impl Fairing for RestApi {
+    fn info(&self) -> Info {
+        Info {
+            name: "hangar::RestApi",
+            kind: Kind::Ignite,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let config = match ApiConfig::from_figment(rocket.figment()) {
+            Ok(c) => c,
+            Err(e) => {
+                rocket::error!("hangar api: {e}");
+                return Err(rocket);
+            }
+        };
+        if rocket.state::<Db>().is_none() {
+            rocket::error!("hangar api: attach `Database::fairing()` before `RestApi::fairing()`");
+            return Err(rocket);
+        }
+        let state = match self.state(config.clone()) {
+            Ok(s) => s,
+            Err(e) => {
+                rocket::error!("hangar api: {e}");
+                return Err(rocket);
+            }
+        };
+        let mut rocket = rocket
+            .manage(state)
+            .mount(config.prefix.clone(), crate::rest::routes::all())
+            .register(config.prefix.clone(), catchers![json_catcher]);
+        if !config.ping_path.is_empty() {
+            rocket = rocket.mount(config.ping_path.clone(), routes![ping]);
+        }
+        Ok(rocket)
+    }
+}

@@ -1,0 +1,419 @@
+//! What each endpoint does: list, detail, create, update, delete.
+
+use rocket::http::{Method, Status};
+use rocket::request::Request;
+use serde_json::{json, Map, Value as Json};
+
+use crate::db::{
+    write, Db, DeleteMode, Error as DbError, FieldPath, Lookup, Op, Record, Select, Value,
+};
+use crate::rest::authn::ApiUser;
+use crate::rest::error::ApiError;
+use crate::rest::registry::{Entry, RestState};
+
+/// Query-string keys that are not filters.
+const RESERVED: &[&str] = &["page", "limit", "ordering"];
+
+/// Checks the method is allowed and, when the resource's authentication
+/// protects it, that an accepted caller is there.
+pub(crate) async fn gate(
+    entry: &Entry,
+    req: &Request<'_>,
+    method: Method,
+) -> Result<Option<ApiUser>, ApiError> {
+    if !entry.resource.allowed_methods.contains(&method) {
+        return Err(ApiError::method_not_allowed());
+    }
+    if !entry.auth.protected_methods().contains(&method) {
+        return Ok(None);
+    }
+    match entry.auth.authenticate(req).await? {
+        Some(user) if entry.auth.accepts(&user) => Ok(Some(user)),
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
+fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Select {
+    entry
+        .resource
+        .hooks
+        .get_query(Select::new(entry.schema), user)
+}
+
+/// The object with primary key `raw_pk` as the caller may see it.
+async fn load(
+    entry: &Entry,
+    db: &Db,
+    raw_pk: &str,
+    user: Option<&ApiUser>,
+) -> Result<Record, ApiError> {
+    let pk_type = entry.schema.pk().sql_type;
+    let pk = Value::parse(pk_type, raw_pk).map_err(|_| ApiError::not_found())?;
+    base_select(entry, user)
+        .filter_pk(pk)
+        .first_record(db)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+fn filter_allowed(entry: &Entry, path: &FieldPath) -> bool {
+    let r = &entry.resource;
+    let dotted = path.dotted();
+    let under = |p: &String| dotted == *p || dotted.starts_with(&format!("{p}__"));
+    if r.filter_fields
+        .as_ref()
+        .is_some_and(|allowed| !allowed.iter().any(under))
+    {
+        return false;
+    }
+    if r.filter_exclude.iter().any(under) {
+        return false;
+    }
+    if !r.filter_recursive && path.depth() > 0 {
+        return false;
+    }
+    r.max_filter_depth.is_none_or(|max| path.depth() <= max)
+}
+
+fn typed_values(lookup: &Lookup, raw: &[&str]) -> Result<Vec<Value>, DbError> {
+    // flask-peewee's special constant: `none` means NULL for (in)equality
+    if matches!(lookup.op, Op::Eq | Op::Ne) && raw.iter().all(|r| r.eq_ignore_ascii_case("none")) {
+        return Ok(vec![Value::Null; raw.len()]);
+    }
+    lookup.values_from_strings(raw)
+}
+
+/// Applies the filters of a query string.
+fn apply_filters(
+    entry: &Entry,
+    mut select: Select,
+    pairs: &[(String, String)],
+) -> Result<Select, ApiError> {
+    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (k, v) in pairs {
+        if RESERVED.contains(&k.as_str()) {
+            continue;
+        }
+        match grouped.iter_mut().find(|(gk, _)| gk == k) {
+            Some((_, vals)) => vals.push(v),
+            None => grouped.push((k, vec![v])),
+        }
+    }
+    let mut refused = Vec::new();
+    for (key, raw) in grouped {
+        let lookup = match Lookup::parse(entry.schema, key) {
+            Ok(l) if filter_allowed(entry, &l.path) => l,
+            _ => {
+                refused.push(key.to_owned());
+                continue;
+            }
+        };
+        let values = typed_values(&lookup, &raw).map_err(|e| {
+            let field = lookup.path.dotted();
+            ApiError::bad_request(format!("Invalid value for filter `{key}`: {e}")).with_field(
+                "invalid_value",
+                &field,
+                e.to_string(),
+            )
+        })?;
+        select = select.where_lookup_values(lookup, values)?;
+    }
+    if !refused.is_empty() && entry.resource.reject_unknown_filters {
+        let mut e = ApiError::bad_request(format!(
+            "Unknown or unsupported filter(s): {}",
+            refused.join(", ")
+        ));
+        for key in &refused {
+            e = e.with_field(
+                "unknown_filter",
+                key.trim_start_matches('-'),
+                "not a filterable field",
+            );
+        }
+        return Err(e);
+    }
+    Ok(select)
+}
+
+fn apply_ordering(entry: &Entry, mut select: Select, pairs: &[(String, String)]) -> Select {
+    for (_, spec) in pairs.iter().filter(|(k, _)| k == "ordering") {
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let path = part.trim_start_matches('-');
+            // unknown, secret or refused columns are ignored, never an error
+            let ok =
+                FieldPath::resolve(entry.schema, path).is_ok_and(|p| filter_allowed(entry, &p));
+            if ok {
+                if let Ok(ordered) = select.clone().order_by(part) {
+                    select = ordered;
+                }
+            }
+        }
+    }
+    // the primary key breaks ties, so pages never overlap
+    let pk = entry.schema.pk().field;
+    select.clone().order_by(pk).unwrap_or(select)
+}
+
+fn positive(pairs: &[(String, String)], key: &str) -> Result<Option<u64>, ApiError> {
+    match pairs.iter().rev().find(|(k, _)| k == key) {
+        None => Ok(None),
+        Some((_, v)) => {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n >= 1 => Ok(Some(n)),
+                _ => Err(
+                    ApiError::bad_request(format!("`{key}` must be a positive integer"))
+                        .with_field("invalid_value", key, "a positive integer"),
+                ),
+            }
+        }
+    }
+}
+
+/// The URL of another page of the same listing: every other parameter kept
+/// (repeats too), `page` replaced.
+fn page_url(req: &Request<'_>, page: u64) -> String {
+    let mut parts: Vec<String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            q.raw_segments()
+                .filter(|s| !s.as_str().starts_with("page=") && s.as_str() != "page")
+                .map(|s| s.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    parts.push(format!("page={page}"));
+    format!("{}?{}", req.uri().path(), parts.join("&"))
+}
+
+/// `GET /api/<name>/`.
+pub(crate) async fn list(
+    state: &RestState,
+    entry: &Entry,
+    req: &Request<'_>,
+    db: &Db,
+    user: Option<&ApiUser>,
+) -> Result<Json, ApiError> {
+    let pairs: Vec<(String, String)> = req
+        .uri()
+        .query()
+        .map(|q| {
+            q.segments()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let select = apply_filters(entry, base_select(entry, user), &pairs)?;
+    let select = apply_ordering(entry, select, &pairs);
+    let page = positive(&pairs, "page")?.unwrap_or(1);
+    let per_page = match entry
+        .resource
+        .paginate_by
+        .unwrap_or(Some(state.config.paginate_by))
+    {
+        None => None,
+        Some(default) => Some(
+            positive(&pairs, "limit")?
+                .unwrap_or(default)
+                .min(state.config.max_paginate_by),
+        ),
+    };
+    let count = select.count(db).await?;
+    let (records, page_count) = match per_page {
+        Some(n) => {
+            let offset = (page - 1).saturating_mul(n);
+            let records = if offset >= count {
+                Vec::new()
+            } else {
+                select.limit(n).offset(offset).records(db).await?
+            };
+            (records, count.div_ceil(n))
+        }
+        None if page > 1 => (Vec::new(), u64::from(count > 0)),
+        None => (select.records(db).await?, u64::from(count > 0)),
+    };
+    let objects: Vec<Json> = records
+        .iter()
+        .map(|r| Json::Object(entry.serialize(r)))
+        .collect();
+    let next = if page < page_count {
+        page_url(req, page + 1)
+    } else {
+        String::new()
+    };
+    let previous = if page > 1 {
+        page_url(req, page - 1)
+    } else {
+        String::new()
+    };
+    Ok(json!({
+        "meta": {
+            "model": entry.name,
+            "page": page,
+            "page_count": page_count,
+            "object_count": count,
+            "next": next,
+            "previous": previous,
+        },
+        "objects": objects,
+    }))
+}
+
+/// `GET /api/<name>/<pk>/`.
+pub(crate) async fn detail(
+    entry: &Entry,
+    db: &Db,
+    pk: &str,
+    user: Option<&ApiUser>,
+) -> Result<Json, ApiError> {
+    let record = load(entry, db, pk, user).await?;
+    if !entry.resource.hooks.check_get(user, &record) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Json::Object(entry.serialize(&record)))
+}
+
+/// The payload's writable fields as typed values.
+fn prepare_write(
+    entry: &Entry,
+    payload: Map<String, Json>,
+    user: Option<&ApiUser>,
+    creating: bool,
+) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let schema = entry.schema;
+    let r = &entry.resource;
+    let mut out: Vec<(&'static str, Value)> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut invalid = Vec::new();
+    for (key, json) in payload {
+        let Some(col) = schema.column(&key).filter(|c| entry.exposes(c)) else {
+            unknown.push(key);
+            continue;
+        };
+        let is_owner = r.owner_field.as_deref() == Some(col.field);
+        if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
+            continue; // stripped, never written
+        }
+        match Value::from_json(col.sql_type, &json) {
+            Ok(v) => {
+                // `user` and `user_id` name one column: the last one wins
+                out.retain(|(f, _)| *f != col.field);
+                out.push((col.field, v));
+            }
+            Err(expected) => invalid.push((col.field, expected)),
+        }
+    }
+    if !unknown.is_empty() && r.reject_unknown_fields {
+        unknown.sort();
+        let mut e = ApiError::bad_request(format!("Unrecognized field(s): {}", unknown.join(", ")));
+        for k in &unknown {
+            e = e.with_field("unknown_field", k, "not a field of this resource");
+        }
+        return Err(e);
+    }
+    if !invalid.is_empty() {
+        let names: Vec<&str> = invalid.iter().map(|(f, _)| *f).collect();
+        let mut e =
+            ApiError::bad_request(format!("Invalid value for field(s): {}", names.join(", ")));
+        for (field, expected) in invalid {
+            e = e.with_field("invalid_value", field, format!("expected {expected}"));
+        }
+        return Err(e);
+    }
+    if let (Some(owner), Some(user)) = (r.owner_field.as_deref(), user) {
+        if let (true, Some(col)) = (creating, schema.column(owner)) {
+            out.push((col.field, Value::Int(user.id)));
+        }
+    }
+    Ok(out)
+}
+
+fn owner_ok(entry: &Entry, record: &Record, user: Option<&ApiUser>) -> bool {
+    match entry.resource.owner_field.as_deref() {
+        None => true,
+        Some(field) => user.is_some_and(|u| record.get(field) == Some(&Value::Int(u.id))),
+    }
+}
+
+async fn reload(entry: &Entry, db: &Db, pk: Value) -> Result<Json, ApiError> {
+    let record = Select::new(entry.schema)
+        .filter_pk(pk)
+        .first_record(db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json::Object(entry.serialize(&record)))
+}
+
+/// `POST /api/<name>/`: 201 with the object and its `Location`.
+pub(crate) async fn create(
+    state: &RestState,
+    entry: &Entry,
+    db: &Db,
+    payload: Map<String, Json>,
+    user: Option<&ApiUser>,
+) -> Result<(String, Json), ApiError> {
+    if entry.resource.owner_field.is_some() && user.is_none() {
+        return Err(ApiError::unauthorized());
+    }
+    if !entry.resource.hooks.check_post(user, &payload) {
+        return Err(ApiError::forbidden());
+    }
+    let fields = prepare_write(entry, payload, user, true)?;
+    let mut tx = db.begin().await?;
+    let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
+    tx.commit().await?;
+    let location = format!(
+        "{}/{}/{}/",
+        state.config.prefix.trim_end_matches('/'),
+        entry.name,
+        pk
+    );
+    Ok((location, reload(entry, db, pk).await?))
+}
+
+/// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change.
+pub(crate) async fn update(
+    entry: &Entry,
+    db: &Db,
+    pk: &str,
+    payload: Map<String, Json>,
+    user: Option<&ApiUser>,
+) -> Result<Json, ApiError> {
+    let record = load(entry, db, pk, user).await?;
+    if !owner_ok(entry, &record, user) || !entry.resource.hooks.check_put(user, &record) {
+        return Err(ApiError::forbidden());
+    }
+    let fields = prepare_write(entry, payload, user, false)?;
+    let pk = record.pk().clone();
+    if !fields.is_empty() {
+        let mut tx = db.begin().await?;
+        write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
+        tx.commit().await?;
+    }
+    reload(entry, db, pk).await
+}
+
+/// `DELETE /api/<name>/<pk>/` (and `POST .../delete/`): `{"deleted": 1}`.
+pub(crate) async fn delete(
+    entry: &Entry,
+    db: &Db,
+    pk: &str,
+    user: Option<&ApiUser>,
+) -> Result<Json, ApiError> {
+    let record = load(entry, db, pk, user).await?;
+    if !owner_ok(entry, &record, user) || !entry.resource.hooks.check_delete(user, &record) {
+        return Err(ApiError::forbidden());
+    }
+    let mode = if entry.resource.delete_recursive {
+        DeleteMode::Recursive
+    } else {
+        DeleteMode::Restrict
+    };
+    crate::db::delete::delete_by_pks(db, entry.schema, vec![record.pk().clone()], mode).await?;
+    Ok(json!({ "deleted": 1 }))
+}
+
+/// 405 for a method a URL never serves.
+pub(crate) fn not_allowed() -> ApiError {
+    ApiError::new(Status::MethodNotAllowed, "Method not allowed")
+}

@@ -1,0 +1,45 @@
+//! The REST API battery: flask-peewee's JSON API over registered models.
+//!
+//! ```no_run
+//! # use hangar::Model;
+//! # #[derive(Model)] struct Message { id: i64, #[model(references = hangar::auth::User)] user: i64, content: String }
+//! use hangar::rest::{AdminAuthentication, Resource, RestApi, UserAuthentication};
+//! use hangar::auth::User;
+//!
+//! let rocket = rocket::build()
+//!     .attach(hangar::db::Database::fairing().model::<Message>())
+//!     .attach(hangar::auth::Auth::fairing())
+//!     .attach(RestApi::fairing()
+//!         .default_auth(UserAuthentication::default())
+//!         .register::<User>(Resource::new()
+//!             .exclude(["password", "email"])
+//!             .readonly(["admin", "active"])
+//!             .auth(AdminAuthentication::default()))
+//!         .register::<Message>(Resource::new().restrict_owner("user")));
+//! ```
+//!
+//! Wire contract: `GET /api/<name>/` → `{"meta": {...}, "objects": [...]}`
+//! with `?field__op=value` filters, `?ordering=`, `?limit=`, `?page=`;
+//! `GET/PUT/PATCH/POST/DELETE /api/<name>/<pk>/`; `POST /api/<name>/` → 201
+//! with `Location`; every error is JSON `{"error": ..., "errors": [...]}`.
+
+mod authn;
+mod config;
+mod error;
+mod fairing;
+mod handlers;
+mod marshal;
+mod payload;
+mod registry;
+mod resource;
+mod routes;
+
+pub use authn::{
+    basic_credentials, AdminAuthentication, ApiUser, Authentication, Authenticator,
+    UserAuthentication, ALL_METHODS, WRITE_METHODS,
+};
+pub use config::ApiConfig;
+pub use error::{ApiError, FieldError};
+pub use fairing::RestApi;
+pub use registry::{Entry, RestState};
+pub use resource::{Resource, ResourceHooks};

@@ -1,0 +1,65 @@
+//! Write payloads: a JSON object body, a form field `data` holding JSON, or
+//! plain form fields (one per column). Anything else is 415.
+
+use rocket::data::{Data, ToByteUnit};
+use rocket::http::Status;
+use rocket::request::Request;
+use serde_json::{Map, Value as Json};
+
+use crate::rest::error::ApiError;
+
+/// Reads and parses a write payload into a JSON object.
+///
+/// # Errors
+/// 400 for malformed JSON or a non-object body, 413 past the size limit
+/// (`limits.json`, `limits.form`), 415 for other content types.
+pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Json>, ApiError> {
+    let ct = req.content_type().cloned();
+    let is_json = ct.as_ref().is_some_and(|c| c.is_json());
+    let is_form = ct.as_ref().is_some_and(|c| c.is_form());
+    let limit = if is_json {
+        req.limits().get("json").unwrap_or(1.mebibytes())
+    } else {
+        req.limits().get("form").unwrap_or(32.kibibytes())
+    };
+    let body = data
+        .open(limit)
+        .into_string()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("Unreadable body: {e}")))?;
+    if !body.is_complete() {
+        return Err(ApiError::new(Status::PayloadTooLarge, "Payload too large"));
+    }
+    let body = body.into_inner();
+    if is_json {
+        return parse_object(&body);
+    }
+    if is_form {
+        let mut map = Map::new();
+        for field in rocket::form::Form::values(&body) {
+            if field.name.source().as_str() == "data" {
+                return parse_object(field.value);
+            }
+            map.insert(
+                field.name.source().as_str().to_owned(),
+                Json::String(field.value.to_owned()),
+            );
+        }
+        return Ok(map);
+    }
+    if ct.is_none() && body.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    Err(ApiError::new(
+        Status::UnsupportedMediaType,
+        "Unsupported content type: send application/json or a form",
+    ))
+}
+
+fn parse_object(text: &str) -> Result<Map<String, Json>, ApiError> {
+    match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request("Expected a JSON object")),
+        Err(e) => Err(ApiError::bad_request(format!("Invalid JSON: {e}"))),
+    }
+}

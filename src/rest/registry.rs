@@ -1,0 +1,35 @@
+//! The registered resources, looked up by URL name.
+
+use std::sync::Arc;
+
+use crate::db::Schema;
+use crate::rest::authn::Authenticator;
+use crate::rest::config::ApiConfig;
+use crate::rest::resource::Resource;
+
+/// One registered model with its options.
+pub struct Entry {
+    /// The URL name.
+    pub name: String,
+    /// The model's schema.
+    pub schema: &'static Schema,
+    /// The options.
+    pub resource: Resource,
+    /// The authentication in force (the resource's or the API's default).
+    pub auth: Arc<dyn Authenticator>,
+}
+
+/// What the `RestApi` fairing manages.
+pub struct RestState {
+    /// The configuration.
+    pub config: ApiConfig,
+    /// Resources in registration order.
+    pub entries: Vec<Arc<Entry>>,
+}
+
+impl RestState {
+    /// The resource with this URL name.
+    pub fn entry(&self, name: &str) -> Option<&Arc<Entry>> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+}

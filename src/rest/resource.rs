@@ -1,0 +1,230 @@
+//! How a model is exposed: `Resource` options and `ResourceHooks`.
+
+use std::sync::Arc;
+
+use rocket::http::Method;
+
+use crate::db::{Record, Select};
+use crate::rest::authn::{ApiUser, Authenticator, ALL_METHODS};
+
+/// Customisation by code (flask-peewee's `get_query`, `check_*`, `prepare_data`).
+/// Every method has a default that allows everything.
+///
+/// # Example
+/// ```
+/// use hangar::db::{Op, Select};
+/// use hangar::rest::{ApiUser, ResourceHooks};
+///
+/// struct LiveNotesOnly;
+/// impl ResourceHooks for LiveNotesOnly {
+///     fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
+///         select.filter("status", Op::Eq, 1).expect("status is a field")
+///     }
+/// }
+/// ```
+pub trait ResourceHooks: Send + Sync + 'static {
+    /// Restricts the rows the resource shows (and lets callers act on).
+    fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
+        select
+    }
+
+    /// May the caller read this object?
+    fn check_get(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
+        true
+    }
+
+    /// May the caller create an object from this payload?
+    fn check_post(
+        &self,
+        _user: Option<&ApiUser>,
+        _data: &serde_json::Map<String, serde_json::Value>,
+    ) -> bool {
+        true
+    }
+
+    /// May the caller change this object?
+    fn check_put(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
+        true
+    }
+
+    /// May the caller delete this object?
+    fn check_delete(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
+        true
+    }
+
+    /// Adjusts an object's JSON on the way out (add computed values, say).
+    fn prepare_data(
+        &self,
+        _record: &Record,
+        _data: &mut serde_json::Map<String, serde_json::Value>,
+    ) {
+    }
+}
+
+struct NoHooks;
+impl ResourceHooks for NoHooks {}
+
+/// The options of one exposed model (flask-peewee's `RestResource`).
+///
+/// # Example
+/// ```
+/// use hangar::rest::Resource;
+/// let users = Resource::new()
+///     .exclude(["password", "email"])
+///     .readonly(["admin", "active"])
+///     .paginate_by(Some(50));
+/// ```
+#[derive(Clone)]
+pub struct Resource {
+    pub(crate) name: Option<String>,
+    pub(crate) fields: Option<Vec<String>>,
+    pub(crate) exclude: Vec<String>,
+    pub(crate) readonly: Vec<String>,
+    pub(crate) filter_fields: Option<Vec<String>>,
+    pub(crate) filter_exclude: Vec<String>,
+    pub(crate) filter_recursive: bool,
+    pub(crate) max_filter_depth: Option<usize>,
+    pub(crate) reject_unknown_filters: bool,
+    pub(crate) reject_unknown_fields: bool,
+    pub(crate) paginate_by: Option<Option<u64>>,
+    pub(crate) allowed_methods: Vec<Method>,
+    pub(crate) delete_recursive: bool,
+    pub(crate) owner_field: Option<String>,
+    pub(crate) auth: Option<Arc<dyn Authenticator>>,
+    pub(crate) hooks: Arc<dyn ResourceHooks>,
+}
+
+impl Default for Resource {
+    fn default() -> Self {
+        Resource {
+            name: None,
+            fields: None,
+            exclude: Vec::new(),
+            readonly: Vec::new(),
+            filter_fields: None,
+            filter_exclude: Vec::new(),
+            filter_recursive: true,
+            max_filter_depth: None,
+            reject_unknown_filters: false,
+            reject_unknown_fields: false,
+            paginate_by: None,
+            allowed_methods: ALL_METHODS.to_vec(),
+            delete_recursive: true,
+            owner_field: None,
+            auth: None,
+            hooks: Arc::new(NoHooks),
+        }
+    }
+}
+
+fn strings<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
+impl Resource {
+    /// A resource with every default: all columns, all methods.
+    pub fn new() -> Resource {
+        Resource::default()
+    }
+
+    /// The URL name (`/api/<name>/`; default: the model's snake_case name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Only these fields are serialized (and written).
+    pub fn fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
+        self.fields = Some(strings(fields));
+        self
+    }
+
+    /// These fields are never serialized (nor written).
+    pub fn exclude<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
+        self.exclude = strings(fields);
+        self
+    }
+
+    /// These fields are shown but stripped from writes (the pk always is).
+    pub fn readonly<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
+        self.readonly = strings(fields);
+        self
+    }
+
+    /// Only these paths may be filtered on (`user__username` notation).
+    pub fn filter_fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, paths: I) -> Self {
+        self.filter_fields = Some(strings(paths));
+        self
+    }
+
+    /// These paths may not be filtered on.
+    pub fn filter_exclude<I: IntoIterator<Item = S>, S: Into<String>>(mut self, paths: I) -> Self {
+        self.filter_exclude = strings(paths);
+        self
+    }
+
+    /// Whether filters may cross foreign keys (default yes).
+    pub fn filter_recursive(mut self, on: bool) -> Self {
+        self.filter_recursive = on;
+        self
+    }
+
+    /// How many foreign keys a filter may cross.
+    pub fn max_filter_depth(mut self, depth: usize) -> Self {
+        self.max_filter_depth = Some(depth);
+        self
+    }
+
+    /// Answer 400 for unknown or refused filters instead of ignoring them.
+    pub fn reject_unknown_filters(mut self, on: bool) -> Self {
+        self.reject_unknown_filters = on;
+        self
+    }
+
+    /// Answer 400 `Unrecognized field(s): ...` for unknown payload keys.
+    pub fn reject_unknown_fields(mut self, on: bool) -> Self {
+        self.reject_unknown_fields = on;
+        self
+    }
+
+    /// Objects per page; `None` puts everything on one page.
+    pub fn paginate_by(mut self, n: Option<u64>) -> Self {
+        self.paginate_by = Some(n);
+        self
+    }
+
+    /// The methods served (others answer 405).
+    pub fn allowed_methods(mut self, methods: &[Method]) -> Self {
+        self.allowed_methods = methods.to_vec();
+        self
+    }
+
+    /// Delete dependents first (default) or refuse while they exist (409).
+    pub fn delete_recursive(mut self, on: bool) -> Self {
+        self.delete_recursive = on;
+        self
+    }
+
+    /// flask-peewee's `RestrictOwnerResource`: creates are owned by the caller
+    /// whatever the body says; changing or deleting another user's object is 403.
+    pub fn restrict_owner(mut self, owner_field: impl Into<String>) -> Self {
+        self.owner_field = Some(owner_field.into());
+        self
+    }
+
+    /// This resource's authentication (instead of the API's default).
+    pub fn auth(mut self, auth: impl Authenticator) -> Self {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Custom hooks.
+    pub fn hooks(mut self, hooks: impl ResourceHooks) -> Self {
+        self.hooks = Arc::new(hooks);
+        self
+    }
+}

@@ -1,0 +1,129 @@
+//! The API's routes: one dynamic handler per URL shape and method, looking
+//! the resource up by name.
+
+use rocket::http::{Header, Method, Status};
+use rocket::route::{Handler, Outcome, Route};
+use rocket::serde::json::Json;
+use rocket::{Data, Request};
+
+use crate::db::Db;
+use crate::rest::error::ApiError;
+use crate::rest::handlers;
+use crate::rest::payload;
+use crate::rest::registry::RestState;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Endpoint {
+    List,
+    Create,
+    Detail,
+    Update,
+    Delete,
+    NotAllowed,
+}
+
+#[derive(Clone)]
+struct ApiHandler(Endpoint);
+
+/// A created object with its `Location`.
+struct Created(String, serde_json::Value);
+
+impl<'r> rocket::response::Responder<'r, 'static> for Created {
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let mut res =
+            rocket::response::status::Custom(Status::Created, Json(self.1)).respond_to(req)?;
+        res.set_header(Header::new("Location", self.0));
+        Ok(res)
+    }
+}
+
+async fn run<'r>(
+    endpoint: Endpoint,
+    req: &'r Request<'_>,
+    data: Data<'r>,
+) -> Result<Outcome<'r>, ApiError> {
+    let (Some(state), Some(db)) = (
+        req.rocket().state::<RestState>(),
+        req.rocket().state::<Db>(),
+    ) else {
+        return Err(ApiError::new(
+            Status::InternalServerError,
+            "the RestApi fairing is not ready",
+        ));
+    };
+    let name = req
+        .param::<&str>(0)
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let entry = state.entry(name).ok_or_else(ApiError::not_found)?;
+    let pk = req
+        .param::<&str>(1)
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    if endpoint == Endpoint::NotAllowed {
+        return Err(handlers::not_allowed());
+    }
+    let method = match endpoint {
+        Endpoint::List | Endpoint::Detail => Method::Get,
+        Endpoint::Create => Method::Post,
+        Endpoint::Delete => Method::Delete,
+        _ if req.method() == Method::Patch => Method::Patch,
+        _ => Method::Put,
+    };
+    let user = handlers::gate(entry, req, method).await?;
+    let user = user.as_ref();
+    Ok(match endpoint {
+        Endpoint::List => Outcome::from(
+            req,
+            Json(handlers::list(state, entry, req, db, user).await?),
+        ),
+        Endpoint::Detail => Outcome::from(req, Json(handlers::detail(entry, db, pk, user).await?)),
+        Endpoint::Create => {
+            let body = payload::read(req, data).await?;
+            let (location, obj) = handlers::create(state, entry, db, body, user).await?;
+            Outcome::from(req, Created(location, obj))
+        }
+        Endpoint::Update => {
+            let body = payload::read(req, data).await?;
+            Outcome::from(
+                req,
+                Json(handlers::update(entry, db, pk, body, user).await?),
+            )
+        }
+        Endpoint::Delete => Outcome::from(req, Json(handlers::delete(entry, db, pk, user).await?)),
+        Endpoint::NotAllowed => unreachable!("answered above"),
+    })
+}
+
+#[rocket::async_trait]
+impl Handler for ApiHandler {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        match run(self.0, req, data).await {
+            Ok(outcome) => outcome,
+            Err(e) => Outcome::from(req, e),
+        }
+    }
+}
+
+/// The routes, to mount at the API prefix.
+pub(crate) fn all() -> Vec<Route> {
+    use Endpoint::*;
+    let table: &[(Method, &str, Endpoint)] = &[
+        (Method::Get, "/<name>", List),
+        (Method::Post, "/<name>", Create),
+        (Method::Put, "/<name>", NotAllowed),
+        (Method::Patch, "/<name>", NotAllowed),
+        (Method::Delete, "/<name>", NotAllowed),
+        (Method::Get, "/<name>/<pk>", Detail),
+        (Method::Put, "/<name>/<pk>", Update),
+        (Method::Patch, "/<name>/<pk>", Update),
+        (Method::Post, "/<name>/<pk>", Update),
+        (Method::Delete, "/<name>/<pk>", Delete),
+        (Method::Post, "/<name>/<pk>/delete", Delete),
+        (Method::Get, "/<name>/<pk>/delete", NotAllowed),
+    ];
+    table
+        .iter()
+        .map(|(method, path, endpoint)| Route::new(*method, path, ApiHandler(*endpoint)))
+        .collect()
+}
