@@ -239,13 +239,14 @@ impl<M: Model> PaginatedQuery<M> {
                 model: M::schema().name,
             });
         }
-        let items = if (self.page - 1) * self.paginate_by >= count {
+        let offset = (self.page - 1).saturating_mul(self.paginate_by);
+        let items = if offset >= count {
             Vec::new()
         } else {
             self.query
                 .clone()
                 .limit(self.paginate_by)
-                .offset((self.page - 1) * self.paginate_by)
+                .offset(offset)
                 .all(&mut ex)
                 .await?
         };

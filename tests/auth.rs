@@ -647,18 +647,33 @@ async fn password_rules_and_rehash_on_login(tdb: Arc<TestDb>) {
         0,
         "nothing written"
     );
-    // a hash made at another cost is upgraded at the next login
+    // a hash made at a lower cost is upgraded at the next login; a higher one is kept
+    let stronger = Client::tracked(app(figment(&tdb).merge(("hangar.auth.bcrypt_cost", 5))))
+        .await
+        .unwrap();
     let mut ned = User::new_user("ned", "n@x", String::new(), false);
-    ned.set_password("ned-password", 5).await.unwrap();
+    ned.set_password("ned-password", 4).await.unwrap();
     ned.insert(db).await.unwrap();
-    assert_eq!(hangar::auth::password::hash_cost(&ned.password), Some(5));
     assert_eq!(
-        login(&client, "ned", "ned-password", "").await.status(),
+        login(&stronger, "ned", "ned-password", "").await.status(),
         Status::SeeOther
     );
     let after = User::get(db, ned.id).await.unwrap();
-    assert_eq!(hangar::auth::password::hash_cost(&after.password), Some(4));
+    assert_eq!(hangar::auth::password::hash_cost(&after.password), Some(5));
     assert!(after.check_password("ned-password").await.unwrap());
+    let mut pat = User::new_user("pat", "p@x", String::new(), false);
+    pat.set_password("pat-password", 6).await.unwrap();
+    pat.insert(db).await.unwrap();
+    assert_eq!(
+        login(&stronger, "pat", "pat-password", "").await.status(),
+        Status::SeeOther
+    );
+    let after = User::get(db, pat.id).await.unwrap();
+    assert_eq!(
+        hangar::auth::password::hash_cost(&after.password),
+        Some(6),
+        "never downgraded"
+    );
     // 72 bytes exactly is fine and the 73rd byte matters (no truncation)
     let exact = "y".repeat(72);
     let mut olga = User::new_user("olga", "o@x", String::new(), false);

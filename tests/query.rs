@@ -20,6 +20,8 @@ backend_cases!(crate::common::models::schemas();
     every_type_round_trips_exactly, transactions_commit_and_roll_back,
     values_are_bound_never_spliced, insert_fields_fills_defaults,
     concurrent_writers_lose_nothing,
+    text_past_max_length_is_refused,
+    atomic_scopes_nest_on_one_connection,
 );
 
 fn names(users: &[User]) -> Vec<&str> {
@@ -1030,4 +1032,40 @@ async fn concurrent_writers_lose_nothing(db: Db) {
         .await
         .unwrap();
     assert_eq!(n, 40);
+}
+
+async fn text_past_max_length_is_refused(db: Db) {
+    let e = user(&"x".repeat(81)).insert(&db).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidValue { field, .. } if field == "username"),
+        "{e:?}"
+    );
+    assert_eq!(e.status().code, 400);
+    user(&"x".repeat(80)).insert(&db).await.unwrap();
+    let e = hangar::db::write::update_fields(
+        &db,
+        User::schema(),
+        Value::Int(1),
+        vec![("username", "y".repeat(90).into())],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, Error::InvalidValue { .. }), "{e:?}");
+}
+
+async fn atomic_scopes_nest_on_one_connection(db: Db) {
+    let w = seed(&db).await;
+    let mut conn = db.conn().await.unwrap();
+    // a failing recursive delete (restrict) inside a connection leaves nothing behind
+    assert!(w.bob.delete(&mut conn, DeleteMode::Restrict).await.is_err());
+    // carol, her 2 messages and the 2 follows she is part of
+    assert_eq!(
+        w.carol
+            .delete(&mut conn, DeleteMode::Recursive)
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(User::select().count(&mut conn).await.unwrap(), 3);
+    assert_eq!(User::select().count(&db).await.unwrap(), 3, "committed");
 }

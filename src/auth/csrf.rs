@@ -92,7 +92,12 @@ fn host_of(url: &str) -> Option<&str> {
 /// # Errors
 /// [`AuthError::Csrf`] for a foreign or `null` origin.
 pub fn check_origin(req: &Request<'_>) -> Result<(), AuthError> {
-    let host = req.headers().get_one("Host").unwrap_or_default();
+    // `:authority` on HTTP/2, `Host` on HTTP/1
+    let host = req
+        .host()
+        .map(|h| h.to_string())
+        .or_else(|| req.headers().get_one("Host").map(str::to_owned))
+        .unwrap_or_default();
     let claimed = match (
         req.headers().get_one("Origin"),
         req.headers().get_one("Referer"),
@@ -102,7 +107,7 @@ pub fn check_origin(req: &Request<'_>) -> Result<(), AuthError> {
         (None, Some(referer)) => host_of(referer).ok_or(AuthError::Csrf("bad referer"))?,
         (None, None) => return Ok(()),
     };
-    if claimed.eq_ignore_ascii_case(host) {
+    if claimed.eq_ignore_ascii_case(&host) {
         Ok(())
     } else {
         Err(AuthError::Csrf("cross-origin request"))

@@ -193,7 +193,8 @@ pub async fn current_user(req: &Request<'_>) -> Option<SessionUser> {
 pub fn client_ip(req: &Request<'_>, config: &AuthConfig) -> String {
     if let Some(h) = &config.trusted_proxy_header {
         if let Some(v) = req.headers().get_one(h) {
-            let first = v.split(',').next().unwrap_or("").trim();
+            // the proxy appends the address it saw: the right-most entry is the one to trust
+            let first = v.rsplit(',').next().unwrap_or("").trim();
             if let Ok(ip) = first.parse::<std::net::IpAddr>() {
                 return ip.to_string();
             }

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -101,6 +102,8 @@ const CACHE_LIMIT: usize = 10_000;
 pub struct TypedStore<U> {
     ttl: Duration,
     cache: Mutex<HashMap<i64, (Instant, U)>>,
+    /// Bumped by every `forget`: a row read before it is not cached after it.
+    generation: AtomicU64,
     _model: PhantomData<fn() -> U>,
 }
 
@@ -110,6 +113,7 @@ impl<U> TypedStore<U> {
         TypedStore {
             ttl,
             cache: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             _model: PhantomData,
         }
     }
@@ -129,9 +133,14 @@ impl<U: UserModel> TypedStore<U> {
                 }
             }
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let found = U::select().filter_pk(id).first(db).await?;
         if !self.ttl.is_zero() {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if self.generation.load(Ordering::Acquire) != generation {
+                // a session-relevant write happened meanwhile: do not cache what we read
+                return Ok(found);
+            }
             if cache.len() >= CACHE_LIMIT {
                 cache.retain(|_, (at, _)| at.elapsed() < self.ttl);
                 if cache.len() >= CACHE_LIMIT {
@@ -158,10 +167,9 @@ impl<U: UserModel> UserStore for TypedStore<U> {
     }
 
     fn forget(&self, id: i64) {
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        cache.remove(&id);
     }
 
     async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError> {
@@ -181,13 +189,17 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         };
         let ok = match user.check_password(raw).await {
             Ok(ok) => ok,
-            Err(PasswordError::BadHash) => false,
+            Err(PasswordError::BadHash) => {
+                // an unusable hash answers as slowly as a real one
+                password::burn_one_verify(raw, config.bcrypt_cost).await;
+                false
+            }
             Err(e) => return Err(e.into()),
         };
         if !ok || !user.is_active() {
             return Err(AuthError::BadCredentials);
         }
-        if password::hash_cost(user.password_hash()) != Some(config.bcrypt_cost) {
+        if password::hash_cost(user.password_hash()).is_some_and(|c| c < config.bcrypt_cost) {
             user.set_password(raw, config.bcrypt_cost).await?;
             let hash = user.password_hash().to_owned();
             crate::db::write::update_fields(

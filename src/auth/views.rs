@@ -120,14 +120,17 @@ async fn login(
         )));
     };
     let ctx = |error: String| json!({ "next": next, "username": f.username, "error": error });
-    if let Err(AuthError::Throttled { retry_after }) =
-        throttle::check(&db, config, f.username, &ip.0).await
-    {
-        let msg = format!("Too many failed login attempts. Try again in {retry_after} seconds.");
-        return Ok(Reply::Throttled(Throttled {
-            page: page.render("auth/login.html", ctx(msg)),
-            retry_after: Header::new("Retry-After", retry_after.to_string()),
-        }));
+    match throttle::begin_attempt(&db, config, f.username, &ip.0).await {
+        Ok(()) => {}
+        Err(AuthError::Throttled { retry_after }) => {
+            let msg =
+                format!("Too many failed login attempts. Try again in {retry_after} seconds.");
+            return Ok(Reply::Throttled(Throttled {
+                page: page.render("auth/login.html", ctx(msg)),
+                retry_after: Header::new("Retry-After", retry_after.to_string()),
+            }));
+        }
+        Err(e) => return Err(e),
     }
     match state
         .store
@@ -135,7 +138,7 @@ async fn login(
         .await
     {
         Ok(user) => {
-            throttle::record_success(&db, f.username).await?;
+            throttle::record_success(&db, f.username, &ip.0).await?;
             Session::new(user.id, user.epoch).issue(jar, config);
             CsrfToken::rotate(jar, config.secure_cookies);
             let to = safe_next(f.next, &config.default_next_url);
@@ -145,7 +148,6 @@ async fn login(
             )))
         }
         Err(AuthError::BadCredentials) => {
-            throttle::record_failure(&db, config, f.username, &ip.0).await?;
             let msg = AuthError::BadCredentials.to_string();
             let msg = format!("{}{}", msg[..1].to_uppercase(), &msg[1..]);
             Ok(Reply::Page(Custom(
@@ -255,7 +257,7 @@ async fn password_change(
                 "Your password was changed.",
             )))
         }
-        Err(AuthError::Password(e)) => {
+        Err(AuthError::Password(e)) if !matches!(e, crate::auth::PasswordError::Internal(_)) => {
             let msg = e.to_string();
             let msg = format!("{}{}.", msg[..1].to_uppercase(), &msg[1..]);
             Ok(render(&msg, Status::BadRequest))

@@ -122,6 +122,30 @@ pub async fn get<E: Executor>(ex: E, name: &str, window_secs: i64) -> Result<Opt
     Ok(found.filter(|c| window_secs == i64::MAX || c.window_start > now - window_secs))
 }
 
+/// Takes one hit back (not below zero), as when a counted attempt succeeds.
+///
+/// # Errors
+/// Database errors.
+pub async fn take_back<E: Executor>(mut ex: E, name: &str) -> Result<()> {
+    let backend = ex.backend();
+    let q = |c: &str| backend.quote(c);
+    let mut sql = format!(
+        "UPDATE {} SET {hits} = {hits} - 1 WHERE {} = ",
+        q(Counter::schema().table),
+        q("name"),
+        hits = q("hits")
+    );
+    backend.push_placeholder(&mut sql, 1);
+    sql.push_str(&format!(" AND {} > 0", q("hits")));
+    let stmt = Statement::new(sql).bind(
+        Value::Text(name.to_owned()),
+        SqlType::Text {
+            max_length: Some(191),
+        },
+    );
+    ex.execute(stmt).await.map(drop)
+}
+
 /// Deletes the counter.
 ///
 /// # Errors

@@ -218,6 +218,18 @@ fn classify_database_error(
         "23502" => Some(Error::Required {
             field: field(pg_column(db).as_deref().unwrap_or("")),
         }),
+        // value too long for the column (PostgreSQL, MySQL)
+        "22001" => Some(Error::InvalidValue {
+            field: pg_column(db)
+                .map(|c| field(&c))
+                .or_else(|| between(msg, "column '", "'").map(field))
+                .unwrap_or_default(),
+            expected: "a shorter value".into(),
+        }),
+        // lock and serialization conflicts: retryable, not a server bug
+        "40001" | "40P01" | "55P03" => Some(Error::Unavailable(msg.to_owned())),
+        "HY000" if msg.contains("Lock wait timeout") => Some(Error::Unavailable(msg.to_owned())),
+        "5" | "6" | "517" | "261" => Some(Error::Unavailable(msg.to_owned())),
         // MySQL / MariaDB
         "23000" | "HY000" if msg.starts_with("Duplicate entry") => {
             let key = msg

@@ -237,6 +237,7 @@ impl Db {
         Ok(Conn {
             conn: self.pool.acquire().await?,
             registry: self.registry.clone(),
+            depth: 0,
         })
     }
 
@@ -284,6 +285,7 @@ impl Db {
 pub struct Conn {
     conn: PoolConnection,
     registry: Registry,
+    depth: usize,
 }
 
 enum TxInner {
@@ -664,17 +666,33 @@ impl Executor for &mut Conn {
     }
 
     async fn scope_begin(&mut self) -> Result<Option<Transaction>> {
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            _ => "BEGIN",
+        // nested scopes on one connection become savepoints
+        let sql = match (self.depth, self.backend()) {
+            (0, Backend::Sqlite) => "BEGIN IMMEDIATE".to_owned(),
+            (0, _) => "BEGIN".to_owned(),
+            (n, _) => format!("SAVEPOINT hangar_conn_sp_{n}"),
         };
-        self.execute(Statement::new(begin)).await?;
+        self.execute(Statement::new(sql)).await?;
+        self.depth += 1;
         Ok(None)
     }
 
     async fn scope_end(&mut self, commit: bool) -> Result<()> {
-        let end = if commit { "COMMIT" } else { "ROLLBACK" };
-        self.execute(Statement::new(end)).await.map(drop)
+        self.depth = self.depth.saturating_sub(1);
+        let n = self.depth;
+        let statements = match (n, commit) {
+            (0, true) => vec!["COMMIT".to_owned()],
+            (0, false) => vec!["ROLLBACK".to_owned()],
+            (n, true) => vec![format!("RELEASE SAVEPOINT hangar_conn_sp_{n}")],
+            (n, false) => vec![
+                format!("ROLLBACK TO SAVEPOINT hangar_conn_sp_{n}"),
+                format!("RELEASE SAVEPOINT hangar_conn_sp_{n}"),
+            ],
+        };
+        for sql in statements {
+            self.execute(Statement::new(sql)).await?;
+        }
+        Ok(())
     }
 }
 

@@ -471,11 +471,24 @@ fn push_limit(sql: &mut String, backend: Backend, limit: Option<u64>, offset: Op
 
 /// As [`coerce_one`], for a value about to be written: text may not hold NUL.
 pub(crate) fn coerce_for_write(col: &Column, v: Value) -> Result<Value> {
-    if v.as_str().is_some_and(|s| s.contains('\0')) {
-        return Err(Error::invalid_value(
-            col.field,
-            "text without NUL (\\0) characters",
-        ));
+    if let Some(s) = v.as_str() {
+        if s.contains('\0') {
+            return Err(Error::invalid_value(
+                col.field,
+                "text without NUL (\\0) characters",
+            ));
+        }
+        if let SqlType::Text {
+            max_length: Some(max),
+        } = col.sql_type
+        {
+            if s.chars().count() > max as usize {
+                return Err(Error::invalid_value(
+                    col.field,
+                    format!("text of at most {max} characters"),
+                ));
+            }
+        }
     }
     coerce_one(col, v)
 }

@@ -159,20 +159,17 @@ async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiErro
     };
     if let Some((username, password)) = basic_credentials(req) {
         let ip = client_ip(req, &state.config);
-        throttle::check(db, &state.config, &username, &ip).await?;
+        throttle::begin_attempt(db, &state.config, &username, &ip).await?;
         return match state
             .store()
             .authenticate(db, &state.config, &username, &password)
             .await
         {
             Ok(user) => {
-                throttle::record_success(db, &username).await?;
+                throttle::record_success(db, &username, &ip).await?;
                 Ok(Some(user))
             }
-            Err(crate::auth::AuthError::BadCredentials) => {
-                throttle::record_failure(db, &state.config, &username, &ip).await?;
-                Err(ApiError::unauthorized())
-            }
+            Err(crate::auth::AuthError::BadCredentials) => Err(ApiError::unauthorized()),
             Err(e) => Err(e.into()),
         };
     }
