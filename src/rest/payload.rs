@@ -2,7 +2,7 @@
 //! plain form fields (one per column). Anything else is 415.
 
 use rocket::data::{Data, ToByteUnit};
-use rocket::http::Status;
+use rocket::http::{RawStr, Status};
 use rocket::request::Request;
 use serde_json::{Map, Value as Json};
 
@@ -36,14 +36,14 @@ pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Json>
     }
     if is_form {
         let mut map = Map::new();
-        for field in rocket::form::Form::values(&body) {
-            if field.name.source().as_str() == "data" {
-                return parse_object(field.value);
+        for pair in body.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = RawStr::new(name).url_decode_lossy();
+            let value = RawStr::new(value).url_decode_lossy();
+            if name == "data" {
+                return parse_object(&value);
             }
-            map.insert(
-                field.name.source().as_str().to_owned(),
-                Json::String(field.value.to_owned()),
-            );
+            map.insert(name.into_owned(), Json::String(value.into_owned()));
         }
         return Ok(map);
     }

@@ -1,0 +1,987 @@
+//! The REST API's wire contract on every backend (flask-peewee's REST tests,
+//! ported): envelope, filters, ordering, pagination, writes, owners, auth,
+//! error shapes.
+
+mod common;
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use common::TestDb;
+use hangar::auth::{Auth, AuthState, User};
+use hangar::db::{Database, Db, Model as _, Op, Select};
+use hangar::rest::{
+    AdminAuthentication, ApiUser, Resource, ResourceHooks, RestApi, UserAuthentication,
+};
+use hangar::Model;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use serde_json::{json, Value as Json};
+use time::OffsetDateTime;
+
+#[derive(Model, Clone, Debug)]
+#[model(table = "message")]
+pub struct Message {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub content: String,
+    #[model(default = "now")]
+    pub pub_date: OffsetDateTime,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct Relationship {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub from_user: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub to_user: i64,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct Note {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub message: String,
+    #[model(choices = [(1, "live"), (2, "deleted")])]
+    pub status: Option<i32>,
+}
+
+struct LiveNotes;
+impl ResourceHooks for LiveNotes {
+    fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
+        select.filter("status", Op::Eq, 1).expect("status")
+    }
+}
+
+app_cases!(
+    list_envelope_and_detail,
+    filters_follow_the_query_language,
+    unexposed_and_unknown_filters,
+    ordering_and_pagination,
+    writes_need_credentials,
+    create_from_json_form_and_data_field,
+    bad_payloads_get_json_errors,
+    owners_are_enforced,
+    updates_and_deletes,
+    admin_resources_and_readonly_fields,
+    session_writes_need_the_csrf_header,
+    basic_auth_failures_are_throttled,
+);
+
+fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
+    let figment = tdb
+        .figment()
+        .merge((
+            "template_dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
+        ))
+        .merge(("hangar.auth.bcrypt_cost", 4))
+        .merge(("hangar.auth.throttle_limit", 5))
+        .merge(("limits.json", 4096));
+    let api = RestApi::fairing()
+        .default_auth(UserAuthentication::default())
+        .register::<User>(
+            Resource::new()
+                .exclude(["password", "email"])
+                .readonly(["admin", "active"])
+                .auth(AdminAuthentication::default()),
+        )
+        .register::<Message>(Resource::new().restrict_owner("user"))
+        .register::<Relationship>(
+            Resource::new()
+                .restrict_owner("from_user")
+                .paginate_by(None),
+        )
+        .register::<Note>(Resource::new().restrict_owner("user").hooks(LiveNotes));
+    rocket::custom(figment)
+        .attach(
+            Database::fairing()
+                .model::<Message>()
+                .model::<Relationship>()
+                .model::<Note>(),
+        )
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing())
+        .attach(extra(api))
+}
+
+struct World {
+    admin: i64,
+    alice: i64,
+    bob: i64,
+}
+
+async fn seed(client: &Client) -> World {
+    let db = client.rocket().state::<Db>().unwrap();
+    let state = client.rocket().state::<AuthState>().unwrap();
+    let mut ids = Vec::new();
+    for (name, admin) in [("admin", true), ("alice", false), ("bob", false)] {
+        let u = state
+            .store()
+            .create(
+                db,
+                &state.config,
+                name,
+                &format!("{name}@x.io"),
+                &format!("{name}-password"),
+                admin,
+            )
+            .await
+            .unwrap();
+        ids.push(u.id);
+    }
+    let base = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    for (i, (user, text)) in [
+        (1, "alice one"),
+        (1, "alice two"),
+        (2, "bob one"),
+        (0, "admin says"),
+        (2, "Bob TWO"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        Message {
+            id: 0,
+            user: ids[user],
+            content: text.into(),
+            pub_date: base + time::Duration::minutes(i as i64),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    for (a, b) in [(1, 2), (2, 1), (0, 1)] {
+        Relationship {
+            id: 0,
+            from_user: ids[a],
+            to_user: ids[b],
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    for (user, text, status) in [
+        (1, "alice live", Some(1)),
+        (1, "alice gone", Some(2)),
+        (2, "bob live", Some(1)),
+    ] {
+        Note {
+            id: 0,
+            user: ids[user],
+            message: text.into(),
+            status,
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    World {
+        admin: ids[0],
+        alice: ids[1],
+        bob: ids[2],
+    }
+}
+
+fn basic(user: &str) -> Header<'static> {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{user}-password"));
+    Header::new("Authorization", format!("Basic {token}"))
+}
+
+async fn get_json(client: &Client, uri: &str) -> (Status, Json) {
+    let res = client.get(uri.to_owned()).dispatch().await;
+    let status = res.status();
+    (status, res.into_json().await.unwrap_or(Json::Null))
+}
+
+async fn send<'c>(
+    client: &'c Client,
+    method: rocket::http::Method,
+    uri: &str,
+    auth: Option<&str>,
+    body: Option<Json>,
+) -> LocalResponse<'c> {
+    let mut req = client.req(method, uri.to_owned());
+    if let Some(user) = auth {
+        req = req.header(basic(user));
+    }
+    if let Some(body) = body {
+        req = req.header(ContentType::JSON).body(body.to_string());
+    }
+    req.dispatch().await
+}
+
+async fn status_json(res: LocalResponse<'_>) -> (Status, Json) {
+    let status = res.status();
+    (status, res.into_json().await.unwrap_or(Json::Null))
+}
+
+fn contents(body: &Json) -> Vec<String> {
+    let mut v: Vec<String> = body["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+async fn list_envelope_and_detail(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    let (status, body) = get_json(&client, "/api/message/").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        body["meta"],
+        json!({"model": "message", "page": 1, "page_count": 1, "object_count": 5, "next": "", "previous": ""})
+    );
+    let first = &body["objects"][0];
+    assert_eq!(first["content"], "alice one");
+    assert_eq!(first["user"], w.alice);
+    assert_eq!(first["pub_date"], "2023-11-14T22:13:20.000000Z");
+    let id = first["id"].as_i64().unwrap();
+    let (status, one) = get_json(&client, &format!("/api/message/{id}/")).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(&one, first);
+    for missing in [
+        "/api/message/999/",
+        "/api/message/abc/",
+        "/api/nothing/",
+        "/api/nothing/1/",
+    ] {
+        let (status, body) = get_json(&client, missing).await;
+        assert_eq!(status, Status::NotFound, "{missing}");
+        assert_eq!(body, json!({"error": "Not found"}), "{missing}");
+    }
+    // users never show the password or email
+    let (_, users) = get_json(&client, "/api/user/").await;
+    let u = &users["objects"][0];
+    assert!(
+        u.get("password").is_none() && u.get("email").is_none() && u.get("session_epoch").is_none()
+    );
+    assert_eq!(u["username"], "admin");
+    // the note resource only shows live notes
+    let (_, notes) = get_json(&client, "/api/note/").await;
+    assert_eq!(notes["meta"]["object_count"], 2);
+    let hidden = Note::select()
+        .filter("status", Op::Eq, 2)
+        .unwrap()
+        .one(client.rocket().state::<Db>().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        get_json(&client, &format!("/api/note/{}/", hidden.id))
+            .await
+            .0,
+        Status::NotFound
+    );
+    // health
+    assert_eq!(get_json(&client, "/ping").await.1, json!({"status": "ok"}));
+}
+
+async fn filters_follow_the_query_language(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    let q = |uri: String| {
+        let client = &client;
+        async move {
+            let (status, body) = get_json(client, &uri).await;
+            assert_eq!(status, Status::Ok, "{uri}: {body}");
+            contents(&body)
+        }
+    };
+    assert_eq!(
+        q(format!("/api/message/?user={}", w.bob)).await,
+        ["Bob TWO", "bob one"]
+    );
+    assert_eq!(
+        q("/api/message/?user__username=alice".into()).await,
+        ["alice one", "alice two"]
+    );
+    assert_eq!(
+        q("/api/message/?user__username=alice&user__username=bob".into())
+            .await
+            .len(),
+        4
+    );
+    assert_eq!(
+        q("/api/message/?-user__username=alice&-user__username=bob".into()).await,
+        ["admin says"]
+    );
+    assert_eq!(
+        q("/api/message/?user__username__in=admin,bob".into())
+            .await
+            .len(),
+        3
+    );
+    assert_eq!(
+        q("/api/message/?user__username__not_in=admin,bob".into())
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        q("/api/message/?content__contains=BOB".into()).await,
+        ["Bob TWO", "bob one"]
+    );
+    assert_eq!(
+        q("/api/message/?content__like=bob%25".into()).await,
+        ["bob one"]
+    );
+    assert_eq!(
+        q("/api/message/?content__ilike=bob%25".into()).await,
+        ["Bob TWO", "bob one"]
+    );
+    assert_eq!(
+        q("/api/message/?content__startswith=ALICE".into())
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        q("/api/message/?id__between=2,3".into()).await,
+        ["alice two", "bob one"]
+    );
+    assert_eq!(
+        q("/api/message/?id__lt=3&id__gte=2".into()).await,
+        ["alice two"]
+    );
+    assert_eq!(q("/api/message/?-id__lt=5".into()).await, ["Bob TWO"]);
+    assert_eq!(
+        q("/api/message/?user__admin=true".into()).await,
+        ["admin says"]
+    );
+    assert_eq!(q("/api/message/?user__admin=false".into()).await.len(), 4);
+    // two foreign keys to one table filter independently
+    let (_, rels) = get_json(
+        &client,
+        "/api/relationship/?from_user__username=alice&to_user__username=bob",
+    )
+    .await;
+    assert_eq!(rels["meta"]["object_count"], 1);
+    let (_, rels) = get_json(&client, "/api/relationship/?to_user__username=alice").await;
+    assert_eq!(rels["meta"]["object_count"], 2);
+    // NULL and the special constants
+    let (_, notes) = get_json(&client, "/api/note/?status__is_null=false").await;
+    assert_eq!(notes["meta"]["object_count"], 2);
+    // bad values are a 400 naming the field
+    let (status, body) = get_json(&client, "/api/message/?id__lt=abc").await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(body["error"].as_str().unwrap().contains("id__lt"), "{body}");
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/id");
+    let (status, _) = get_json(&client, "/api/message/?id__between=1").await;
+    assert_eq!(status, Status::BadRequest);
+    let (status, _) = get_json(&client, "/api/message/?pub_date__gt=not-a-date").await;
+    assert_eq!(status, Status::BadRequest);
+    // injection attempts are values
+    assert!(q("/api/message/?content=%27%20OR%201=1--".into())
+        .await
+        .is_empty());
+}
+
+async fn unexposed_and_unknown_filters(tdb: Arc<TestDb>) {
+    let strict = |a: RestApi| {
+        a.register::<Message>(Resource::new().name("strict").reject_unknown_filters(true))
+    };
+    let client = Client::tracked(app(&tdb, strict)).await.unwrap();
+    seed(&client).await;
+    let (_, all) = get_json(&client, "/api/message/").await;
+    for ignored in [
+        "/api/message/?user__password__startswith=%242b",
+        "/api/message/?nope=1",
+        "/api/message/?id__regex=1",
+        "/api/message/?user__session_epoch=0",
+    ] {
+        let (status, body) = get_json(&client, ignored).await;
+        assert_eq!(status, Status::Ok, "{ignored}");
+        assert_eq!(
+            body, all,
+            "ignored filter {ignored} gives the unfiltered list"
+        );
+    }
+    let (status, body) = get_json(&client, "/api/strict/?user__password__startswith=%242b").await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("user__password__startswith"),
+        "{body}"
+    );
+    let (status, _) = get_json(&client, "/api/strict/?user__username=alice").await;
+    assert_eq!(status, Status::Ok);
+}
+
+async fn ordering_and_pagination(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    seed(&client).await;
+    let ids = |body: &Json| -> Vec<i64> {
+        body["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, body) = get_json(&client, "/api/message/?ordering=-id").await;
+    assert_eq!(ids(&body), [5, 4, 3, 2, 1]);
+    let (_, body) = get_json(&client, "/api/message/?ordering=user__username,-id").await;
+    assert_eq!(ids(&body), [4, 2, 1, 5, 3]);
+    for ignored in ["nope", "user__password", "id%3BDROP%20TABLE%20message"] {
+        let (status, body) = get_json(&client, &format!("/api/message/?ordering={ignored}")).await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(ids(&body), [1, 2, 3, 4, 5], "{ignored}");
+    }
+    let (_, body) = get_json(
+        &client,
+        "/api/message/?limit=2&user__username=alice&user__username=bob",
+    )
+    .await;
+    assert_eq!(body["meta"]["page_count"], 2);
+    assert_eq!(
+        body["meta"]["next"],
+        "/api/message/?limit=2&user__username=alice&user__username=bob&page=2"
+    );
+    assert_eq!(body["meta"]["previous"], "");
+    let (_, body) = get_json(&client, "/api/message/?limit=2&page=3").await;
+    assert_eq!(ids(&body), [5]);
+    assert_eq!(body["meta"]["next"], "");
+    assert_eq!(body["meta"]["previous"], "/api/message/?limit=2&page=2");
+    let (status, body) = get_json(&client, "/api/message/?limit=2&page=9").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["objects"], json!([]));
+    for bad in ["page=0", "page=-1", "page=abc", "limit=0", "limit=abc"] {
+        let (status, body) = get_json(&client, &format!("/api/message/?{bad}")).await;
+        assert_eq!(status, Status::BadRequest, "{bad}");
+        assert!(body["error"].is_string());
+    }
+    let (_, body) = get_json(&client, "/api/message/?limit=1000").await;
+    assert_eq!(
+        body["objects"].as_array().unwrap().len(),
+        5,
+        "capped, not refused"
+    );
+    // paginate_by = None: everything on one page, same envelope
+    let (_, rels) = get_json(&client, "/api/relationship/").await;
+    assert_eq!(rels["meta"]["page_count"], 1);
+    assert_eq!(rels["objects"].as_array().unwrap().len(), 3);
+    // an empty list
+    let (_, empty) = get_json(&client, "/api/message/?user__username=nobody").await;
+    assert_eq!(
+        empty["meta"],
+        json!({"model": "message", "page": 1, "page_count": 0, "object_count": 0, "next": "", "previous": ""})
+    );
+}
+
+async fn writes_need_credentials(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    seed(&client).await;
+    for (method, uri) in [
+        (Post, "/api/message/"),
+        (Put, "/api/message/1/"),
+        (Patch, "/api/message/1/"),
+        (Delete, "/api/message/1/"),
+        (Post, "/api/message/1/delete/"),
+    ] {
+        let res = send(&client, method, uri, None, Some(json!({"content": "x"}))).await;
+        assert_eq!(res.status(), Status::Unauthorized, "{method} {uri}");
+        assert_eq!(
+            res.headers().get_one("WWW-Authenticate"),
+            Some("Basic realm=\"Login Required\"")
+        );
+        assert_eq!(
+            res.into_json::<Json>().await.unwrap(),
+            json!({"error": "Authentication failed"})
+        );
+    }
+    let wrong = base64::engine::general_purpose::STANDARD.encode("alice:wrong");
+    let res = client
+        .post("/api/message/")
+        .header(Header::new("Authorization", format!("Basic {wrong}")))
+        .header(ContentType::JSON)
+        .body("{}")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    let res = send(&client, Delete, "/api/message/", Some("alice"), None).await;
+    assert_eq!(res.status(), Status::MethodNotAllowed);
+    assert!(res.into_json::<Json>().await.unwrap()["error"].is_string());
+    assert_eq!(
+        Message::select()
+            .count(client.rocket().state::<Db>().unwrap())
+            .await
+            .unwrap(),
+        5
+    );
+}
+
+async fn create_from_json_form_and_data_field(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    // the owner is the caller, whatever the body says
+    let res = send(
+        &client,
+        Post,
+        "/api/message/",
+        Some("alice"),
+        Some(json!({"content": "hello api", "user": w.bob})),
+    )
+    .await;
+    assert_eq!(res.status(), Status::Created);
+    let location = res.headers().get_one("Location").unwrap().to_owned();
+    let body: Json = res.into_json().await.unwrap();
+    assert_eq!(body["user"], w.alice);
+    assert_eq!(body["content"], "hello api");
+    assert_eq!(location, format!("/api/message/{}/", body["id"]));
+    assert_eq!(get_json(&client, &location).await.1, body);
+    // a form field `data` holding JSON
+    let res = client
+        .post("/api/message/")
+        .header(basic("bob"))
+        .header(ContentType::Form)
+        .body("data=%7B%22content%22%3A%22from%20data%22%7D")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    assert_eq!(res.into_json::<Json>().await.unwrap()["user"], w.bob);
+    // plain form fields
+    let res = client
+        .post("/api/message/")
+        .header(basic("bob"))
+        .header(ContentType::Form)
+        .body("content=plain+form&pub_date=2024-01-02T03%3A04%3A05Z")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    let body: Json = res.into_json().await.unwrap();
+    assert_eq!(body["pub_date"], "2024-01-02T03:04:05.000000Z");
+    // unknown keys are ignored by default
+    let res = send(
+        &client,
+        Post,
+        "/api/message/",
+        Some("alice"),
+        Some(json!({"content": "x", "contnet": "typo"})),
+    )
+    .await;
+    assert_eq!(res.status(), Status::Created);
+}
+
+async fn bad_payloads_get_json_errors(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let strict = |a: RestApi| {
+        a.register::<Message>(
+            Resource::new()
+                .name("strict")
+                .restrict_owner("user")
+                .reject_unknown_fields(true),
+        )
+    };
+    let client = Client::tracked(app(&tdb, strict)).await.unwrap();
+    seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let before = Message::select().count(&db).await.unwrap();
+    let raw = |body: &'static str, ct: ContentType| {
+        let client = &client;
+        async move {
+            let res = client
+                .post("/api/message/")
+                .header(basic("alice"))
+                .header(ct)
+                .body(body)
+                .dispatch()
+                .await;
+            status_json(res).await
+        }
+    };
+    let (status, body) = raw("{not json", ContentType::JSON).await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(
+        body["error"].as_str().unwrap().starts_with("Invalid JSON"),
+        "{body}"
+    );
+    let (status, body) = raw("[1, 2]", ContentType::JSON).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (Status::BadRequest, Some("Expected a JSON object"))
+    );
+    let (status, _) = raw("content=x", ContentType::Plain).await;
+    assert_eq!(status, Status::UnsupportedMediaType);
+    let big = Box::leak(format!("{{\"content\": \"{}\"}}", "x".repeat(5000)).into_boxed_str());
+    let (status, body) = raw(big, ContentType::JSON).await;
+    assert_eq!(status, Status::PayloadTooLarge);
+    assert!(body["error"].is_string());
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/message/",
+            Some("alice"),
+            Some(json!({"content": "x", "pub_date": "not-a-date"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(body["error"].as_str().unwrap().contains("pub_date"));
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/pub_date");
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/message/",
+            Some("alice"),
+            Some(json!({"content": 5.5})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::Created,
+        "numbers are accepted as text: {body}"
+    );
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/message/",
+            Some("alice"),
+            Some(json!({})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(
+        body["error"].as_str().unwrap().contains("content"),
+        "{body}"
+    );
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/strict/",
+            Some("alice"),
+            Some(json!({"content": "x", "contnet": "y"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(body["error"], "Unrecognized field(s): contnet");
+    // a foreign key to nothing is a conflict naming the field
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/relationship/",
+            Some("alice"),
+            Some(json!({"to_user": 999})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("to_user"),
+        "{body}"
+    );
+    // nothing half-written: only the 5.5 message was added
+    assert_eq!(Message::select().count(&db).await.unwrap(), before + 1);
+}
+
+async fn owners_are_enforced(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let bobs = Message::select()
+        .filter("user", Op::Eq, w.bob)
+        .unwrap()
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let uri = format!("/api/message/{}/", bobs.id);
+    for method in [Put, Patch, Post, Delete] {
+        let res = send(
+            &client,
+            method,
+            &uri,
+            Some("alice"),
+            Some(json!({"content": "haxed you, bro"})),
+        )
+        .await;
+        assert_eq!(res.status(), Status::Forbidden, "{method}");
+        assert_eq!(
+            res.into_json::<Json>().await.unwrap(),
+            json!({"error": "Forbidden"})
+        );
+    }
+    let res = send(&client, Post, &format!("{uri}delete/"), Some("alice"), None).await;
+    assert_eq!(res.status(), Status::Forbidden);
+    drop(res);
+    let again = Message::get(&db, bobs.id).await.unwrap();
+    assert_eq!(again.content, bobs.content, "unchanged");
+    // the owner cannot be moved either
+    let res = send(
+        &client,
+        Put,
+        &uri,
+        Some("bob"),
+        Some(json!({"user": w.alice, "content": "mine"})),
+    )
+    .await;
+    assert_eq!(res.status(), Status::Ok);
+    let body: Json = res.into_json().await.unwrap();
+    assert_eq!(
+        (body["user"].as_i64(), body["content"].as_str()),
+        (Some(w.bob), Some("mine"))
+    );
+    let _ = w.admin;
+}
+
+async fn updates_and_deletes(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let mine = Message::select()
+        .filter("user", Op::Eq, w.alice)
+        .unwrap()
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let uri = format!("/api/message/{}/", mine.id);
+    // PATCH changes only what is given
+    let (status, body) = status_json(
+        send(
+            &client,
+            Patch,
+            &uri,
+            Some("alice"),
+            Some(json!({"content": "patched"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["content"], "patched");
+    assert_eq!(body["pub_date"], "2023-11-14T22:13:20.000000Z");
+    // PUT is partial too (flask-peewee clients send partial PUTs); the pk is stripped
+    let (status, body) = status_json(
+        send(
+            &client,
+            Put,
+            &uri,
+            Some("alice"),
+            Some(json!({"id": 999, "content": "put"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body["id"].as_i64()), (Status::Ok, Some(mine.id)));
+    // POST to the detail URL updates
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            &uri,
+            Some("alice"),
+            Some(json!({"content": "posted"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["content"].as_str()),
+        (Status::Ok, Some("posted"))
+    );
+    // bad values change nothing
+    let (status, _) = status_json(
+        send(
+            &client,
+            Patch,
+            &uri,
+            Some("alice"),
+            Some(json!({"pub_date": "nope"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(Message::get(&db, mine.id).await.unwrap().content, "posted");
+    // delete
+    let (status, body) = status_json(send(&client, Delete, &uri, Some("alice"), None).await).await;
+    assert_eq!((status, body), (Status::Ok, json!({"deleted": 1})));
+    assert_eq!(get_json(&client, &uri).await.0, Status::NotFound);
+    let other = Message::select()
+        .filter("user", Op::Eq, w.alice)
+        .unwrap()
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            &format!("/api/message/{}/delete/", other.id),
+            Some("alice"),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body), (Status::Ok, json!({"deleted": 1})));
+}
+
+async fn admin_resources_and_readonly_fields(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let uri = format!("/api/user/{}/", w.alice);
+    // non-admin credentials on an admin resource: 401 (flask-peewee)
+    let res = send(
+        &client,
+        Put,
+        &uri,
+        Some("alice"),
+        Some(json!({"username": "queen"})),
+    )
+    .await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    drop(res);
+    // admins write; read-only and secret fields are stripped
+    let res = send(
+        &client,
+        Put,
+        &uri,
+        Some("admin"),
+        Some(json!({"username": "alicia", "admin": true, "active": false, "password": "x"})),
+    )
+    .await;
+    assert_eq!(res.status(), Status::Ok);
+    let body: Json = res.into_json().await.unwrap();
+    assert_eq!(
+        (
+            body["username"].as_str(),
+            body["admin"].as_bool(),
+            body["active"].as_bool()
+        ),
+        (Some("alicia"), Some(false), Some(true))
+    );
+    let alice = User::get(&db, w.alice).await.unwrap();
+    assert!(alice.password.starts_with("$2"), "hash untouched");
+    // deleting a user deletes their messages too (delete_recursive)
+    let (status, _) = status_json(send(&client, Delete, &uri, Some("admin"), None).await).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        Message::select()
+            .filter("user", Op::Eq, w.alice)
+            .unwrap()
+            .count(&db)
+            .await
+            .unwrap(),
+        0
+    );
+    // unique violations are a conflict naming the field
+    let (status, body) = status_json(
+        send(
+            &client,
+            Put,
+            &format!("/api/user/{}/", w.bob),
+            Some("admin"),
+            Some(json!({"username": "admin"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/username");
+}
+
+async fn session_writes_need_the_csrf_header(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    seed(&client).await;
+    let html = client
+        .get("/accounts/login/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let at = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
+    let token = html[at..at + 64].to_owned();
+    let res = client
+        .post("/accounts/login/")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf_token={token}&username=alice&password=alice-password"
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    let html = client
+        .get("/accounts/login/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let at = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
+    let token = html[at..at + 64].to_owned();
+    let res = client
+        .post("/api/message/")
+        .header(ContentType::JSON)
+        .body(r#"{"content": "cookie"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Forbidden, "no CSRF header");
+    drop(res);
+    let res = client
+        .post("/api/message/")
+        .header(ContentType::JSON)
+        .header(Header::new("X-CSRF-Token", token))
+        .body(r#"{"content": "cookie"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+}
+
+async fn basic_auth_failures_are_throttled(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    seed(&client).await;
+    let wrong = base64::engine::general_purpose::STANDARD.encode("bob:wrong");
+    for _ in 0..5 {
+        let res = client
+            .post("/api/message/")
+            .header(Header::new("Authorization", format!("Basic {wrong}")))
+            .header(ContentType::JSON)
+            .body("{}")
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::Unauthorized);
+    }
+    let res = send(
+        &client,
+        rocket::http::Method::Post,
+        "/api/message/",
+        Some("bob"),
+        Some(json!({"content": "x"})),
+    )
+    .await;
+    assert_eq!(res.status(), Status::TooManyRequests);
+    assert!(res.headers().get_one("Retry-After").is_some());
+    assert!(res.into_json::<Json>().await.unwrap()["error"].is_string());
+}
