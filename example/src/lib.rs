@@ -3,8 +3,10 @@
 //! Models: Hangar's auth `User`, `Relationship` (follows), `Message`, `Note`.
 //! On first run the tables are created and demo data is seeded. Views: the
 //! public and private timelines, user list and detail, join, follow/unfollow,
-//! create message; login/logout/password come from `hangar::auth`.
+//! create message; login/logout/password come from `hangar::auth`; the JSON
+//! API under `/api/` from `hangar::rest`.
 
+pub mod api;
 pub mod models;
 pub mod seed;
 pub mod social;
@@ -59,6 +61,7 @@ pub fn build(rocket: Rocket<Build>) -> Rocket<Build> {
             }
         }))
         .attach(hangar::templates::fairing())
+        .attach(api::api())
         .mount(
             "/",
             routes![

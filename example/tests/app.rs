@@ -306,3 +306,44 @@ async fn join_login_follow_and_post() {
         "mickey follows zaizee"
     );
 }
+
+#[rocket::async_test]
+async fn the_json_api_serves_the_example_models() {
+    let (client, _dir) = client().await;
+    let res = client
+        .get("/api/message/?user__username=huey&ordering=-id")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    let body: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(body["meta"]["object_count"], 2);
+    assert_eq!(body["objects"][0]["content"], "mickey found a box");
+    let res = client.get("/api/user/").dispatch().await;
+    let users: serde_json::Value = res.into_json().await.unwrap();
+    assert!(users["objects"][0].get("password").is_none());
+    let res = client.get("/api/note/").dispatch().await;
+    let notes: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(notes["meta"]["object_count"], 1, "only live notes");
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("zaizee:{DEMO_PASSWORD}"));
+    let res = client
+        .post("/api/message/")
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Basic {token}"),
+        ))
+        .header(rocket::http::ContentType::JSON)
+        .body(r#"{"content": "via the api"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    let created: serde_json::Value = res.into_json().await.unwrap();
+    let db = client.rocket().state::<Db>().unwrap();
+    let zaizee = User::select()
+        .filter("username", Op::Eq, "zaizee")
+        .unwrap()
+        .one(db)
+        .await
+        .unwrap();
+    assert_eq!(created["user"], zaizee.id);
+}

@@ -1,0 +1,40 @@
+//! The example's REST API (flask-peewee's example `api.py`): `/api/user/`,
+//! `/api/message/`, `/api/relationship/`, `/api/note/`.
+
+use hangar::db::{Op, Select};
+use hangar::rest::{
+    AdminAuthentication, ApiUser, Resource, ResourceHooks, RestApi, UserAuthentication,
+};
+
+use crate::models::{Message, Note, Relationship, User};
+
+/// Only live notes (status 1) are visible through the API.
+pub struct LiveNotes;
+
+impl ResourceHooks for LiveNotes {
+    fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
+        select
+            .filter("status", Op::Eq, 1)
+            .expect("Note has a status field")
+    }
+}
+
+/// The API fairing with the example's resources; writes need Basic auth (or
+/// a session plus the `X-CSRF-Token` header).
+pub fn api() -> RestApi {
+    RestApi::fairing()
+        .default_auth(UserAuthentication::default())
+        .register::<User>(
+            Resource::new()
+                .exclude(["password", "email"])
+                .readonly(["admin", "active"])
+                .auth(AdminAuthentication::default()),
+        )
+        .register::<Message>(Resource::new().restrict_owner("user"))
+        .register::<Relationship>(
+            Resource::new()
+                .restrict_owner("from_user")
+                .paginate_by(None),
+        )
+        .register::<Note>(Resource::new().restrict_owner("user").hooks(LiveNotes))
+}
