@@ -69,6 +69,7 @@ app_cases!(
     admin_resources_and_readonly_fields,
     session_writes_need_the_csrf_header,
     basic_auth_failures_are_throttled,
+    included_resources_nest_in_one_query,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -984,4 +985,84 @@ async fn basic_auth_failures_are_throttled(tdb: Arc<TestDb>) {
     assert_eq!(res.status(), Status::TooManyRequests);
     assert!(res.headers().get_one("Retry-After").is_some());
     assert!(res.into_json::<Json>().await.unwrap()["error"].is_string());
+}
+
+async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let users = || Resource::new().exclude(["password", "email"]);
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<Message>(
+            Resource::new()
+                .name("message_full")
+                .restrict_owner("user")
+                .include("user", users()),
+        )
+        .register::<Relationship>(
+            Resource::new()
+                .name("follows")
+                .restrict_owner("from_user")
+                .include("from_user", users())
+                .include("to_user", users().fields(["id", "username"])),
+        )
+    }))
+    .await
+    .unwrap();
+    let w = seed(&client).await;
+    let (status, body) =
+        get_json(&client, "/api/message_full/?user__username=bob&ordering=id").await;
+    assert_eq!(status, Status::Ok);
+    let first = &body["objects"][0];
+    assert_eq!(first["user"]["username"], "bob");
+    assert_eq!(first["user"]["id"], w.bob);
+    assert!(first["user"].get("password").is_none() && first["user"].get("email").is_none());
+    assert_eq!(body["meta"]["object_count"], 2);
+    let (_, rel) = get_json(&client, "/api/follows/?from_user__username=alice").await;
+    let r = &rel["objects"][0];
+    assert_eq!(
+        (
+            r["from_user"]["username"].as_str(),
+            r["to_user"]["username"].as_str()
+        ),
+        (Some("alice"), Some("bob"))
+    );
+    assert_eq!(
+        r["to_user"].as_object().unwrap().len(),
+        2,
+        "the child's own fields apply"
+    );
+    // the detail and the write answers nest too
+    let id = first["id"].as_i64().unwrap();
+    let (_, one) = get_json(&client, &format!("/api/message_full/{id}/")).await;
+    assert_eq!(one["user"]["username"], "bob");
+    // an object fetched and PUT back whole keeps working; a nested object sets the key
+    let rel_id = r["id"].as_i64().unwrap();
+    let mut back = r.clone();
+    back["to_user"] = json!({"id": w.admin, "username": "ignored"});
+    let (status, body) = status_json(
+        send(
+            &client,
+            Put,
+            &format!("/api/follows/{rel_id}/"),
+            Some("alice"),
+            Some(back),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["to_user"]["username"], "admin");
+    let db = client.rocket().state::<Db>().unwrap();
+    assert_eq!(
+        User::get(db, w.admin).await.unwrap().username,
+        "admin",
+        "nested fields are not written"
+    );
+    let sql = Select::new(Relationship::schema())
+        .include("from_user")
+        .unwrap()
+        .include("to_user")
+        .unwrap()
+        .to_statement(hangar::db::Backend::Postgres)
+        .sql;
+    assert_eq!(sql.matches("LEFT JOIN").count(), 2, "{sql}");
 }

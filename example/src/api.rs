@@ -19,6 +19,11 @@ impl ResourceHooks for LiveNotes {
     }
 }
 
+/// How a user shows inside other objects (flask-peewee's `UserResource`).
+fn public_user() -> Resource {
+    Resource::new().exclude(["password", "email"])
+}
+
 /// The API fairing with the example's resources; writes need Basic auth (or
 /// a session plus the `X-CSRF-Token` header).
 pub fn api() -> RestApi {
@@ -30,11 +35,22 @@ pub fn api() -> RestApi {
                 .readonly(["admin", "active"])
                 .auth(AdminAuthentication::default()),
         )
-        .register::<Message>(Resource::new().restrict_owner("user"))
+        .register::<Message>(
+            Resource::new()
+                .restrict_owner("user")
+                .include("user", public_user()),
+        )
         .register::<Relationship>(
             Resource::new()
                 .restrict_owner("from_user")
+                .include("from_user", public_user())
+                .include("to_user", public_user())
                 .paginate_by(None),
         )
-        .register::<Note>(Resource::new().restrict_owner("user").hooks(LiveNotes))
+        .register::<Note>(
+            Resource::new()
+                .restrict_owner("user")
+                .include("user", public_user())
+                .hooks(LiveNotes),
+        )
 }

@@ -345,5 +345,6 @@ async fn the_json_api_serves_the_example_models() {
         .one(db)
         .await
         .unwrap();
-    assert_eq!(created["user"], zaizee.id);
+    assert_eq!(created["user"]["id"], zaizee.id, "{created}");
+    assert_eq!(created["user"]["username"], "zaizee");
 }

@@ -40,6 +40,8 @@ pub struct Select {
     order: Vec<(FieldPath, bool)>,
     limit: Option<u64>,
     offset: Option<u64>,
+    /// Foreign-key paths whose rows are selected too (`include`).
+    pub(crate) includes: Vec<(String, Vec<&'static Column>)>,
 }
 
 fn text_pattern(op: Op, v: &Value) -> Value {
@@ -73,6 +75,7 @@ impl Select {
             order: Vec::new(),
             limit: None,
             offset: None,
+            includes: Vec::new(),
         }
     }
 
@@ -286,6 +289,14 @@ impl Select {
             }
             sql.push_str("t0.");
             backend.push_quoted(&mut sql, col.name);
+        }
+        for (_, chain) in &self.includes {
+            let alias = b.alias_for(chain);
+            let target = crate::db::include::target_of(chain);
+            for col in target.columns {
+                sql.push_str(&format!(", t{alias}."));
+                backend.push_quoted(&mut sql, col.name);
+            }
         }
         b.push_from(&mut sql);
         sql.push_str(&where_sql);
@@ -549,7 +560,7 @@ impl Builder {
     }
 
     /// The alias for a foreign-key path, joining it (once) if needed.
-    fn alias_for(&mut self, fks: &[&'static Column]) -> usize {
+    pub(crate) fn alias_for(&mut self, fks: &[&'static Column]) -> usize {
         let mut parent = 0;
         let mut key: Vec<&'static str> = Vec::with_capacity(fks.len());
         for fk in fks {

@@ -79,6 +79,7 @@ impl RestApi {
                     ));
                 }
             }
+            crate::rest::marshal::check_includes(schema, resource, &name)?;
             if let Some(owner) = &resource.owner_field {
                 if schema.column(owner).is_none_or(|c| c.references.is_none()) {
                     return Err(format!(

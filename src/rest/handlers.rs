@@ -33,6 +33,24 @@ pub(crate) async fn gate(
     }
 }
 
+fn with_includes(entry: &Entry, mut select: Select) -> Result<Select, ApiError> {
+    for path in entry.include_paths() {
+        select = select.include(&path)?;
+    }
+    Ok(select)
+}
+
+/// The object as shown, included keys nested.
+async fn show(entry: &Entry, db: &Db, select: Select) -> Result<Json, ApiError> {
+    let related = with_includes(entry, select.limit(1))?
+        .related_records(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json::Object(entry.serialize_related(&related)))
+}
+
 fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Select {
     entry
         .resource
@@ -225,16 +243,21 @@ pub(crate) async fn list(
             let records = if offset >= count {
                 Vec::new()
             } else {
-                select.limit(n).offset(offset).records(db).await?
+                with_includes(entry, select.limit(n).offset(offset))?
+                    .related_records(db)
+                    .await?
             };
             (records, count.div_ceil(n))
         }
         None if page > 1 => (Vec::new(), u64::from(count > 0)),
-        None => (select.records(db).await?, u64::from(count > 0)),
+        None => (
+            with_includes(entry, select)?.related_records(db).await?,
+            u64::from(count > 0),
+        ),
     };
     let objects: Vec<Json> = records
         .iter()
-        .map(|r| Json::Object(entry.serialize(r)))
+        .map(|r| Json::Object(entry.serialize_related(r)))
         .collect();
     let next = if page < page_count {
         page_url(req, page + 1)
@@ -270,7 +293,12 @@ pub(crate) async fn detail(
     if !entry.resource.hooks.check_get(user, &record) {
         return Err(ApiError::forbidden());
     }
-    Ok(Json::Object(entry.serialize(&record)))
+    show(
+        entry,
+        db,
+        Select::new(entry.schema).filter_pk(record.pk().clone()),
+    )
+    .await
 }
 
 /// The payload's writable fields as typed values.
@@ -294,6 +322,14 @@ fn prepare_write(
         if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
             continue; // stripped, never written
         }
+        let json = match (&json, col.references) {
+            // a nested object (as an include shows it) sets the key to its id
+            (Json::Object(obj), Some(fk)) => {
+                let target = (fk.target)();
+                obj.get(target.pk().field).cloned().unwrap_or(Json::Null)
+            }
+            _ => json,
+        };
         match Value::from_json(col.sql_type, &json) {
             Ok(v) => {
                 // `user` and `user_id` name one column: the last one wins
@@ -336,12 +372,7 @@ fn owner_ok(entry: &Entry, record: &Record, user: Option<&ApiUser>) -> bool {
 }
 
 async fn reload(entry: &Entry, db: &Db, pk: Value) -> Result<Json, ApiError> {
-    let record = Select::new(entry.schema)
-        .filter_pk(pk)
-        .first_record(db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json::Object(entry.serialize(&record)))
+    show(entry, db, Select::new(entry.schema).filter_pk(pk)).await
 }
 
 /// `POST /api/<name>/`: 201 with the object and its `Location`.

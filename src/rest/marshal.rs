@@ -1,31 +1,99 @@
-//! Records to JSON objects, as a resource exposes them.
+//! Records to JSON objects, as a resource exposes them (with included
+//! foreign keys nested).
 
 use serde_json::{Map, Value as Json};
 
-use crate::db::{Column, Record};
+use crate::db::{Column, Record, Related, Schema};
 use crate::rest::registry::Entry;
+use crate::rest::resource::Resource;
+
+/// Whether `resource` shows (and accepts) a column: not secret, in `fields`
+/// when given, not in `exclude`.
+pub(crate) fn exposes(resource: &Resource, col: &Column) -> bool {
+    !col.secret
+        && resource
+            .fields
+            .as_ref()
+            .is_none_or(|f| f.iter().any(|x| x == col.field))
+        && !resource.exclude.iter().any(|x| x == col.field)
+}
+
+/// Every include path of a resource, nested ones as `user__org`.
+pub(crate) fn include_paths(resource: &Resource, prefix: &str, out: &mut Vec<String>) {
+    for (field, child) in &resource.includes {
+        let path = format!("{prefix}{field}");
+        include_paths(child, &format!("{path}__"), out);
+        out.push(path);
+    }
+}
+
+fn serialize_at(
+    resource: &Resource,
+    record: &Record,
+    related: Option<&Related>,
+    prefix: &str,
+) -> Map<String, Json> {
+    let mut map = Map::new();
+    for (col, value) in record.iter() {
+        if !exposes(resource, col) {
+            continue;
+        }
+        let nested = resource.includes.iter().find(|(f, _)| f == col.field);
+        let json = match (nested, related) {
+            (Some((field, child)), Some(rel)) => {
+                let path = format!("{prefix}{field}");
+                match rel.get(&path) {
+                    Some(row) => {
+                        Json::Object(serialize_at(child, row, Some(rel), &format!("{path}__")))
+                    }
+                    None => Json::Null,
+                }
+            }
+            _ => value.to_json(),
+        };
+        map.insert(col.field.to_owned(), json);
+    }
+    resource.hooks.prepare_data(record, &mut map);
+    map
+}
 
 impl Entry {
-    /// Whether a column is shown (and writable): not secret, in `fields`
-    /// when given, not in `exclude`.
+    /// Whether a column is shown (and writable).
     pub(crate) fn exposes(&self, col: &Column) -> bool {
-        let r = &self.resource;
-        !col.secret
-            && r.fields
-                .as_ref()
-                .is_none_or(|f| f.iter().any(|x| x == col.field))
-            && !r.exclude.iter().any(|x| x == col.field)
+        exposes(&self.resource, col)
     }
 
-    /// The object as the API shows it.
-    pub(crate) fn serialize(&self, record: &Record) -> Map<String, Json> {
-        let mut map = Map::new();
-        for (col, value) in record.iter() {
-            if self.exposes(col) {
-                map.insert(col.field.to_owned(), value.to_json());
-            }
-        }
-        self.resource.hooks.prepare_data(record, &mut map);
-        map
+    /// The object with its included foreign keys nested.
+    pub(crate) fn serialize_related(&self, related: &Related) -> Map<String, Json> {
+        serialize_at(&self.resource, &related.record, Some(related), "")
     }
+
+    /// The include paths to select.
+    pub(crate) fn include_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        include_paths(&self.resource, "", &mut out);
+        out
+    }
+}
+
+/// Checks that every include names a foreign key, recursively.
+pub(crate) fn check_includes(
+    schema: &'static Schema,
+    resource: &Resource,
+    name: &str,
+) -> Result<(), String> {
+    for (field, child) in &resource.includes {
+        let col = schema
+            .column(field)
+            .filter(|c| c.references.is_some())
+            .ok_or_else(|| {
+                format!(
+                    "resource {name:?}: include {field:?} is not a foreign key of {}",
+                    schema.type_name
+                )
+            })?;
+        let target = (col.references.expect("checked").target)();
+        check_includes(target, child, name)?;
+    }
+    Ok(())
 }

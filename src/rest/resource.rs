@@ -92,6 +92,7 @@ pub struct Resource {
     pub(crate) owner_field: Option<String>,
     pub(crate) auth: Option<Arc<dyn Authenticator>>,
     pub(crate) hooks: Arc<dyn ResourceHooks>,
+    pub(crate) includes: Vec<(String, Resource)>,
 }
 
 impl Default for Resource {
@@ -113,6 +114,7 @@ impl Default for Resource {
             owner_field: None,
             auth: None,
             hooks: Arc::new(NoHooks),
+            includes: Vec::new(),
         }
     }
 }
@@ -219,6 +221,15 @@ impl Resource {
     /// This resource's authentication (instead of the API's default).
     pub fn auth(mut self, auth: impl Authenticator) -> Self {
         self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Shows the foreign key `field` as the related object, serialized by
+    /// `resource` (its `fields`/`exclude`/includes apply), loaded in the same
+    /// query with one JOIN per included key. In writes, a nested object sets
+    /// the key to the object's primary key.
+    pub fn include(mut self, field: impl Into<String>, resource: Resource) -> Self {
+        self.includes.push((field.into(), resource));
         self
     }
 
