@@ -11,7 +11,8 @@ use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};
 use hangar::db::{Database, Db, Model as _, Op, Select};
 use hangar::rest::{
-    AdminAuthentication, ApiUser, Resource, ResourceHooks, RestApi, UserAuthentication,
+    APIKeyAuthentication, AdminAuthentication, ApiUser, BearerAuthentication, Resource,
+    ResourceHooks, RestApi, UserAuthentication, ALL_METHODS,
 };
 use hangar::Model;
 use rocket::http::{ContentType, Header, Status};
@@ -49,6 +50,23 @@ pub struct Note {
     pub status: Option<i32>,
 }
 
+#[derive(Model, Clone, Debug)]
+pub struct ApiKey {
+    pub id: i64,
+    #[model(unique, max_length = 64)]
+    pub key: String,
+    pub secret: String,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct ApiToken {
+    pub id: i64,
+    #[model(unique, max_length = 64)]
+    pub token: String,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+}
+
 struct LiveNotes;
 impl ResourceHooks for LiveNotes {
     fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
@@ -70,6 +88,7 @@ app_cases!(
     session_writes_need_the_csrf_header,
     basic_auth_failures_are_throttled,
     included_resources_nest_in_one_query,
+    api_keys_and_bearer_tokens,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -102,7 +121,9 @@ fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocke
             Database::fairing()
                 .model::<Message>()
                 .model::<Relationship>()
-                .model::<Note>(),
+                .model::<Note>()
+                .model::<ApiKey>()
+                .model::<ApiToken>(),
         )
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
@@ -1065,4 +1086,103 @@ async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {
         .to_statement(hangar::db::Backend::Postgres)
         .sql;
     assert_eq!(sql.matches("LEFT JOIN").count(), 2, "{sql}");
+}
+
+async fn api_keys_and_bearer_tokens(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<Message>(
+            Resource::new()
+                .name("keyed")
+                .auth(APIKeyAuthentication::new::<ApiKey>().protect(ALL_METHODS)),
+        )
+        .register::<Message>(
+            Resource::new()
+                .name("tokened")
+                .restrict_owner("user")
+                .auth(BearerAuthentication::for_users::<ApiToken>()),
+        )
+    }))
+    .await
+    .unwrap();
+    let w = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    ApiKey {
+        id: 0,
+        key: "k1".into(),
+        secret: "s3cret".into(),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    ApiToken {
+        id: 0,
+        token: "tok-alice".into(),
+        user: w.alice,
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+
+    assert_eq!(
+        get_json(&client, "/api/keyed/").await.0,
+        Status::Unauthorized,
+        "reads are protected"
+    );
+    let (status, body) = get_json(&client, "/api/keyed/?key=k1&secret=s3cret").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        body["meta"]["object_count"], 5,
+        "credentials are not filters"
+    );
+    assert!(
+        !body["meta"]["next"].as_str().unwrap().contains("secret") || body["meta"]["next"] == ""
+    );
+    assert_eq!(
+        get_json(&client, "/api/keyed/?key=k1&secret=wrong").await.0,
+        Status::Unauthorized
+    );
+    let res = client
+        .get("/api/keyed/")
+        .header(Header::new("X-API-Key", "k1"))
+        .header(Header::new("X-API-Secret", "s3cret"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    drop(res);
+
+    let bearer = |t: &str| Header::new("Authorization", format!("Bearer {t}"));
+    let res = client
+        .post("/api/tokened/")
+        .header(bearer("tok-alice"))
+        .header(ContentType::JSON)
+        .body(r#"{"content": "by token", "user": 999}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    let body: Json = res.into_json().await.unwrap();
+    assert_eq!(body["user"], w.alice, "the token acts as its user");
+    let bobs = Message::select()
+        .filter("user", Op::Eq, w.bob)
+        .unwrap()
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let res = client
+        .delete(format!("/api/tokened/{}/", bobs.id))
+        .header(bearer("tok-alice"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Forbidden);
+    drop(res);
+    let res = client
+        .post("/api/tokened/")
+        .header(bearer("nope"))
+        .header(ContentType::JSON)
+        .body("{}")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    let _ = Put;
 }

@@ -43,6 +43,11 @@ pub trait Authenticator: Send + Sync + 'static {
     fn accepts(&self, _user: &ApiUser) -> bool {
         true
     }
+
+    /// Query-string names that carry credentials (not filters).
+    fn reserved_params(&self) -> &[&'static str] {
+        &[]
+    }
 }
 
 /// Reads open to all, writes refused (401): flask-peewee's base `Authentication`.
@@ -211,5 +216,216 @@ impl Authenticator for AdminAuthentication {
 
     fn accepts(&self, user: &ApiUser) -> bool {
         self.0.accepts(user)
+    }
+}
+
+fn token_caller(kind: &str, id: &crate::db::Value) -> ApiUser {
+    ApiUser {
+        id: id.as_i64().unwrap_or(0),
+        username: format!("{kind}:{id}"),
+        admin: false,
+        active: true,
+        epoch: 0,
+        public: serde_json::Value::Null,
+    }
+}
+
+async fn find_by(
+    req: &Request<'_>,
+    schema: &'static crate::db::Schema,
+    field: &str,
+    value: &str,
+) -> Result<Option<crate::db::Record>, ApiError> {
+    let db = req
+        .rocket()
+        .state::<Db>()
+        .ok_or_else(|| ApiError::new(rocket::http::Status::InternalServerError, "no database"))?;
+    Ok(crate::db::Select::new(schema)
+        .filter(field, crate::db::Op::Eq, value)?
+        .first_record(db)
+        .await?)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// flask-peewee's `APIKeyAuthentication`: a model with `key` and `secret`
+/// fields; the caller sends `?key=..&secret=..` or the `X-API-Key` and
+/// `X-API-Secret` headers (prefer headers: query strings reach access logs).
+/// The caller is the key, not a user: owner-restricted resources need a
+/// user-based authentication.
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # #[derive(Model)] struct ApiKey { id: i64, key: String, secret: String }
+/// use hangar::rest::APIKeyAuthentication;
+/// let auth = APIKeyAuthentication::new::<ApiKey>();
+/// ```
+#[derive(Clone)]
+pub struct APIKeyAuthentication {
+    schema: &'static crate::db::Schema,
+    protected: Vec<Method>,
+}
+
+impl APIKeyAuthentication {
+    /// Keys stored in model `K` (fields `key` and `secret`).
+    pub fn new<K: crate::db::Model>() -> Self {
+        APIKeyAuthentication {
+            schema: K::schema(),
+            protected: WRITE_METHODS.to_vec(),
+        }
+    }
+
+    /// Protects these methods instead.
+    pub fn protect(mut self, methods: &[Method]) -> Self {
+        self.protected = methods.to_vec();
+        self
+    }
+}
+
+#[rocket::async_trait]
+impl Authenticator for APIKeyAuthentication {
+    fn protected_methods(&self) -> &[Method] {
+        &self.protected
+    }
+
+    fn reserved_params(&self) -> &[&'static str] {
+        &["key", "secret"]
+    }
+
+    async fn authenticate(&self, req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
+        let param =
+            |name: &str| -> Option<String> { req.query_value::<String>(name).and_then(Result::ok) };
+        let key = req
+            .headers()
+            .get_one("X-API-Key")
+            .map(str::to_owned)
+            .or_else(|| param("key"));
+        let secret = req
+            .headers()
+            .get_one("X-API-Secret")
+            .map(str::to_owned)
+            .or_else(|| param("secret"));
+        let (Some(key), Some(secret)) = (key, secret) else {
+            return Ok(None);
+        };
+        let Some(row) = find_by(req, self.schema, "key", &key).await? else {
+            return Err(ApiError::unauthorized());
+        };
+        let stored = row
+            .get("secret")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        if !constant_time_eq(stored.as_bytes(), secret.as_bytes()) {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(Some(token_caller("api-key", row.pk())))
+    }
+}
+
+/// The token in an `Authorization: Bearer <token>` header.
+pub fn bearer_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
+    let header = req.headers().get_one("Authorization")?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// flask-peewee's `BearerAuthentication` (tokens in a model's `token`
+/// field, the caller is the token) and `UserBearerAuthentication` (the token
+/// row's `user` foreign key makes the caller that user, so owner
+/// restrictions apply).
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # #[derive(Model)] struct ApiToken { id: i64, token: String, #[model(references = hangar::auth::User)] user: i64 }
+/// use hangar::rest::BearerAuthentication;
+/// let as_token = BearerAuthentication::new::<ApiToken>();
+/// let as_user = BearerAuthentication::for_users::<ApiToken>();
+/// ```
+#[derive(Clone)]
+pub struct BearerAuthentication {
+    schema: &'static crate::db::Schema,
+    token_field: &'static str,
+    user_field: Option<&'static str>,
+    protected: Vec<Method>,
+}
+
+/// `BearerAuthentication` whose tokens act as their users (flask-peewee's name).
+pub type UserBearerAuthentication = BearerAuthentication;
+
+impl BearerAuthentication {
+    /// Tokens in model `T`'s `token` field; the caller is the token.
+    pub fn new<T: crate::db::Model>() -> Self {
+        BearerAuthentication {
+            schema: T::schema(),
+            token_field: "token",
+            user_field: None,
+            protected: WRITE_METHODS.to_vec(),
+        }
+    }
+
+    /// Tokens in model `T`; the caller is the user its `user` field points at.
+    pub fn for_users<T: crate::db::Model>() -> Self {
+        BearerAuthentication {
+            user_field: Some("user"),
+            ..Self::new::<T>()
+        }
+    }
+
+    /// Another token field name.
+    pub fn token_field(mut self, field: &'static str) -> Self {
+        self.token_field = field;
+        self
+    }
+
+    /// Another user field name (`for_users`).
+    pub fn user_field(mut self, field: &'static str) -> Self {
+        self.user_field = Some(field);
+        self
+    }
+
+    /// Protects these methods instead.
+    pub fn protect(mut self, methods: &[Method]) -> Self {
+        self.protected = methods.to_vec();
+        self
+    }
+}
+
+#[rocket::async_trait]
+impl Authenticator for BearerAuthentication {
+    fn protected_methods(&self) -> &[Method] {
+        &self.protected
+    }
+
+    async fn authenticate(&self, req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
+        let Some(token) = bearer_token(req).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let Some(row) = find_by(req, self.schema, self.token_field, token).await? else {
+            return Err(ApiError::unauthorized());
+        };
+        let Some(user_field) = self.user_field else {
+            return Ok(Some(token_caller("token", row.pk())));
+        };
+        let user_id = row
+            .get(user_field)
+            .and_then(crate::db::Value::as_i64)
+            .unwrap_or(0);
+        let (Some(state), Some(db)) = (
+            req.rocket().state::<AuthState>(),
+            req.rocket().state::<Db>(),
+        ) else {
+            return Err(ApiError::new(
+                rocket::http::Status::InternalServerError,
+                "the Auth fairing is not attached",
+            ));
+        };
+        match state.store().load(db, user_id).await? {
+            Some(user) if user.active => Ok(Some(user)),
+            _ => Err(ApiError::unauthorized()),
+        }
     }
 }

@@ -109,7 +109,7 @@ fn apply_filters(
 ) -> Result<Select, ApiError> {
     let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
     for (k, v) in pairs {
-        if RESERVED.contains(&k.as_str()) {
+        if RESERVED.contains(&k.as_str()) || entry.auth.reserved_params().contains(&k.as_str()) {
             continue;
         }
         match grouped.iter_mut().find(|(gk, _)| gk == k) {

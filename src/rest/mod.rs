@@ -35,8 +35,9 @@ mod resource;
 mod routes;
 
 pub use authn::{
-    basic_credentials, AdminAuthentication, ApiUser, Authentication, Authenticator,
-    UserAuthentication, ALL_METHODS, WRITE_METHODS,
+    basic_credentials, bearer_token, APIKeyAuthentication, AdminAuthentication, ApiUser,
+    Authentication, Authenticator, BearerAuthentication, UserAuthentication,
+    UserBearerAuthentication, ALL_METHODS, WRITE_METHODS,
 };
 pub use config::ApiConfig;
 pub use error::{ApiError, FieldError};
