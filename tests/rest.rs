@@ -11,7 +11,7 @@ use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};
 use hangar::db::{Database, Db, Model as _, Op, Select};
 use hangar::rest::{
-    APIKeyAuthentication, AdminAuthentication, ApiUser, BearerAuthentication, Resource,
+    APIKeyAuthentication, AdminAuthentication, ApiUser, BearerAuthentication, Pagination, Resource,
     ResourceHooks, RestApi, UserAuthentication, ALL_METHODS,
 };
 use hangar::Model;
@@ -89,6 +89,7 @@ app_cases!(
     basic_auth_failures_are_throttled,
     included_resources_nest_in_one_query,
     api_keys_and_bearer_tokens,
+    cursor_and_offset_pagination,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -1185,4 +1186,78 @@ async fn api_keys_and_bearer_tokens(tdb: Arc<TestDb>) {
         .await;
     assert_eq!(res.status(), Status::Unauthorized);
     let _ = Put;
+}
+
+async fn cursor_and_offset_pagination(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<Message>(
+            Resource::new()
+                .name("cursored")
+                .pagination(Pagination::Cursor),
+        )
+        .register::<Message>(
+            Resource::new()
+                .name("offset")
+                .pagination(Pagination::LimitOffset),
+        )
+    }))
+    .await
+    .unwrap();
+    let w = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let ids = |body: &Json| -> Vec<i64> {
+        body["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    // walk newest first, two at a time
+    let (status, page1) = get_json(&client, "/api/cursored/?ordering=-pub_date&limit=2").await;
+    assert_eq!(status, Status::Ok, "{page1}");
+    assert_eq!(ids(&page1), [5, 4]);
+    assert_eq!(page1["meta"]["has_next_page"], true);
+    assert_eq!(page1["meta"]["cursors"].as_array().unwrap().len(), 2);
+    assert_eq!(page1["meta"]["previous"], "");
+    // a new row arriving meanwhile does not shift the next page
+    Message {
+        id: 0,
+        user: w.alice,
+        content: "late".into(),
+        pub_date: hangar::db::now(),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let next = page1["meta"]["next"].as_str().unwrap().to_owned();
+    assert!(
+        next.contains("ordering=-pub_date") && next.contains("cursor="),
+        "{next}"
+    );
+    let (_, page2) = get_json(&client, &next).await;
+    assert_eq!(ids(&page2), [3, 2]);
+    let (_, page3) = get_json(&client, page2["meta"]["next"].as_str().unwrap()).await;
+    assert_eq!(ids(&page3), [1]);
+    assert_eq!(page3["meta"]["has_next_page"], false);
+    assert_eq!(page3["meta"]["next"], "");
+    // and back
+    let (_, back) = get_json(&client, page2["meta"]["previous"].as_str().unwrap()).await;
+    assert_eq!(ids(&back), [5, 4]);
+    // filters still apply; bad cursors are a 400
+    let (_, alice) = get_json(&client, "/api/cursored/?user__username=alice&limit=1").await;
+    assert_eq!(ids(&alice), [1]);
+    let (status, body) = get_json(&client, "/api/cursored/?cursor=garbage").await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(body["error"], "Invalid cursor");
+    // limit/offset
+    let (_, off) = get_json(&client, "/api/offset/?limit=2&offset=2").await;
+    assert_eq!(ids(&off), [3, 4]);
+    assert_eq!(off["meta"]["object_count"], 6);
+    assert_eq!(off["meta"]["next"], "/api/offset/?limit=2&offset=4");
+    assert_eq!(off["meta"]["previous"], "/api/offset/?limit=2&offset=0");
+    assert_eq!(
+        get_json(&client, "/api/offset/?offset=-1").await.0,
+        Status::BadRequest
+    );
 }

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod counter;
+pub mod cursor;
 pub mod ddl;
 pub mod delete;
 mod dialect;

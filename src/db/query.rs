@@ -10,7 +10,7 @@ use crate::db::value::{Record, Value};
 
 /// A condition tree.
 #[derive(Clone, Debug)]
-enum Cond {
+pub(crate) enum Cond {
     Match { lookup: Lookup, values: Vec<Value> },
     And(Vec<Cond>),
     Or(Vec<Cond>),
@@ -36,8 +36,8 @@ enum Cond {
 #[derive(Clone, Debug)]
 pub struct Select {
     schema: &'static Schema,
-    conds: Vec<Cond>,
-    order: Vec<(FieldPath, bool)>,
+    pub(crate) conds: Vec<Cond>,
+    pub(crate) order: Vec<(FieldPath, bool)>,
     limit: Option<u64>,
     offset: Option<u64>,
     /// Foreign-key paths whose rows are selected too (`include`).

@@ -10,9 +10,12 @@ use crate::db::{
 use crate::rest::authn::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::registry::{Entry, RestState};
+use crate::rest::resource::Pagination;
 
 /// Query-string keys that are not filters.
-const RESERVED: &[&str] = &["page", "limit", "ordering"];
+const RESERVED: &[&str] = &[
+    "page", "limit", "ordering", "offset", "cursor", "after", "before",
+];
 
 /// Checks the method is allowed and, when the resource's authentication
 /// protects it, that an accepted caller is there.
@@ -190,18 +193,7 @@ fn positive(pairs: &[(String, String)], key: &str) -> Result<Option<u64>, ApiErr
 /// The URL of another page of the same listing: every other parameter kept
 /// (repeats too), `page` replaced.
 fn page_url(req: &Request<'_>, page: u64) -> String {
-    let mut parts: Vec<String> = req
-        .uri()
-        .query()
-        .map(|q| {
-            q.raw_segments()
-                .filter(|s| !s.as_str().starts_with("page=") && s.as_str() != "page")
-                .map(|s| s.as_str().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    parts.push(format!("page={page}"));
-    format!("{}?{}", req.uri().path(), parts.join("&"))
+    crate::rest::paging::url_with(req, &["page"], &[("page", page.to_string())])
 }
 
 /// `GET /api/<name>/`.
@@ -223,6 +215,24 @@ pub(crate) async fn list(
         .unwrap_or_default();
     let select = apply_filters(entry, base_select(entry, user), &pairs)?;
     let select = apply_ordering(entry, select, &pairs);
+    let limit = positive(&pairs, "limit")?
+        .unwrap_or(
+            entry
+                .resource
+                .paginate_by
+                .flatten()
+                .unwrap_or(state.config.paginate_by),
+        )
+        .min(state.config.max_paginate_by);
+    match entry.resource.pagination {
+        Pagination::Pages => {}
+        Pagination::LimitOffset => {
+            return crate::rest::paging::offset_listing(entry, req, db, select, &pairs, limit).await
+        }
+        Pagination::Cursor => {
+            return crate::rest::paging::cursor_listing(entry, req, db, select, &pairs, limit).await
+        }
+    }
     let page = positive(&pairs, "page")?.unwrap_or(1);
     let per_page = match entry
         .resource

@@ -64,6 +64,21 @@ pub trait ResourceHooks: Send + Sync + 'static {
 struct NoHooks;
 impl ResourceHooks for NoHooks {}
 
+/// How a resource pages its lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Pagination {
+    /// flask-peewee's `?page=` pages with `page`, `page_count`, `object_count`.
+    #[default]
+    Pages,
+    /// `?limit=&offset=`, with `limit`, `offset`, `object_count`.
+    LimitOffset,
+    /// Keyset pagination: `?cursor=` (or `?after=`) / `?before=`, a cursor per
+    /// object in `meta.cursors`, `has_next_page`; stable under inserts and
+    /// fast at any depth. Orders by the requested non-nullable columns plus
+    /// the primary key.
+    Cursor,
+}
+
 /// The options of one exposed model (flask-peewee's `RestResource`).
 ///
 /// # Example
@@ -93,6 +108,7 @@ pub struct Resource {
     pub(crate) auth: Option<Arc<dyn Authenticator>>,
     pub(crate) hooks: Arc<dyn ResourceHooks>,
     pub(crate) includes: Vec<(String, Resource)>,
+    pub(crate) pagination: Pagination,
 }
 
 impl Default for Resource {
@@ -115,6 +131,7 @@ impl Default for Resource {
             auth: None,
             hooks: Arc::new(NoHooks),
             includes: Vec::new(),
+            pagination: Pagination::Pages,
         }
     }
 }
@@ -230,6 +247,12 @@ impl Resource {
     /// the key to the object's primary key.
     pub fn include(mut self, field: impl Into<String>, resource: Resource) -> Self {
         self.includes.push((field.into(), resource));
+        self
+    }
+
+    /// The pagination scheme (default: flask-peewee's pages).
+    pub fn pagination(mut self, pagination: Pagination) -> Self {
+        self.pagination = pagination;
         self
     }
 

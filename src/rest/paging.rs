@@ -1,0 +1,198 @@
+//! Limit/offset and cursor (keyset) listings.
+
+use base64::Engine as _;
+use rocket::request::Request;
+use serde_json::{json, Value as Json};
+
+use crate::db::cursor::cursor_values;
+use crate::db::{Db, FieldPath, Select, Value};
+use crate::rest::error::ApiError;
+use crate::rest::registry::Entry;
+
+/// This listing's URL with `drop` parameters removed and `add` appended
+/// (every other parameter kept, repeats too).
+pub(crate) fn url_with(req: &Request<'_>, drop: &[&str], add: &[(&str, String)]) -> String {
+    let mut parts: Vec<String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            q.raw_segments()
+                .filter(|s| {
+                    let name = s.as_str().split('=').next().unwrap_or_default();
+                    !drop.contains(&name)
+                })
+                .map(|s| s.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    for (k, v) in add {
+        parts.push(format!("{k}={v}"));
+    }
+    format!("{}?{}", req.uri().path(), parts.join("&"))
+}
+
+fn encode(values: &[Value]) -> String {
+    let json = Json::Array(values.iter().map(Value::to_json).collect());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::bad_request("Invalid cursor").with_field(
+        "invalid_cursor",
+        "cursor",
+        "not a cursor of this listing",
+    )
+}
+
+fn decode(keys: &[(FieldPath, bool)], raw: &str) -> Result<Vec<Value>, ApiError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.trim())
+        .map_err(|_| bad_cursor())?;
+    let Ok(Json::Array(items)) = serde_json::from_slice::<Json>(&bytes) else {
+        return Err(bad_cursor());
+    };
+    if items.len() != keys.len() {
+        return Err(bad_cursor());
+    }
+    keys.iter()
+        .zip(&items)
+        .map(|((p, _), j)| Value::from_json(p.column.sql_type, j).map_err(|_| bad_cursor()))
+        .collect()
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn non_negative(pairs: &[(String, String)], key: &str) -> Result<u64, ApiError> {
+    match param(pairs, key) {
+        None => Ok(0),
+        Some(v) => v.trim().parse::<u64>().map_err(|_| {
+            ApiError::bad_request(format!("`{key}` must be a non-negative integer")).with_field(
+                "invalid_value",
+                key,
+                "a non-negative integer",
+            )
+        }),
+    }
+}
+
+async fn fetch(
+    entry: &Entry,
+    db: &Db,
+    select: Select,
+) -> Result<Vec<crate::db::Related>, ApiError> {
+    let mut select = select;
+    for path in entry.include_paths() {
+        select = select.include(&path)?;
+    }
+    Ok(select.related_records(db).await?)
+}
+
+/// `?limit=&offset=`.
+pub(crate) async fn offset_listing(
+    entry: &Entry,
+    req: &Request<'_>,
+    db: &Db,
+    select: Select,
+    pairs: &[(String, String)],
+    limit: u64,
+) -> Result<Json, ApiError> {
+    let offset = non_negative(pairs, "offset")?;
+    let count = select.count(db).await?;
+    let rows = if offset >= count {
+        Vec::new()
+    } else {
+        fetch(entry, db, select.limit(limit).offset(offset)).await?
+    };
+    let objects: Vec<Json> = rows
+        .iter()
+        .map(|r| Json::Object(entry.serialize_related(r)))
+        .collect();
+    let drop = ["offset", "page"];
+    let next = if offset.saturating_add(limit) < count {
+        url_with(req, &drop, &[("offset", (offset + limit).to_string())])
+    } else {
+        String::new()
+    };
+    let previous = if offset > 0 {
+        url_with(
+            req,
+            &drop,
+            &[("offset", offset.saturating_sub(limit).to_string())],
+        )
+    } else {
+        String::new()
+    };
+    Ok(json!({
+        "meta": {
+            "model": entry.name, "limit": limit, "offset": offset, "object_count": count,
+            "next": next, "previous": previous,
+        },
+        "objects": objects,
+    }))
+}
+
+/// `?cursor=` / `?after=` / `?before=`: keyset pages.
+pub(crate) async fn cursor_listing(
+    entry: &Entry,
+    req: &Request<'_>,
+    db: &Db,
+    select: Select,
+    pairs: &[(String, String)],
+    limit: u64,
+) -> Result<Json, ApiError> {
+    let keys = select.cursor_keys();
+    let mut select = select.order_by_keys(&keys);
+    let after = param(pairs, "cursor").or_else(|| param(pairs, "after"));
+    let before = param(pairs, "before");
+    if let Some(raw) = after {
+        select = select.after_cursor(&keys, decode(&keys, raw)?, false)?;
+    }
+    if let Some(raw) = before {
+        select = select
+            .after_cursor(&keys, decode(&keys, raw)?, true)?
+            .reverse_order();
+    }
+    let mut rows = fetch(entry, db, select.limit(limit.saturating_add(1))).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if before.is_some() {
+        rows.reverse();
+    }
+    let cursors: Vec<String> = rows
+        .iter()
+        .filter_map(|r| cursor_values(&keys, &r.record))
+        .map(|v| encode(&v))
+        .collect();
+    let objects: Vec<Json> = rows
+        .iter()
+        .map(|r| Json::Object(entry.serialize_related(r)))
+        .collect();
+    let (has_next, has_previous) = if before.is_some() {
+        (true, more)
+    } else {
+        (more, after.is_some())
+    };
+    let drop = ["cursor", "after", "before", "page", "offset"];
+    let next = match cursors.last() {
+        Some(c) if has_next => url_with(req, &drop, &[("cursor", c.clone())]),
+        _ => String::new(),
+    };
+    let previous = match cursors.first() {
+        Some(c) if has_previous => url_with(req, &drop, &[("before", c.clone())]),
+        _ => String::new(),
+    };
+    Ok(json!({
+        "meta": {
+            "model": entry.name, "limit": limit, "cursors": cursors,
+            "has_next_page": has_next, "has_previous_page": has_previous,
+            "next": next, "previous": previous,
+        },
+        "objects": objects,
+    }))
+}
