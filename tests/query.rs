@@ -22,6 +22,7 @@ backend_cases!(crate::common::models::schemas();
     concurrent_writers_lose_nothing,
     text_past_max_length_is_refused,
     atomic_scopes_nest_on_one_connection,
+    choices_are_enforced,
 );
 
 fn names(users: &[User]) -> Vec<&str> {
@@ -1068,4 +1069,22 @@ async fn atomic_scopes_nest_on_one_connection(db: Db) {
     );
     assert_eq!(User::select().count(&mut conn).await.unwrap(), 3);
     assert_eq!(User::select().count(&db).await.unwrap(), 3, "committed");
+}
+
+async fn choices_are_enforced(db: Db) {
+    let w = seed(&db).await;
+    let mut n = Note {
+        id: 0,
+        user: w.alice.id,
+        message: "m".into(),
+        status: Some(7),
+        created_date: hangar::db::now(),
+    };
+    let e = n.insert(&db).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidValue { field, expected } if field == "status" && expected.contains("1, 2")),
+        "{e:?}"
+    );
+    n.status = None;
+    n.insert(&db).await.unwrap();
 }

@@ -90,6 +90,7 @@ app_cases!(
     included_resources_nest_in_one_query,
     api_keys_and_bearer_tokens,
     cursor_and_offset_pagination,
+    openapi_document_describes_the_api,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -665,11 +666,7 @@ async fn bad_payloads_get_json_errors(tdb: Arc<TestDb>) {
         .await,
     )
     .await;
-    assert_eq!(
-        status,
-        Status::Created,
-        "numbers are accepted as text: {body}"
-    );
+    assert_eq!(status, Status::BadRequest, "a number is not text: {body}");
     let (status, body) = status_json(
         send(
             &client,
@@ -716,8 +713,8 @@ async fn bad_payloads_get_json_errors(tdb: Arc<TestDb>) {
         body["error"].as_str().unwrap().contains("to_user"),
         "{body}"
     );
-    // nothing half-written: only the 5.5 message was added
-    assert_eq!(Message::select().count(&db).await.unwrap(), before + 1);
+    // nothing half-written
+    assert_eq!(Message::select().count(&db).await.unwrap(), before);
 }
 
 async fn owners_are_enforced(tdb: Arc<TestDb>) {
@@ -1260,4 +1257,54 @@ async fn cursor_and_offset_pagination(tdb: Arc<TestDb>) {
         get_json(&client, "/api/offset/?offset=-1").await.0,
         Status::BadRequest
     );
+}
+
+async fn openapi_document_describes_the_api(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let (status, doc) = get_json(&client, "/api/openapi.json").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/message/",
+        "/api/message/{pk}/",
+        "/api/user/",
+        "/api/note/{pk}/",
+    ] {
+        assert!(paths.contains_key(p), "{p}");
+    }
+    let user = &doc["components"]["schemas"]["user"]["properties"];
+    assert!(
+        user.get("password").is_none() && user.get("email").is_none(),
+        "excluded fields are not described"
+    );
+    let list = &paths["/api/message/"]["get"];
+    let names: Vec<&str> = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"user__in")
+            && names.contains(&"content__contains")
+            && names.contains(&"ordering")
+    );
+    assert!(!names.iter().any(|n| n.starts_with("password")));
+    assert_eq!(list["security"], json!([{}]), "reads are open");
+    assert!(
+        paths["/api/message/"]["post"]["security"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 1
+    );
+    let write =
+        &paths["/api/message/"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(
+        write["properties"].get("user").is_none(),
+        "the owner is not written by clients"
+    );
+    assert_eq!(write["required"], json!(["content"]));
+    assert!(doc["components"]["securitySchemes"]["basicAuth"].is_object());
 }

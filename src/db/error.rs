@@ -226,6 +226,23 @@ fn classify_database_error(
                 .unwrap_or_default(),
             expected: "a shorter value".into(),
         }),
+        // CHECK constraints (choices): PostgreSQL, SQLite, MySQL
+        "23514" | "275" => Some(Error::InvalidValue {
+            field: db
+                .constraint()
+                .map(|c| field(c))
+                .unwrap_or_else(|| msg.rsplit(':').next().unwrap_or_default().trim().to_owned()),
+            expected: "one of the allowed values".into(),
+        }),
+        "HY000" if msg.contains("Check constraint") => Some(Error::InvalidValue {
+            field: between(msg, "'", "'").map(field).unwrap_or_default(),
+            expected: "one of the allowed values".into(),
+        }),
+        // a date/time or number the column cannot hold
+        "22007" | "22008" | "22003" => Some(Error::InvalidValue {
+            field: pg_column(db).map(|c| field(&c)).unwrap_or_default(),
+            expected: "a value in the column's range".into(),
+        }),
         // lock and serialization conflicts: retryable, not a server bug
         "40001" | "40P01" | "55P03" => Some(Error::Unavailable(msg.to_owned())),
         "HY000" if msg.contains("Lock wait timeout") => Some(Error::Unavailable(msg.to_owned())),

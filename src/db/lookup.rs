@@ -270,7 +270,6 @@ impl Lookup {
                 let vals = raw
                     .iter()
                     .flat_map(|r| r.split(','))
-                    .filter(|s| !s.is_empty() || ty.is_text())
                     .map(parse)
                     .collect::<Result<Vec<_>>>()?;
                 Ok(vals)
@@ -279,8 +278,12 @@ impl Lookup {
                 .iter()
                 .map(|r| match r.trim().to_ascii_lowercase().as_str() {
                     "null" | "none" => Ok(Value::Null),
-                    other => Value::parse(SqlType::Bool, other)
-                        .map_err(|_| Error::invalid_value(&field, "null, none, true or false")),
+                    "true" if ty == SqlType::Bool => Ok(Value::Bool(true)),
+                    "false" if ty == SqlType::Bool => Ok(Value::Bool(false)),
+                    _ if ty == SqlType::Bool => {
+                        Err(Error::invalid_value(&field, "null, none, true or false"))
+                    }
+                    _ => Err(Error::invalid_value(&field, "null or none")),
                 })
                 .collect(),
             Op::IsNull => raw

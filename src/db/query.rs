@@ -501,7 +501,19 @@ pub(crate) fn coerce_for_write(col: &Column, v: Value) -> Result<Value> {
             }
         }
     }
-    coerce_one(col, v)
+    let v = coerce_one(col, v)?;
+    if !col.choices.is_empty() && !v.is_null() && col.choice_label(&v).is_none() {
+        let allowed: Vec<String> = col
+            .choices
+            .iter()
+            .map(|(l, _)| l.to_value().to_string())
+            .collect();
+        return Err(Error::invalid_value(
+            col.field,
+            format!("one of {}", allowed.join(", ")),
+        ));
+    }
+    Ok(v)
 }
 
 pub(crate) fn coerce_one(col: &Column, v: Value) -> Result<Value> {

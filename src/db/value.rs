@@ -147,7 +147,12 @@ impl Value {
             (_, J::Null) => Ok(Value::Null),
             (SqlType::Json, j) => Ok(Value::Json(j.clone())),
             (SqlType::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
-            (SqlType::Int | SqlType::BigInt, J::Number(n)) => match n.as_i64() {
+            (SqlType::Int | SqlType::BigInt, J::Number(n)) => match n.as_i64().or_else(|| {
+                // JSON does not tell 602 from 602.0
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            }) {
                 Some(i) if ty != SqlType::Int || i32::try_from(i).is_ok() => Ok(Value::Int(i)),
                 _ => Err(if ty == SqlType::Int {
                     "a 32-bit integer".into()
@@ -159,7 +164,6 @@ impl Value {
                 .as_f64()
                 .map(Value::Float)
                 .ok_or_else(|| "a number".into()),
-            (SqlType::Text { .. }, J::Number(n)) => Ok(Value::Text(n.to_string())),
             (SqlType::Bytes, J::Array(items)) => items
                 .iter()
                 .map(|i| i.as_u64().and_then(|b| u8::try_from(b).ok()))
@@ -167,7 +171,6 @@ impl Value {
                 .map(Value::Bytes)
                 .ok_or_else(|| "a list of bytes".into()),
             (_, J::String(s)) => Value::parse(ty, s),
-            (SqlType::Text { .. }, J::Bool(b)) => Ok(Value::Text(b.to_string())),
             _ => Err(ty.expected().into()),
         }
         .and_then(|v| match (&v, ty) {

@@ -113,6 +113,11 @@ fn json_catcher(status: Status, _req: &Request<'_>) -> ApiError {
     ApiError::new(status, message)
 }
 
+#[get("/openapi.json")]
+fn openapi(state: &rocket::State<RestState>) -> Json<serde_json::Value> {
+    Json(crate::rest::openapi::document(state))
+}
+
 #[get("/")]
 fn ping() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
@@ -149,6 +154,7 @@ impl Fairing for RestApi {
         let mut rocket = rocket
             .manage(state)
             .mount(config.prefix.clone(), crate::rest::routes::all())
+            .mount(config.prefix.clone(), routes![openapi])
             .register(config.prefix.clone(), catchers![json_catcher]);
         if !config.ping_path.is_empty() {
             rocket = rocket.mount(config.ping_path.clone(), routes![ping]);

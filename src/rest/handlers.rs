@@ -77,7 +77,7 @@ async fn load(
         .ok_or_else(ApiError::not_found)
 }
 
-fn filter_allowed(entry: &Entry, path: &FieldPath) -> bool {
+pub(crate) fn filter_allowed(entry: &Entry, path: &FieldPath) -> bool {
     let r = &entry.resource;
     let dotted = path.dotted();
     let under = |p: &String| dotted == *p || dotted.starts_with(&format!("{p}__"));
@@ -332,6 +332,15 @@ fn prepare_write(
         if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
             continue; // stripped, never written
         }
+        let json = match &json {
+            // forms cannot say NULL: "" and "null" mean it for nullable non-text fields
+            Json::String(v)
+                if col.nullable && !col.sql_type.is_text() && (v.is_empty() || v == "null") =>
+            {
+                Json::Null
+            }
+            _ => json,
+        };
         let json = match (&json, col.references) {
             // a nested object (as an include shows it) sets the key to its id
             (Json::Object(obj), Some(fk)) => {

@@ -29,6 +29,7 @@ mod error;
 mod fairing;
 mod handlers;
 mod marshal;
+pub mod openapi;
 mod paging;
 mod payload;
 mod registry;

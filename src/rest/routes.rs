@@ -121,6 +121,10 @@ pub(crate) fn all() -> Vec<Route> {
         (Method::Delete, "/<name>/<pk>", Delete),
         (Method::Post, "/<name>/<pk>/delete", Delete),
         (Method::Get, "/<name>/<pk>/delete", NotAllowed),
+        (Method::Options, "/<name>", NotAllowed),
+        (Method::Trace, "/<name>", NotAllowed),
+        (Method::Options, "/<name>/<pk>", NotAllowed),
+        (Method::Trace, "/<name>/<pk>", NotAllowed),
     ];
     table
         .iter()

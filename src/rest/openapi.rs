@@ -1,0 +1,396 @@
+//! `GET <prefix>/openapi.json`: an OpenAPI 3.1 document generated from the
+//! registered resources — paths, methods, object schemas, the query
+//! parameters each list really accepts, and the security schemes.
+
+use rocket::http::Method;
+use serde_json::{json, Map, Value as Json};
+
+use crate::db::Op;
+use crate::db::{Column, Schema, SqlType};
+use crate::rest::registry::{Entry, RestState};
+use crate::rest::resource::{Pagination, Resource};
+
+fn json_type(col: &Column) -> Json {
+    let base = match col.sql_type {
+        SqlType::Bool => json!({"type": "boolean"}),
+        SqlType::Int => {
+            json!({"type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX})
+        }
+        SqlType::BigInt => {
+            json!({"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX})
+        }
+        SqlType::Float => json!({"type": "number"}),
+        SqlType::Text {
+            max_length: Some(n),
+        } => json!({"type": "string", "maxLength": n}),
+        SqlType::Text { max_length: None } => json!({"type": "string"}),
+        SqlType::Bytes => {
+            json!({"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}})
+        }
+        SqlType::DateTime => json!({"type": "string", "format": "date-time"}),
+        SqlType::Date => json!({"type": "string", "format": "date"}),
+        SqlType::Uuid => json!({"type": "string", "format": "uuid"}),
+        SqlType::Json => json!({}),
+    };
+    let mut base = base;
+    if !col.choices.is_empty() {
+        let values: Vec<Json> = col
+            .choices
+            .iter()
+            .map(|(l, _)| l.to_value().to_json())
+            .collect();
+        base["enum"] = Json::Array(values);
+    }
+    nullable(base, col.nullable)
+}
+
+fn nullable(schema: Json, nullable: bool) -> Json {
+    if !nullable {
+        return schema;
+    }
+    match schema.get("type").and_then(Json::as_str) {
+        Some(t) => {
+            let mut s = schema.clone();
+            s["type"] = json!([t, "null"]);
+            if let Some(values) = s.get_mut("enum").and_then(Json::as_array_mut) {
+                values.push(Json::Null);
+            }
+            s
+        }
+        None => schema,
+    }
+}
+
+fn exposes(resource: &Resource, col: &Column) -> bool {
+    crate::rest::marshal::exposes(resource, col)
+}
+
+/// The object schema a resource shows (included keys as nested objects).
+fn object_schema(schema: &'static Schema, resource: &Resource) -> Json {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for col in schema.columns.iter().filter(|c| exposes(resource, c)) {
+        let nested = resource.includes.iter().find(|(f, _)| f == col.field);
+        let prop = match (nested, col.references) {
+            (Some((_, child)), Some(fk)) => {
+                nullable_object(object_schema((fk.target)(), child), col.nullable)
+            }
+            _ => json_type(col),
+        };
+        props.insert(col.field.to_owned(), prop);
+        required.push(Json::String(col.field.to_owned()));
+    }
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+fn nullable_object(schema: Json, nullable: bool) -> Json {
+    if nullable {
+        json!({"oneOf": [schema, {"type": "null"}]})
+    } else {
+        schema
+    }
+}
+
+/// The schema of a write payload; `creating` marks the fields a create needs.
+fn write_schema(entry: &Entry, creating: bool) -> Json {
+    let r = &entry.resource;
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for col in entry.schema.columns.iter().filter(|c| exposes(r, c)) {
+        let stripped = col.primary_key
+            || r.readonly.iter().any(|f| f == col.field)
+            || r.owner_field.as_deref() == Some(col.field);
+        if stripped {
+            continue;
+        }
+        props.insert(col.field.to_owned(), json_type(col));
+        if creating && !col.nullable && col.default.is_none() && !col.auto_increment {
+            required.push(Json::String(col.field.to_owned()));
+        }
+    }
+    let mut s = json!({"type": "object", "properties": props});
+    if r.reject_unknown_fields {
+        s["additionalProperties"] = json!(false);
+    }
+    if !required.is_empty() {
+        s["required"] = Json::Array(required);
+    }
+    s
+}
+
+fn error_schema() -> Json {
+    json!({
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "errors": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "source": {"type": "object", "properties": {"pointer": {"type": "string"}}}
+                },
+                "required": ["code", "detail", "source"]
+            }}
+        },
+        "required": ["error"]
+    })
+}
+
+fn param(name: &str, schema: Json, description: &str) -> Json {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+/// The filter parameters a list accepts: `field`, `field__op`, `-field...` for
+/// every filterable local column (deeper paths are accepted too, within the
+/// resource's limits, but are not enumerated).
+fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
+    let r = &entry.resource;
+    let mut params = vec![param(
+        "ordering",
+        json!({"type": "string"}),
+        "comma-separated fields, `-` for descending; unknown fields are ignored",
+    )];
+    let limit = json!({"type": "integer", "minimum": 1, "maximum": i64::MAX});
+    params.push(param(
+        "limit",
+        limit,
+        &format!("page size (capped at {})", state.config.max_paginate_by),
+    ));
+    match r.pagination {
+        Pagination::Pages => params.push(param(
+            "page",
+            json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
+            "page number",
+        )),
+        Pagination::LimitOffset => params.push(param(
+            "offset",
+            json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
+            "rows to skip",
+        )),
+        Pagination::Cursor => {
+            params.push(param(
+                "cursor",
+                json!({"type": "string"}),
+                "continue after this cursor",
+            ));
+            params.push(param(
+                "before",
+                json!({"type": "string"}),
+                "the page before this cursor",
+            ));
+        }
+    }
+    for col in entry.schema.columns.iter().filter(|c| !c.secret) {
+        let path = crate::db::FieldPath {
+            joins: Vec::new(),
+            schema: entry.schema,
+            column: col,
+        };
+        if !crate::rest::handlers::filter_allowed(entry, &path) {
+            continue;
+        }
+        let one = filter_value(col);
+        params.push(param(col.field, one.clone(), "equals (`none` for NULL)"));
+        for (name, op) in Op::ALL {
+            if op.is_text_op() && !col.sql_type.is_text() {
+                continue;
+            }
+            if matches!(
+                *name,
+                "le" | "ge" | "isnull" | "icontains" | "istartswith" | "iendswith"
+            ) {
+                continue;
+            }
+            let schema = match op {
+                Op::In | Op::NotIn => list_value(col, None),
+                Op::Between => list_value(col, Some(2)),
+                Op::Is | Op::IsNot if col.sql_type == SqlType::Bool => {
+                    json!({"type": "string", "enum": ["none", "null", "true", "false"]})
+                }
+                Op::Is | Op::IsNot => json!({"type": "string", "enum": ["none", "null"]}),
+                Op::IsNull => json!({"type": "boolean"}),
+                _ => one.clone(),
+            };
+            params.push(param(
+                &format!("{}__{name}", col.field),
+                schema,
+                &format!("`{}` lookup", op.name()),
+            ));
+        }
+    }
+    params
+}
+
+/// The schema of one filter value for a column (as a query-string value).
+fn filter_value(col: &Column) -> Json {
+    match col.sql_type {
+        SqlType::Bool => json!({"type": "boolean"}),
+        SqlType::Int => {
+            json!({"type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX})
+        }
+        SqlType::BigInt => {
+            json!({"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX})
+        }
+        SqlType::Float => json!({"type": "number"}),
+        SqlType::DateTime => json!({"type": "string", "format": "date-time"}),
+        SqlType::Date => json!({"type": "string", "format": "date"}),
+        SqlType::Uuid => json!({"type": "string", "format": "uuid"}),
+        _ => json!({"type": "string"}),
+    }
+}
+
+/// A comma-separated list of values (`in`, `between`) as a string pattern.
+fn list_value(col: &Column, exactly: Option<usize>) -> Json {
+    let item = match col.sql_type {
+        SqlType::Int | SqlType::BigInt => "-?[0-9]{1,15}",
+        SqlType::Float => "-?[0-9]{1,15}(\\.[0-9]{1,6})?",
+        SqlType::Bool => "(true|false|1|0)",
+        SqlType::Date => "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])",
+        SqlType::Uuid => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        SqlType::DateTime => "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z",
+        _ => "[^,]*",
+    };
+    if col.sql_type.is_text() && exactly == Some(2) {
+        return json!({"type": "string", "pattern": "^[^,]*,[^,]*$"});
+    }
+    let pattern = match exactly {
+        Some(2) => format!("^{item},{item}$"),
+        _ => format!("^{item}(,{item})*$"),
+    };
+    json!({"type": "string", "pattern": pattern})
+}
+
+fn security_for(entry: &Entry, method: &Method) -> Json {
+    if entry.auth.protected_methods().contains(method) {
+        json!([{"basicAuth": []}, {"bearerAuth": []}, {"apiKey": []}])
+    } else {
+        json!([{}])
+    }
+}
+
+fn errors() -> Json {
+    json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn ok(schema: Json, description: &str) -> Json {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn body(schema: Json) -> Json {
+    json!({
+        "required": true,
+        "content": {
+            "application/json": {"schema": schema.clone()},
+            "application/x-www-form-urlencoded": {"schema": schema}
+        }
+    })
+}
+
+fn list_meta(entry: &Entry) -> Json {
+    let nullable_str = json!({"type": "string"});
+    match entry.resource.pagination {
+        Pagination::Pages => json!({"type": "object", "properties": {
+            "model": {"type": "string"}, "page": {"type": "integer"}, "page_count": {"type": "integer"},
+            "object_count": {"type": "integer"}, "next": nullable_str, "previous": nullable_str
+        }, "required": ["model", "page", "page_count", "object_count", "next", "previous"]}),
+        Pagination::LimitOffset => json!({"type": "object", "properties": {
+            "model": {"type": "string"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
+            "object_count": {"type": "integer"}, "next": nullable_str, "previous": nullable_str
+        }, "required": ["model", "limit", "offset", "object_count", "next", "previous"]}),
+        Pagination::Cursor => json!({"type": "object", "properties": {
+            "model": {"type": "string"}, "limit": {"type": "integer"},
+            "cursors": {"type": "array", "items": {"type": "string"}},
+            "has_next_page": {"type": "boolean"}, "has_previous_page": {"type": "boolean"},
+            "next": nullable_str, "previous": nullable_str
+        }, "required": ["model", "cursors", "has_next_page", "next", "previous"]}),
+    }
+}
+
+/// The OpenAPI 3.1 document of an API.
+pub fn document(state: &RestState) -> Json {
+    let prefix = state.config.prefix.trim_end_matches('/');
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert("Error".into(), error_schema());
+    for entry in &state.entries {
+        let title = entry.name.clone();
+        let obj_ref = json!({"$ref": format!("#/components/schemas/{title}")});
+        schemas.insert(title.clone(), object_schema(entry.schema, &entry.resource));
+        let allowed = |m: Method| entry.resource.allowed_methods.contains(&m);
+        let pk = entry.schema.pk();
+        let pk_param =
+            json!({"name": "pk", "in": "path", "required": true, "schema": json_type(pk)});
+        let mut list = Map::new();
+        if allowed(Method::Get) {
+            list.insert(
+                "get".into(),
+                json!({
+                    "operationId": format!("list_{title}"),
+                    "tags": [title],
+                    "parameters": list_params(state, entry),
+                    "security": security_for(entry, &Method::Get),
+                    "responses": {
+                        "200": ok(json!({"type": "object", "properties": {
+                            "meta": list_meta(entry), "objects": {"type": "array", "items": obj_ref}
+                        }, "required": ["meta", "objects"]}), "a page of objects"),
+                        "default": errors()
+                    }
+                }),
+            );
+        }
+        if allowed(Method::Post) {
+            list.insert(
+                "post".into(),
+                json!({
+                    "operationId": format!("create_{title}"),
+                    "tags": [title],
+                    "requestBody": body(write_schema(entry, true)),
+                    "security": security_for(entry, &Method::Post),
+                    "responses": {"201": ok(obj_ref.clone(), "created"), "default": errors()}
+                }),
+            );
+        }
+        paths.insert(format!("{prefix}/{title}/"), Json::Object(list));
+        let mut detail = Map::new();
+        if allowed(Method::Get) {
+            detail.insert("get".into(), json!({
+                "operationId": format!("get_{title}"), "tags": [title], "parameters": [pk_param.clone()],
+                "security": security_for(entry, &Method::Get),
+                "responses": {"200": ok(obj_ref.clone(), "the object"), "default": errors()}
+            }));
+        }
+        for (verb, method) in [("put", Method::Put), ("patch", Method::Patch)] {
+            if allowed(method) {
+                detail.insert(verb.into(), json!({
+                    "operationId": format!("{verb}_{title}"), "tags": [title], "parameters": [pk_param.clone()],
+                    "requestBody": body(write_schema(entry, false)),
+                    "security": security_for(entry, &method),
+                    "responses": {"200": ok(obj_ref.clone(), "the updated object"), "default": errors()}
+                }));
+            }
+        }
+        if allowed(Method::Delete) {
+            detail.insert("delete".into(), json!({
+                "operationId": format!("delete_{title}"), "tags": [title], "parameters": [pk_param.clone()],
+                "security": security_for(entry, &Method::Delete),
+                "responses": {"200": ok(json!({"type": "object", "properties": {"deleted": {"type": "integer"}},
+                    "required": ["deleted"]}), "deleted"), "default": errors()}
+            }));
+        }
+        paths.insert(format!("{prefix}/{title}/{{pk}}/"), Json::Object(detail));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Hangar REST API", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic"},
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+            }
+        }
+    })
+}
