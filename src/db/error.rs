@@ -230,7 +230,7 @@ fn classify_database_error(
         "23514" | "275" => Some(Error::InvalidValue {
             field: db
                 .constraint()
-                .map(|c| field(c))
+                .map(&field)
                 .unwrap_or_else(|| msg.rsplit(':').next().unwrap_or_default().trim().to_owned()),
             expected: "one of the allowed values".into(),
         }),
