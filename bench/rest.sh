@@ -35,6 +35,11 @@ for c in "list page|/api/bmessage/?page=7|/raw/bmessage?page=7" \
          "create|/api/bmessage/|/raw/bmessage"; do
   IFS='|' read -r name hpath rpath <<<"$c"
   script=""; [ "$name" = create ] && script=$post
+  if [ -z "$script" ]; then
+    for u in "$hpath" "$rpath"; do
+      curl -sf -o /dev/null "http://127.0.0.1:$port$u" || { echo "$u does not answer 200"; exit 1; }
+    done
+  fi
   h=$(run "$name" "http://127.0.0.1:$port$hpath" "$script")
   r=$(run "$name" "http://127.0.0.1:$port$rpath" "$script")
   hr=$(echo "$h" | cut -d'|' -f2); hp=$(echo "$h" | cut -d'|' -f3)

@@ -216,7 +216,7 @@ async fn rocket() -> _ {
         .attach(
             RestApi::fairing()
                 .default_auth(Open)
-                .register::<BMessage>(Resource::new()),
+                .register::<BMessage>(Resource::new().name("bmessage")),
         )
         .mount("/raw", routes![raw_list, raw_detail, raw_create])
 }

@@ -292,23 +292,25 @@ pub(crate) async fn list(
     }))
 }
 
-/// `GET /api/<name>/<pk>/`.
+/// `GET /api/<name>/<pk>/`: one query, included keys joined.
 pub(crate) async fn detail(
     entry: &Entry,
     db: &Db,
     pk: &str,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
-    let record = load(entry, db, pk, user).await?;
-    if !entry.resource.hooks.check_get(user, &record) {
+    let pk = Value::parse(entry.schema.pk().sql_type, pk).map_err(|_| ApiError::not_found())?;
+    let select = with_includes(entry, base_select(entry, user).filter_pk(pk).limit(1))?;
+    let related = select
+        .related_records(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(ApiError::not_found)?;
+    if !entry.resource.hooks.check_get(user, &related.record) {
         return Err(ApiError::forbidden());
     }
-    show(
-        entry,
-        db,
-        Select::new(entry.schema).filter_pk(record.pk().clone()),
-    )
-    .await
+    Ok(Json::Object(entry.serialize_related(&related)))
 }
 
 /// The payload's writable fields as typed values.
