@@ -89,6 +89,7 @@ pub mod config;
 pub mod db;
 pub mod rest;
 pub mod templates;
+pub mod testing;
 pub mod utils;
 
 pub use hangar_codegen::Model;

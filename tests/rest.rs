@@ -91,6 +91,7 @@ app_cases!(
     api_keys_and_bearer_tokens,
     cursor_and_offset_pagination,
     openapi_document_describes_the_api,
+    testing_helpers_drive_the_api,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -1304,4 +1305,44 @@ async fn openapi_document_describes_the_api(tdb: Arc<TestDb>) {
     );
     assert_eq!(write["required"], json!(["content"]));
     assert!(doc["components"]["securitySchemes"]["basicAuth"].is_object());
+}
+
+async fn testing_helpers_drive_the_api(tdb: Arc<TestDb>) {
+    use hangar::testing::{assert_response, assert_shape, ApiClient, ANY};
+    let api = ApiClient::new(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(api.inner()).await;
+    let res = api.get("/message/?user__username=bob").await;
+    assert_response(
+        &res,
+        200,
+        Some(&json!({"meta": {"object_count": 2, "next": ""}, "objects": [ANY, ANY]})),
+    );
+    let anon = api.post("/message/", json!({"content": "x"})).await;
+    assert_response(&anon, 401, Some(&json!({"error": "Authentication failed"})));
+    assert!(anon.header("www-authenticate").is_some());
+    let api = api.login("bob", "bob-password");
+    let res = api
+        .post("/message/", json!({"content": "from the helper"}))
+        .await;
+    assert_response(
+        &res,
+        201,
+        Some(&json!({"content": "from the helper", "user": w.bob, "id": ANY})),
+    );
+    let id = res.body["id"].as_i64().unwrap();
+    assert_response(
+        &api.patch(&format!("/message/{id}/"), json!({"content": "edited"}))
+            .await,
+        200,
+        None,
+    );
+    assert_response(
+        &api.delete(&format!("/message/{id}/")).await,
+        200,
+        Some(&json!({"deleted": 1})),
+    );
+    assert_shape(
+        &api.get(&format!("/message/{id}/")).await.body,
+        &json!({"error": "Not found"}),
+    );
 }
