@@ -11,8 +11,8 @@ use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};
 use hangar::db::{Database, Db, Model as _, Op, Select};
 use hangar::rest::{
-    APIKeyAuthentication, AdminAuthentication, ApiUser, BearerAuthentication, Pagination, Resource,
-    ResourceHooks, RestApi, UserAuthentication, ALL_METHODS,
+    APIKeyAuthentication, AdminAuthentication, ApiUser, BearerAuthentication, Field, Fields,
+    Pagination, Resource, ResourceHooks, RestApi, UserAuthentication, ALL_METHODS,
 };
 use hangar::Model;
 use rocket::http::{ContentType, Header, Status};
@@ -92,6 +92,7 @@ app_cases!(
     cursor_and_offset_pagination,
     openapi_document_describes_the_api,
     testing_helpers_drive_the_api,
+    output_fields_and_envelopes,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -1345,4 +1346,62 @@ async fn testing_helpers_drive_the_api(tdb: Arc<TestDb>) {
         &api.get(&format!("/message/{id}/")).await.body,
         &json!({"error": "Not found"}),
     );
+}
+
+async fn output_fields_and_envelopes(tdb: Arc<TestDb>) {
+    let figment_app = app(&tdb, |a| {
+        a.register::<Message>(
+            Resource::new()
+                .name("shaped")
+                .include("user", Resource::new().fields(["id", "username"]))
+                .output(
+                    Fields::new()
+                        .field("id", Field::attr("id"))
+                        .field("text", Field::attr("content"))
+                        .field("author", Field::attr("user.username"))
+                        .field("mood", Field::attr("missing").or(json!("calm")))
+                        .field(
+                            "words",
+                            Field::computed(|rec, _| {
+                                json!(rec
+                                    .get("content")
+                                    .and_then(|v| v.as_str())
+                                    .map_or(0, |s| s.split_whitespace().count()))
+                            }),
+                        )
+                        .field("self", Field::url("/api/shaped/{id}/"))
+                        .field("link", Field::absolute_url("/api/shaped/{id}/"))
+                        .field(
+                            "headline",
+                            Field::Formatted("{user.username}: {content}".into()),
+                        )
+                        .nest(
+                            "when",
+                            Fields::new().field("posted", Field::attr("pub_date")),
+                        ),
+                )
+                .envelope("message"),
+        )
+    });
+    let figment = figment_app
+        .figment()
+        .clone()
+        .merge(("hangar.api.base_url", "https://api.example.com/"));
+    let client = Client::tracked(figment_app.configure(figment))
+        .await
+        .unwrap();
+    seed(&client).await;
+    let (status, list) = get_json(&client, "/api/shaped/?ordering=id&limit=1").await;
+    assert_eq!(status, Status::Ok);
+    let first = &list["objects"][0];
+    assert_eq!(
+        first,
+        &json!({
+            "id": 1, "text": "alice one", "author": "alice", "mood": "calm", "words": 2,
+            "self": "/api/shaped/1/", "link": "https://api.example.com/api/shaped/1/",
+            "headline": "alice: alice one", "when": {"posted": "2023-11-14T22:13:20.000000Z"}
+        })
+    );
+    let (_, one) = get_json(&client, "/api/shaped/1/").await;
+    assert_eq!(&one["message"], first, "single objects are enveloped");
 }

@@ -20,6 +20,8 @@ pub struct ApiConfig {
     pub max_paginate_by: u64,
     /// A health endpoint answering `{"status": "ok"}` (outside the prefix); empty for none.
     pub ping_path: String,
+    /// `scheme://host` put in front of absolute URL fields (`Field::absolute_url`).
+    pub base_url: String,
 }
 
 impl Default for ApiConfig {
@@ -29,6 +31,7 @@ impl Default for ApiConfig {
             paginate_by: 20,
             max_paginate_by: 100,
             ping_path: "/ping".into(),
+            base_url: String::new(),
         }
     }
 }

@@ -95,6 +95,7 @@ impl RestApi {
                     .clone()
                     .unwrap_or_else(|| self.default_auth.clone()),
                 resource: resource.clone(),
+                base_url: config.base_url.trim_end_matches('/').to_owned(),
             }));
         }
         Ok(RestState { config, entries })

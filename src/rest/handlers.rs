@@ -51,7 +51,7 @@ async fn show(entry: &Entry, db: &Db, select: Select) -> Result<Json, ApiError> 
         .into_iter()
         .next()
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json::Object(entry.serialize_related(&related)))
+    Ok(entry.single(entry.serialize_related(&related)))
 }
 
 fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Select {
@@ -310,7 +310,7 @@ pub(crate) async fn detail(
     if !entry.resource.hooks.check_get(user, &related.record) {
         return Err(ApiError::forbidden());
     }
-    Ok(Json::Object(entry.serialize_related(&related)))
+    Ok(entry.single(entry.serialize_related(&related)))
 }
 
 /// The payload's writable fields as typed values.

@@ -65,7 +65,23 @@ impl Entry {
 
     /// The object with its included foreign keys nested.
     pub(crate) fn serialize_related(&self, related: &Related) -> Map<String, Json> {
-        serialize_at(&self.resource, &related.record, Some(related), "")
+        let map = serialize_at(&self.resource, &related.record, Some(related), "");
+        match &self.resource.output {
+            Some(fields) => fields.render(&related.record, &map, &self.base_url),
+            None => map,
+        }
+    }
+
+    /// A single-object answer, in the resource's envelope if it has one.
+    pub(crate) fn single(&self, map: Map<String, Json>) -> Json {
+        match &self.resource.envelope {
+            Some(name) => {
+                let mut env = Map::new();
+                env.insert(name.clone(), Json::Object(map));
+                Json::Object(env)
+            }
+            None => Json::Object(map),
+        }
     }
 
     /// The include paths to select.

@@ -27,6 +27,7 @@ mod authn;
 mod config;
 mod error;
 mod fairing;
+mod fields;
 mod handlers;
 mod marshal;
 pub mod openapi;
@@ -44,5 +45,6 @@ pub use authn::{
 pub use config::ApiConfig;
 pub use error::{ApiError, FieldError};
 pub use fairing::RestApi;
+pub use fields::{Field, Fields};
 pub use registry::{Entry, RestState};
 pub use resource::{Pagination, Resource, ResourceHooks};

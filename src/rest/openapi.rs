@@ -67,6 +67,10 @@ fn exposes(resource: &Resource, col: &Column) -> bool {
 
 /// The object schema a resource shows (included keys as nested objects).
 fn object_schema(schema: &'static Schema, resource: &Resource) -> Json {
+    if resource.output.is_some() {
+        // output fields are code: only their being an object is known
+        return json!({"type": "object"});
+    }
     let mut props = Map::new();
     let mut required = Vec::new();
     for col in schema.columns.iter().filter(|c| exposes(resource, c)) {
@@ -316,6 +320,12 @@ pub fn document(state: &RestState) -> Json {
     for entry in &state.entries {
         let title = entry.name.clone();
         let obj_ref = json!({"$ref": format!("#/components/schemas/{title}")});
+        let single = match &entry.resource.envelope {
+            Some(name) => {
+                json!({"type": "object", "properties": {name.as_str(): obj_ref.clone()}, "required": [name]})
+            }
+            None => obj_ref.clone(),
+        };
         schemas.insert(title.clone(), object_schema(entry.schema, &entry.resource));
         let allowed = |m: Method| entry.resource.allowed_methods.contains(&m);
         let pk = entry.schema.pk();
@@ -347,7 +357,7 @@ pub fn document(state: &RestState) -> Json {
                     "tags": [title],
                     "requestBody": body(write_schema(entry, true)),
                     "security": security_for(entry, &Method::Post),
-                    "responses": {"201": ok(obj_ref.clone(), "created"), "default": errors()}
+                    "responses": {"201": ok(single.clone(), "created"), "default": errors()}
                 }),
             );
         }
@@ -357,7 +367,7 @@ pub fn document(state: &RestState) -> Json {
             detail.insert("get".into(), json!({
                 "operationId": format!("get_{title}"), "tags": [title], "parameters": [pk_param.clone()],
                 "security": security_for(entry, &Method::Get),
-                "responses": {"200": ok(obj_ref.clone(), "the object"), "default": errors()}
+                "responses": {"200": ok(single.clone(), "the object"), "default": errors()}
             }));
         }
         for (verb, method) in [("put", Method::Put), ("patch", Method::Patch)] {
@@ -366,7 +376,7 @@ pub fn document(state: &RestState) -> Json {
                     "operationId": format!("{verb}_{title}"), "tags": [title], "parameters": [pk_param.clone()],
                     "requestBody": body(write_schema(entry, false)),
                     "security": security_for(entry, &method),
-                    "responses": {"200": ok(obj_ref.clone(), "the updated object"), "default": errors()}
+                    "responses": {"200": ok(single.clone(), "the updated object"), "default": errors()}
                 }));
             }
         }

@@ -17,6 +17,8 @@ pub struct Entry {
     pub resource: Resource,
     /// The authentication in force (the resource's or the API's default).
     pub auth: Arc<dyn Authenticator>,
+    /// `hangar.api.base_url`, for absolute URL fields.
+    pub base_url: String,
 }
 
 /// What the `RestApi` fairing manages.

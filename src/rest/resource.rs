@@ -109,6 +109,8 @@ pub struct Resource {
     pub(crate) hooks: Arc<dyn ResourceHooks>,
     pub(crate) includes: Vec<(String, Resource)>,
     pub(crate) pagination: Pagination,
+    pub(crate) output: Option<crate::rest::fields::Fields>,
+    pub(crate) envelope: Option<String>,
 }
 
 impl Default for Resource {
@@ -132,6 +134,8 @@ impl Default for Resource {
             hooks: Arc::new(NoHooks),
             includes: Vec::new(),
             pagination: Pagination::Pages,
+            output: None,
+            envelope: None,
         }
     }
 }
@@ -253,6 +257,19 @@ impl Resource {
     /// The pagination scheme (default: flask-peewee's pages).
     pub fn pagination(mut self, pagination: Pagination) -> Self {
         self.pagination = pagination;
+        self
+    }
+
+    /// Shows objects through these output fields instead of the columns
+    /// (Flask-RESTful's `marshal`); writes still take the columns.
+    pub fn output(mut self, fields: crate::rest::fields::Fields) -> Self {
+        self.output = Some(fields);
+        self
+    }
+
+    /// Wraps single-object answers (detail, create, update) as `{"<name>": {...}}`.
+    pub fn envelope(mut self, name: impl Into<String>) -> Self {
+        self.envelope = Some(name.into());
         self
     }
 
