@@ -7,6 +7,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::db::Record;
 
+/// A function computing an output value from the row and its serialized form.
+pub type ComputeFn = dyn Fn(&Record, &Map<String, Json>) -> Json + Send + Sync;
+
 /// How one output field gets its value.
 #[derive(Clone)]
 pub enum Field {
@@ -16,7 +19,7 @@ pub enum Field {
     /// Another field, or a default when that one is missing or null.
     Default(Box<Field>, Json),
     /// Computed from the row.
-    Computed(Arc<dyn Fn(&Record, &Map<String, Json>) -> Json + Send + Sync>),
+    Computed(Arc<ComputeFn>),
     /// An object of fields (dict-style nesting of flat columns).
     Nested(Fields),
     /// Each item of an array attribute, through a field.
