@@ -67,6 +67,30 @@ pub struct ApiToken {
     pub user: i64,
 }
 
+#[derive(Model, Clone, Debug)]
+pub struct Tag {
+    pub id: i64,
+    #[model(unique, max_length = 40)]
+    pub name: String,
+    #[model(default = 0)]
+    pub uses: i64,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct Bookmark {
+    pub id: i64,
+    #[model(references = Tag)]
+    pub tag: i64,
+    pub url: String,
+}
+
+struct NoNewTags;
+impl ResourceHooks for NoNewTags {
+    fn check_post(&self, _user: Option<&ApiUser>, _data: &serde_json::Map<String, Json>) -> bool {
+        false
+    }
+}
+
 struct LiveNotes;
 impl ResourceHooks for LiveNotes {
     fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
@@ -93,6 +117,7 @@ app_cases!(
     openapi_document_describes_the_api,
     testing_helpers_drive_the_api,
     output_fields_and_envelopes,
+    nested_writes_respect_every_level,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -127,7 +152,8 @@ fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocke
                 .model::<Relationship>()
                 .model::<Note>()
                 .model::<ApiKey>()
-                .model::<ApiToken>(),
+                .model::<ApiToken>()
+                .model::<Bookmark>(),
         )
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
@@ -1058,7 +1084,7 @@ async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {
     // an object fetched and PUT back whole keeps working; a nested object sets the key
     let rel_id = r["id"].as_i64().unwrap();
     let mut back = r.clone();
-    back["to_user"] = json!({"id": w.admin, "username": "ignored"});
+    back["to_user"] = json!({"id": w.admin});
     let (status, body) = status_json(
         send(
             &client,
@@ -1072,12 +1098,6 @@ async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {
     .await;
     assert_eq!(status, Status::Ok, "{body}");
     assert_eq!(body["to_user"]["username"], "admin");
-    let db = client.rocket().state::<Db>().unwrap();
-    assert_eq!(
-        User::get(db, w.admin).await.unwrap().username,
-        "admin",
-        "nested fields are not written"
-    );
     let sql = Select::new(Relationship::schema())
         .include("from_user")
         .unwrap()
@@ -1404,4 +1424,136 @@ async fn output_fields_and_envelopes(tdb: Arc<TestDb>) {
     );
     let (_, one) = get_json(&client, "/api/shaped/1/").await;
     assert_eq!(&one["message"], first, "single objects are enveloped");
+}
+
+async fn nested_writes_respect_every_level(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<Bookmark>(
+            Resource::new()
+                .name("bookmarks")
+                .reject_unknown_fields(true)
+                .include("tag", Resource::new().readonly(["uses"])),
+        )
+        .register::<Bookmark>(
+            Resource::new()
+                .name("guarded")
+                .include("tag", Resource::new().hooks(NoNewTags)),
+        )
+        .register::<Bookmark>(
+            Resource::new()
+                .name("linking")
+                .include("tag", Resource::new())
+                .nested_writes(false),
+        )
+    }))
+    .await
+    .unwrap();
+    seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    // create the tag and the bookmark in one request; the child's read-only field is stripped
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/bookmarks/",
+            Some("alice"),
+            Some(json!({"url": "https://a", "tag": {"name": "rust", "uses": 99}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["tag"]["name"], "rust");
+    assert_eq!(body["tag"]["uses"], 0, "read-only at the nested level too");
+    let tag_id = body["tag"]["id"].as_i64().unwrap();
+    let id = body["id"].as_i64().unwrap();
+    // update the nested row through the parent
+    let (status, body) = status_json(
+        send(
+            &client,
+            Patch,
+            &format!("/api/bookmarks/{id}/"),
+            Some("alice"),
+            Some(json!({"tag": {"id": tag_id, "name": "rustlang"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["tag"]["name"], "rustlang");
+    assert_eq!(Tag::get(&db, tag_id).await.unwrap().name, "rustlang");
+    // unknown nested keys are reported with their path
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/bookmarks/",
+            Some("alice"),
+            Some(json!({"url": "u", "tag": {"nmae": "x"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (Status::BadRequest, Some("Unrecognized field(s): tag__nmae"))
+    );
+    // a nested key naming no row
+    let (status, _) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/bookmarks/",
+            Some("alice"),
+            Some(json!({"url": "u", "tag": {"id": 999, "name": "x"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    // the child's own check refuses: nothing at all is written
+    let tags_before = Tag::select().count(&db).await.unwrap();
+    let marks_before = Bookmark::select().count(&db).await.unwrap();
+    let (status, _) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/guarded/",
+            Some("alice"),
+            Some(json!({"url": "u", "tag": {"name": "sneaky"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    // a duplicate nested name rolls the whole request back
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/bookmarks/",
+            Some("alice"),
+            Some(json!({"url": "u", "tag": {"name": "rustlang"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(Tag::select().count(&db).await.unwrap(), tags_before);
+    assert_eq!(Bookmark::select().count(&db).await.unwrap(), marks_before);
+    // nested writes off: the object only names its row
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/linking/",
+            Some("alice"),
+            Some(json!({"url": "u", "tag": {"id": tag_id, "name": "ignored"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(Tag::get(&db, tag_id).await.unwrap().name, "rustlang");
 }

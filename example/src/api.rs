@@ -24,6 +24,12 @@ fn public_user() -> Resource {
     Resource::new().exclude(["password", "email"])
 }
 
+/// Nested user objects in writes only name the user: no resource here may
+/// change another user's row through nesting.
+fn owned(owner: &str) -> Resource {
+    Resource::new().restrict_owner(owner).nested_writes(false)
+}
+
 /// The API fairing with the example's resources; writes need Basic auth (or
 /// a session plus the `X-CSRF-Token` header).
 pub fn api() -> RestApi {
@@ -35,21 +41,15 @@ pub fn api() -> RestApi {
                 .readonly(["admin", "active"])
                 .auth(AdminAuthentication::default()),
         )
-        .register::<Message>(
-            Resource::new()
-                .restrict_owner("user")
-                .include("user", public_user()),
-        )
+        .register::<Message>(owned("user").include("user", public_user()))
         .register::<Relationship>(
-            Resource::new()
-                .restrict_owner("from_user")
+            owned("from_user")
                 .include("from_user", public_user())
                 .include("to_user", public_user())
                 .paginate_by(None),
         )
         .register::<Note>(
-            Resource::new()
-                .restrict_owner("user")
+            owned("user")
                 .include("user", public_user())
                 .hooks(LiveNotes),
         )

@@ -11,6 +11,7 @@ use crate::rest::authn::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::Pagination;
+use crate::rest::writes::{self, Level};
 
 /// Query-string keys that are not filters.
 const RESERVED: &[&str] = &[
@@ -313,78 +314,6 @@ pub(crate) async fn detail(
     Ok(entry.single(entry.serialize_related(&related)))
 }
 
-/// The payload's writable fields as typed values.
-fn prepare_write(
-    entry: &Entry,
-    payload: Map<String, Json>,
-    user: Option<&ApiUser>,
-    creating: bool,
-) -> Result<Vec<(&'static str, Value)>, ApiError> {
-    let schema = entry.schema;
-    let r = &entry.resource;
-    let mut out: Vec<(&'static str, Value)> = Vec::new();
-    let mut unknown = Vec::new();
-    let mut invalid = Vec::new();
-    for (key, json) in payload {
-        let Some(col) = schema.column(&key).filter(|c| entry.exposes(c)) else {
-            unknown.push(key);
-            continue;
-        };
-        let is_owner = r.owner_field.as_deref() == Some(col.field);
-        if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
-            continue; // stripped, never written
-        }
-        let json = match &json {
-            // forms cannot say NULL: "" and "null" mean it for nullable non-text fields
-            Json::String(v)
-                if col.nullable && !col.sql_type.is_text() && (v.is_empty() || v == "null") =>
-            {
-                Json::Null
-            }
-            _ => json,
-        };
-        let json = match (&json, col.references) {
-            // a nested object (as an include shows it) sets the key to its id
-            (Json::Object(obj), Some(fk)) => {
-                let target = (fk.target)();
-                obj.get(target.pk().field).cloned().unwrap_or(Json::Null)
-            }
-            _ => json,
-        };
-        match Value::from_json(col.sql_type, &json) {
-            Ok(v) => {
-                // `user` and `user_id` name one column: the last one wins
-                out.retain(|(f, _)| *f != col.field);
-                out.push((col.field, v));
-            }
-            Err(expected) => invalid.push((col.field, expected)),
-        }
-    }
-    if !unknown.is_empty() && r.reject_unknown_fields {
-        unknown.sort();
-        let mut e = ApiError::bad_request(format!("Unrecognized field(s): {}", unknown.join(", ")));
-        for k in &unknown {
-            e = e.with_field("unknown_field", k, "not a field of this resource");
-        }
-        return Err(e);
-    }
-    if !invalid.is_empty() {
-        let names: Vec<&str> = invalid.iter().map(|(f, _)| *f).collect();
-        let mut e =
-            ApiError::bad_request(format!("Invalid value for field(s): {}", names.join(", ")));
-        for (field, expected) in invalid {
-            e = e.with_field("invalid_value", field, format!("expected {expected}"));
-        }
-        return Err(e);
-    }
-    if let (Some(owner), Some(user)) = (r.owner_field.as_deref(), user) {
-        if let (true, Some(col)) = (creating, schema.column(owner)) {
-            out.push((col.field, Value::Int(user.id)));
-        }
-    }
-    Ok(out)
-}
-
 fn owner_ok(entry: &Entry, record: &Record, user: Option<&ApiUser>) -> bool {
     match entry.resource.owner_field.as_deref() {
         None => true,
@@ -410,8 +339,16 @@ pub(crate) async fn create(
     if !entry.resource.hooks.check_post(user, &payload) {
         return Err(ApiError::forbidden());
     }
-    let fields = prepare_write(entry, payload, user, true)?;
     let mut tx = db.begin().await?;
+    let level = Level {
+        schema: entry.schema,
+        resource: &entry.resource,
+        creating: true,
+        root: true,
+        prefix: String::new(),
+        reject_unknown: false,
+    };
+    let fields = writes::prepare(&mut tx, level, payload, user).await?;
     let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
     tx.commit().await?;
     let location = format!(
@@ -435,13 +372,21 @@ pub(crate) async fn update(
     if !owner_ok(entry, &record, user) || !entry.resource.hooks.check_put(user, &record) {
         return Err(ApiError::forbidden());
     }
-    let fields = prepare_write(entry, payload, user, false)?;
     let pk = record.pk().clone();
+    let mut tx = db.begin().await?;
+    let level = Level {
+        schema: entry.schema,
+        resource: &entry.resource,
+        creating: false,
+        root: true,
+        prefix: String::new(),
+        reject_unknown: false,
+    };
+    let fields = writes::prepare(&mut tx, level, payload, user).await?;
     if !fields.is_empty() {
-        let mut tx = db.begin().await?;
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
-        tx.commit().await?;
     }
+    tx.commit().await?;
     reload(entry, db, pk).await
 }
 

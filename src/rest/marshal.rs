@@ -58,11 +58,6 @@ fn serialize_at(
 }
 
 impl Entry {
-    /// Whether a column is shown (and writable).
-    pub(crate) fn exposes(&self, col: &Column) -> bool {
-        exposes(&self.resource, col)
-    }
-
     /// The object with its included foreign keys nested.
     pub(crate) fn serialize_related(&self, related: &Related) -> Map<String, Json> {
         let map = serialize_at(&self.resource, &related.record, Some(related), "");

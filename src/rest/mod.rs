@@ -36,6 +36,7 @@ mod payload;
 mod registry;
 mod resource;
 mod routes;
+mod writes;
 
 pub use authn::{
     basic_credentials, bearer_token, APIKeyAuthentication, AdminAuthentication, ApiUser,

@@ -110,6 +110,7 @@ pub struct Resource {
     pub(crate) includes: Vec<(String, Resource)>,
     pub(crate) pagination: Pagination,
     pub(crate) output: Option<crate::rest::fields::Fields>,
+    pub(crate) nested_writes: bool,
     pub(crate) envelope: Option<String>,
 }
 
@@ -135,6 +136,7 @@ impl Default for Resource {
             includes: Vec::new(),
             pagination: Pagination::Pages,
             output: None,
+            nested_writes: true,
             envelope: None,
         }
     }
@@ -247,10 +249,23 @@ impl Resource {
 
     /// Shows the foreign key `field` as the related object, serialized by
     /// `resource` (its `fields`/`exclude`/includes apply), loaded in the same
-    /// query with one JOIN per included key. In writes, a nested object sets
-    /// the key to the object's primary key.
+    /// query with one JOIN per included key.
+    ///
+    /// In writes, a nested object creates the related row (no primary key) or
+    /// updates it (with one), in the same transaction, through `resource`'s
+    /// `readonly` fields and its hooks' `check_post`/`check_put`; the parent's
+    /// authentication applies. **Give the child resource the checks it
+    /// needs**, or turn nesting off with [`Resource::nested_writes`]`(false)`
+    /// so a nested object only names its row.
     pub fn include(mut self, field: impl Into<String>, resource: Resource) -> Self {
         self.includes.push((field.into(), resource));
+        self
+    }
+
+    /// Whether a nested object for an included key creates or updates that
+    /// row (default) or only names it by its primary key.
+    pub fn nested_writes(mut self, on: bool) -> Self {
+        self.nested_writes = on;
         self
     }
 

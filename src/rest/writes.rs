@@ -1,0 +1,189 @@
+//! Turning a payload into column values, writing nested objects of included
+//! resources first (in the caller's transaction), with every level's
+//! read-only fields stripped and its own `check_post`/`check_put` applied.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::{Map, Value as Json};
+
+use crate::db::{write, Column, Schema, Select, Transaction, Value};
+use crate::rest::authn::ApiUser;
+use crate::rest::error::ApiError;
+use crate::rest::marshal::exposes;
+use crate::rest::resource::Resource;
+
+/// Where a payload sits in the object graph.
+pub(crate) struct Level<'a> {
+    pub schema: &'static Schema,
+    pub resource: &'a Resource,
+    pub creating: bool,
+    /// The top object (owner rules apply there).
+    pub root: bool,
+    /// `user__` for a nested user, empty at the top.
+    pub prefix: String,
+    /// Unknown keys are an error (the top resource's `reject_unknown_fields`).
+    pub reject_unknown: bool,
+}
+
+type Fields = Vec<(&'static str, Value)>;
+type Prepared<'a> = Pin<Box<dyn Future<Output = Result<Fields, ApiError>> + Send + 'a>>;
+
+fn nullish(col: &Column, json: Json) -> Json {
+    match &json {
+        // forms cannot say NULL: "" and "null" mean it for nullable non-text fields
+        Json::String(v)
+            if col.nullable && !col.sql_type.is_text() && (v.is_empty() || v == "null") =>
+        {
+            Json::Null
+        }
+        _ => json,
+    }
+}
+
+/// The payload's writable fields as typed values; nested objects of included
+/// keys are created or updated first and replaced by their primary keys.
+pub(crate) fn prepare<'a>(
+    tx: &'a mut Transaction,
+    level: Level<'a>,
+    payload: Map<String, Json>,
+    user: Option<&'a ApiUser>,
+) -> Prepared<'a> {
+    Box::pin(async move {
+        let Level {
+            schema,
+            resource: r,
+            creating,
+            root,
+            prefix,
+            reject_unknown,
+        } = level;
+        let reject_unknown = reject_unknown || r.reject_unknown_fields;
+        let mut out: Fields = Vec::new();
+        let mut unknown = Vec::new();
+        let mut invalid: Vec<(String, String)> = Vec::new();
+        for (key, json) in payload {
+            let Some(col) = schema.column(&key).filter(|c| exposes(r, c)) else {
+                unknown.push(format!("{prefix}{key}"));
+                continue;
+            };
+            let is_owner = root && r.owner_field.as_deref() == Some(col.field);
+            if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
+                continue; // stripped, never written
+            }
+            let json = nullish(col, json);
+            let json = match (json, col.references) {
+                (Json::Object(obj), Some(fk)) => {
+                    let target = (fk.target)();
+                    let child = r
+                        .includes
+                        .iter()
+                        .find(|(f, _)| f == col.field)
+                        .map(|(_, c)| c);
+                    match child.filter(|_| r.nested_writes) {
+                        Some(child) => {
+                            let nested = Level {
+                                schema: target,
+                                resource: child,
+                                creating: false,
+                                root: false,
+                                prefix: format!("{prefix}{}__", col.field),
+                                reject_unknown,
+                            };
+                            write_nested(tx, nested, obj, user).await?
+                        }
+                        // not included (or nested writes off): the object names its row
+                        None => obj.get(target.pk().field).cloned().unwrap_or(Json::Null),
+                    }
+                }
+                (json, _) => json,
+            };
+            match Value::from_json(col.sql_type, &json) {
+                Ok(v) => {
+                    // `user` and `user_id` name one column: the last one wins
+                    out.retain(|(f, _)| *f != col.field);
+                    out.push((col.field, v));
+                }
+                Err(expected) => invalid.push((format!("{prefix}{}", col.field), expected)),
+            }
+        }
+        if !unknown.is_empty() && reject_unknown {
+            unknown.sort();
+            let mut e =
+                ApiError::bad_request(format!("Unrecognized field(s): {}", unknown.join(", ")));
+            for k in &unknown {
+                e = e.with_field("unknown_field", k, "not a field of this resource");
+            }
+            return Err(e);
+        }
+        if !invalid.is_empty() {
+            let names: Vec<&str> = invalid.iter().map(|(f, _)| f.as_str()).collect();
+            let mut e =
+                ApiError::bad_request(format!("Invalid value for field(s): {}", names.join(", ")));
+            for (field, expected) in &invalid {
+                e = e.with_field("invalid_value", field, format!("expected {expected}"));
+            }
+            return Err(e);
+        }
+        if let (true, true, Some(owner), Some(user)) =
+            (root, creating, r.owner_field.as_deref(), user)
+        {
+            if let Some(col) = schema.column(owner) {
+                out.push((col.field, Value::Int(user.id)));
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Creates or updates one nested object; answers with its primary key.
+async fn write_nested(
+    tx: &mut Transaction,
+    level: Level<'_>,
+    obj: Map<String, Json>,
+    user: Option<&ApiUser>,
+) -> Result<Json, ApiError> {
+    let schema = level.schema;
+    let child = level.resource;
+    let pk_field = schema.pk().field;
+    let given_pk = obj.get(pk_field).filter(|v| !v.is_null()).cloned();
+    match given_pk {
+        Some(pk_json) => {
+            let pk =
+                Value::from_json(schema.pk().sql_type, &pk_json).map_err(|e| {
+                    let field = level.prefix.trim_end_matches("__").to_owned();
+                    ApiError::bad_request(format!("Invalid value for field(s): {field}"))
+                        .with_field("invalid_value", &field, format!("expected {e}"))
+                })?;
+            let record = Select::new(schema)
+                .filter_pk(pk.clone())
+                .first_record(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    let field = level.prefix.trim_end_matches("__").to_owned();
+                    ApiError::bad_request(format!("`{field}` refers to a row that does not exist"))
+                        .with_field("foreign_key", &field, "no such row")
+                })?;
+            if !child.hooks.check_put(user, &record) {
+                return Err(ApiError::forbidden());
+            }
+            let fields = prepare(tx, level, obj, user).await?;
+            if !fields.is_empty() {
+                write::update_fields(&mut *tx, schema, pk.clone(), fields).await?;
+            }
+            Ok(pk.to_json())
+        }
+        None => {
+            if !child.hooks.check_post(user, &obj) {
+                return Err(ApiError::forbidden());
+            }
+            let level = Level {
+                creating: true,
+                ..level
+            };
+            let fields = prepare(tx, level, obj, user).await?;
+            let pk = write::insert_fields(&mut *tx, schema, fields).await?;
+            Ok(pk.to_json())
+        }
+    }
+}
