@@ -91,6 +91,34 @@ impl ResourceHooks for NoNewTags {
     }
 }
 
+/// Upper-cases message text on the way in; refuses "forbidden words".
+struct Shouty;
+impl ResourceHooks for Shouty {
+    fn before_save(
+        &self,
+        _user: Option<&ApiUser>,
+        fields: &mut Vec<(&'static str, hangar::db::Value)>,
+        _creating: bool,
+    ) -> Result<(), hangar::rest::ApiError> {
+        for (name, value) in fields.iter_mut() {
+            if *name == "content" {
+                let text = value.as_str().unwrap_or_default().to_uppercase();
+                if text.contains("FORBIDDEN") {
+                    return Err(hangar::rest::ApiError::bad_request("no forbidden words"));
+                }
+                *value = hangar::db::Value::Text(text);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[rocket::get("/message/stats")]
+async fn message_stats(db: Db) -> rocket::serde::json::Json<Json> {
+    let n = Message::select().count(&db).await.unwrap_or(0);
+    rocket::serde::json::Json(json!({ "messages": n }))
+}
+
 struct LiveNotes;
 impl ResourceHooks for LiveNotes {
     fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
@@ -118,6 +146,7 @@ app_cases!(
     testing_helpers_drive_the_api,
     output_fields_and_envelopes,
     nested_writes_respect_every_level,
+    save_hooks_and_extra_endpoints,
 );
 
 fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocket::Build> {
@@ -158,6 +187,7 @@ fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocke
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .attach(extra(api))
+        .mount("/api", rocket::routes![message_stats])
 }
 
 struct World {
@@ -1556,4 +1586,53 @@ async fn nested_writes_respect_every_level(tdb: Arc<TestDb>) {
     .await;
     assert_eq!(status, Status::Created, "{body}");
     assert_eq!(Tag::get(&db, tag_id).await.unwrap().name, "rustlang");
+}
+
+async fn save_hooks_and_extra_endpoints(tdb: Arc<TestDb>) {
+    use rocket::http::Method::*;
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<Message>(
+            Resource::new()
+                .name("shouty")
+                .restrict_owner("user")
+                .hooks(Shouty),
+        )
+    }))
+    .await
+    .unwrap();
+    seed(&client).await;
+    let (status, body) = status_json(
+        send(
+            &client,
+            Post,
+            "/api/shouty/",
+            Some("alice"),
+            Some(json!({"content": "quiet please"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["content"].as_str()),
+        (Status::Created, Some("QUIET PLEASE"))
+    );
+    let id = body["id"].as_i64().unwrap();
+    let (status, body) = status_json(
+        send(
+            &client,
+            Patch,
+            &format!("/api/shouty/{id}/"),
+            Some("alice"),
+            Some(json!({"content": "a forbidden thing"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (Status::BadRequest, Some("no forbidden words"))
+    );
+    // an app's own endpoint under the API prefix wins over `/<name>/<pk>`
+    let (status, body) = get_json(&client, "/api/message/stats").await;
+    assert_eq!((status, body["messages"].as_i64()), (Status::Ok, Some(6)));
 }

@@ -348,7 +348,8 @@ pub(crate) async fn create(
         prefix: String::new(),
         reject_unknown: false,
     };
-    let fields = writes::prepare(&mut tx, level, payload, user).await?;
+    let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
+    entry.resource.hooks.before_save(user, &mut fields, true)?;
     let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
     tx.commit().await?;
     let location = format!(
@@ -382,7 +383,8 @@ pub(crate) async fn update(
         prefix: String::new(),
         reject_unknown: false,
     };
-    let fields = writes::prepare(&mut tx, level, payload, user).await?;
+    let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
+    entry.resource.hooks.before_save(user, &mut fields, false)?;
     if !fields.is_empty() {
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
     }

@@ -52,6 +52,21 @@ pub trait ResourceHooks: Send + Sync + 'static {
         true
     }
 
+    /// Adjusts the values about to be written (flask-peewee's `save_object`):
+    /// stamp a field, normalise text, or refuse with an error. `creating`
+    /// tells a create from an update.
+    ///
+    /// # Errors
+    /// The [`ApiError`](crate::rest::ApiError) to answer instead of writing.
+    fn before_save(
+        &self,
+        _user: Option<&ApiUser>,
+        _fields: &mut Vec<(&'static str, crate::db::Value)>,
+        _creating: bool,
+    ) -> Result<(), crate::rest::ApiError> {
+        Ok(())
+    }
+
     /// Adjusts an object's JSON on the way out (add computed values, say).
     fn prepare_data(
         &self,
