@@ -549,23 +549,38 @@ fn sql_text(stmt_sql: String) -> sqlx::AssertSqlSafe<String> {
 macro_rules! run_on {
     (fetch sqlite $ex:expr, $stmt:expr, $types:expr) => {{
         let args = sqlite_args($stmt.args)?;
-        let rows = sqlx::query_with(sql_text($stmt.sql), args)
-            .fetch_all($ex)
-            .await?;
+        // a single-row query skips the row stream (one round trip less on SQLite)
+        let single = $stmt.sql.ends_with(" LIMIT 1");
+        let query = sqlx::query_with(sql_text($stmt.sql), args);
+        let rows: Vec<_> = if single {
+            query.fetch_optional($ex).await?.into_iter().collect()
+        } else {
+            query.fetch_all($ex).await?
+        };
         decode_rows!(rows, $types, decode_sqlite)?
     }};
     (fetch postgres $ex:expr, $stmt:expr, $types:expr) => {{
         let args = pg_args($stmt.args)?;
-        let rows = sqlx::query_with(sql_text($stmt.sql), args)
-            .fetch_all($ex)
-            .await?;
+        // a single-row query skips the row stream (one round trip less on SQLite)
+        let single = $stmt.sql.ends_with(" LIMIT 1");
+        let query = sqlx::query_with(sql_text($stmt.sql), args);
+        let rows: Vec<_> = if single {
+            query.fetch_optional($ex).await?.into_iter().collect()
+        } else {
+            query.fetch_all($ex).await?
+        };
         decode_rows!(rows, $types, decode_pg)?
     }};
     (fetch mysql $ex:expr, $stmt:expr, $types:expr) => {{
         let args = mysql_args($stmt.args)?;
-        let rows = sqlx::query_with(sql_text($stmt.sql), args)
-            .fetch_all($ex)
-            .await?;
+        // a single-row query skips the row stream (one round trip less on SQLite)
+        let single = $stmt.sql.ends_with(" LIMIT 1");
+        let query = sqlx::query_with(sql_text($stmt.sql), args);
+        let rows: Vec<_> = if single {
+            query.fetch_optional($ex).await?.into_iter().collect()
+        } else {
+            query.fetch_all($ex).await?
+        };
         decode_rows!(rows, $types, decode_mysql)?
     }};
     (execute sqlite $ex:expr, $stmt:expr) => {{
