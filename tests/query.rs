@@ -23,6 +23,7 @@ backend_cases!(crate::common::models::schemas();
     text_past_max_length_is_refused,
     atomic_scopes_nest_on_one_connection,
     choices_are_enforced,
+    regular_expressions,
 );
 
 fn names(users: &[User]) -> Vec<&str> {
@@ -1087,4 +1088,28 @@ async fn choices_are_enforced(db: Db) {
     );
     n.status = None;
     n.insert(&db).await.unwrap();
+}
+
+async fn regular_expressions(db: Db) {
+    seed(&db).await;
+    let r = messages_where(&db, &[("content__regexp", "^[A-Z]")]).await;
+    assert_eq!(
+        contents(&r),
+        [
+            "Bob says hi",
+            "CAROL SHOUTS",
+            "Carol here",
+            "Dave again",
+            "Hello from Alice"
+        ]
+    );
+    let r = messages_where(&db, &[("content__iregexp", "^carol")]).await;
+    assert_eq!(contents(&r), ["CAROL SHOUTS", "Carol here"]);
+    let r = messages_where(&db, &[("-content__regexp", "[0-9]")]).await;
+    assert_eq!(r.len(), 8);
+    // a bad pattern is refused before it reaches the database
+    let e = Message::select()
+        .where_pairs([("content__regexp", "(unclosed")], &[])
+        .unwrap_err();
+    assert_eq!(e.status().code, 400, "{e:?}");
 }

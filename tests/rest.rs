@@ -468,6 +468,7 @@ async fn filters_follow_the_query_language(tdb: Arc<TestDb>) {
 async fn unexposed_and_unknown_filters(tdb: Arc<TestDb>) {
     let strict = |a: RestApi| {
         a.register::<Message>(Resource::new().name("strict").reject_unknown_filters(true))
+            .register::<Message>(Resource::new().name("rx").allow_regexp(true))
     };
     let client = Client::tracked(app(&tdb, strict)).await.unwrap();
     seed(&client).await;
@@ -485,6 +486,16 @@ async fn unexposed_and_unknown_filters(tdb: Arc<TestDb>) {
             "ignored filter {ignored} gives the unfiltered list"
         );
     }
+    // regular expressions need the resource's consent
+    let (_, body) = get_json(&client, "/api/message/?content__regexp=%5Ebob").await;
+    assert_eq!(body, all, "ignored where not allowed");
+    let (status, body) = get_json(&client, "/api/rx/?content__regexp=%5Ebob").await;
+    assert_eq!(
+        (status, body["meta"]["object_count"].as_i64()),
+        (Status::Ok, Some(1))
+    );
+    let (status, _) = get_json(&client, "/api/rx/?content__regexp=%28unclosed").await;
+    assert_eq!(status, Status::BadRequest);
     let (status, body) = get_json(&client, "/api/strict/?user__password__startswith=%242b").await;
     assert_eq!(status, Status::BadRequest);
     assert!(

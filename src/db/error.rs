@@ -226,6 +226,20 @@ fn classify_database_error(
                 .unwrap_or_default(),
             expected: "a shorter value".into(),
         }),
+        // an invalid regular expression (PostgreSQL, MySQL, MariaDB)
+        "2201B" => Some(Error::InvalidValue {
+            field: String::new(),
+            expected: "a valid regular expression".into(),
+        }),
+        // (SQLite's regexp function fails with SQLITE_CONSTRAINT_FUNCTION, 1043)
+        "42000" | "HY000" | "1" | "1043"
+            if code == "1043" || msg.to_lowercase().contains("regex") =>
+        {
+            Some(Error::InvalidValue {
+                field: String::new(),
+                expected: "a valid regular expression".into(),
+            })
+        }
         // CHECK constraints (choices): PostgreSQL, SQLite, MySQL
         "23514" | "275" => Some(Error::InvalidValue {
             field: db

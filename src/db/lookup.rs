@@ -51,6 +51,12 @@ pub enum Op {
     EndsWith,
     /// `BETWEEN a AND b` (exactly two values).
     Between,
+    /// A regular expression match, case-sensitive (PostgreSQL `~`, MySQL
+    /// `REGEXP`, SQLite through the `regex` crate). The REST API only allows
+    /// it on resources that opt in.
+    Regexp,
+    /// As [`Op::Regexp`], case-insensitive.
+    IRegexp,
 }
 
 impl Op {
@@ -79,6 +85,8 @@ impl Op {
         ("endswith", Op::EndsWith),
         ("iendswith", Op::EndsWith),
         ("between", Op::Between),
+        ("regexp", Op::Regexp),
+        ("iregexp", Op::IRegexp),
     ];
 
     /// The operator named `name`, if any.
@@ -103,7 +111,13 @@ impl Op {
     pub fn is_text_op(self) -> bool {
         matches!(
             self,
-            Op::Like | Op::ILike | Op::Contains | Op::StartsWith | Op::EndsWith
+            Op::Like
+                | Op::ILike
+                | Op::Contains
+                | Op::StartsWith
+                | Op::EndsWith
+                | Op::Regexp
+                | Op::IRegexp
         )
     }
 }
@@ -313,6 +327,14 @@ impl Lookup {
                 op: "between".into(),
                 reason: format!("takes exactly two values, got {}", values.len()),
             });
+        }
+        if matches!(self.op, Op::Regexp | Op::IRegexp) {
+            for v in values {
+                let pattern = v.as_str().unwrap_or_default();
+                if pattern.len() > 1000 || regex::Regex::new(pattern).is_err() {
+                    return Err(Error::invalid_value(&field, "a valid regular expression"));
+                }
+            }
         }
         if values.is_empty() && !matches!(self.op, Op::In | Op::NotIn) {
             return Err(Error::invalid_value(&field, "a value"));

@@ -173,7 +173,8 @@ impl rocket_db_pools::Pool for Pool {
                     .journal_mode(SqliteJournalMode::Wal)
                     .busy_timeout(Duration::from_secs(s.connect_timeout.max(1)))
                     .foreign_keys(true)
-                    .pragma("case_sensitive_like", "ON");
+                    .pragma("case_sensitive_like", "ON")
+                    .with_regexp();
                 let pool = options(&s)
                     .connect_with(opts)
                     .await

@@ -754,6 +754,26 @@ impl Builder {
                 sql.push_str(&self.backend.ilike(&col));
                 self.bind(sql, text_pattern(Op::ILike, &first), ty);
             }
+            Op::Regexp | Op::IRegexp => {
+                let insensitive = lookup.op == Op::IRegexp;
+                let pattern = first.as_str().unwrap_or_default().to_owned();
+                match self.backend {
+                    Backend::Postgres => {
+                        sql.push_str(&cmp(if insensitive { "~*" } else { "~" }));
+                        self.bind(sql, Value::Text(pattern), ty);
+                    }
+                    _ => {
+                        // MySQL/MariaDB (PCRE/ICU) and the regex crate read `(?i)`
+                        let pattern = if insensitive {
+                            format!("(?i){pattern}")
+                        } else {
+                            pattern
+                        };
+                        sql.push_str(&cmp("REGEXP"));
+                        self.bind(sql, Value::Text(pattern), ty);
+                    }
+                }
+            }
             Op::Contains | Op::StartsWith | Op::EndsWith => {
                 sql.push_str(&self.backend.ilike(&col));
                 self.bind(sql, text_pattern(lookup.op, &first), ty);

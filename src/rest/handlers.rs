@@ -124,7 +124,13 @@ fn apply_filters(
     let mut refused = Vec::new();
     for (key, raw) in grouped {
         let lookup = match Lookup::parse(entry.schema, key) {
-            Ok(l) if filter_allowed(entry, &l.path) => l,
+            Ok(l)
+                if filter_allowed(entry, &l.path)
+                    && (entry.resource.allow_regexp
+                        || !matches!(l.op, Op::Regexp | Op::IRegexp)) =>
+            {
+                l
+            }
             _ => {
                 refused.push(key.to_owned());
                 continue;

@@ -200,6 +200,9 @@ fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
             if op.is_text_op() && !col.sql_type.is_text() {
                 continue;
             }
+            if matches!(*op, Op::Regexp | Op::IRegexp) && !r.allow_regexp {
+                continue;
+            }
             if matches!(
                 *name,
                 "le" | "ge" | "isnull" | "icontains" | "istartswith" | "iendswith"

@@ -126,6 +126,7 @@ pub struct Resource {
     pub(crate) pagination: Pagination,
     pub(crate) output: Option<crate::rest::fields::Fields>,
     pub(crate) nested_writes: bool,
+    pub(crate) allow_regexp: bool,
     pub(crate) envelope: Option<String>,
 }
 
@@ -152,6 +153,7 @@ impl Default for Resource {
             pagination: Pagination::Pages,
             output: None,
             nested_writes: true,
+            allow_regexp: false,
             envelope: None,
         }
     }
@@ -281,6 +283,13 @@ impl Resource {
     /// row (default) or only names it by its primary key.
     pub fn nested_writes(mut self, on: bool) -> Self {
         self.nested_writes = on;
+        self
+    }
+
+    /// Accepts the `regexp`/`iregexp` lookups (off by default: a regular
+    /// expression costs the database more than other lookups).
+    pub fn allow_regexp(mut self, on: bool) -> Self {
+        self.allow_regexp = on;
         self
     }
 
