@@ -44,6 +44,26 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "auth/password_change.html",
         include_str!("../templates/auth/password_change.html"),
     ),
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/index.html",
+        include_str!("../templates/admin/index.html"),
+    ),
+    (
+        "admin/list.html",
+        include_str!("../templates/admin/list.html"),
+    ),
+    (
+        "admin/form.html",
+        include_str!("../templates/admin/form.html"),
+    ),
+    (
+        "admin/delete.html",
+        include_str!("../templates/admin/delete.html"),
+    ),
 ];
 
 type Customize = dyn Fn(&mut Tera) -> Result<(), Box<dyn std::error::Error>> + Send + Sync;

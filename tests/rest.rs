@@ -474,6 +474,7 @@ async fn unexposed_and_unknown_filters(tdb: Arc<TestDb>) {
     seed(&client).await;
     let (_, all) = get_json(&client, "/api/message/").await;
     for ignored in [
+        "/api/message/?user__email__startswith=a",
         "/api/message/?user__password__startswith=%242b",
         "/api/message/?nope=1",
         "/api/message/?id__regex=1",
@@ -486,6 +487,15 @@ async fn unexposed_and_unknown_filters(tdb: Arc<TestDb>) {
             "ignored filter {ignored} gives the unfiltered list"
         );
     }
+    // a field the resource excludes is not a filter (nor an ordering)
+    let (_, users) = get_json(&client, "/api/user/").await;
+    let (_, body) = get_json(&client, "/api/user/?email__startswith=zzz").await;
+    assert_eq!(body, users, "email is excluded from the user resource");
+    let (_, body) = get_json(&client, "/api/message/?user__username=alice").await;
+    assert_eq!(
+        body["meta"]["object_count"], 2,
+        "exposed related fields still filter"
+    );
     // regular expressions need the resource's consent
     let (_, body) = get_json(&client, "/api/message/?content__regexp=%5Ebob").await;
     assert_eq!(body, all, "ignored where not allowed");

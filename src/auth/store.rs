@@ -28,6 +28,8 @@ pub struct SessionUser {
     pub epoch: i64,
     /// The row without secret fields, for templates (`user` in the context).
     pub public: serde_json::Value,
+    /// An API key or token caller, not a user: owns nothing.
+    pub token: bool,
 }
 
 fn session_user<U: UserModel>(u: &U) -> SessionUser {
@@ -38,6 +40,7 @@ fn session_user<U: UserModel>(u: &U) -> SessionUser {
         active: u.is_active(),
         epoch: u.session_epoch(),
         public: u.to_record().to_public_json(),
+        token: false,
     }
 }
 

@@ -39,6 +39,7 @@ mod model;
 mod pool;
 mod query;
 mod schema;
+mod search;
 mod typed_query;
 mod value;
 pub mod write;

@@ -227,6 +227,7 @@ fn token_caller(kind: &str, id: &crate::db::Value) -> ApiUser {
         active: true,
         epoch: 0,
         public: serde_json::Value::Null,
+        token: true,
     }
 }
 

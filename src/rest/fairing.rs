@@ -57,6 +57,13 @@ impl RestApi {
 
     fn state(&self, config: ApiConfig) -> Result<RestState, String> {
         let mut entries: Vec<Arc<Entry>> = Vec::new();
+        let mut peers: Vec<(&'static Schema, Resource)> = Vec::new();
+        for (schema, resource) in &self.registered {
+            if !peers.iter().any(|(s, _)| std::ptr::eq(*s, *schema)) {
+                peers.push((schema, resource.clone()));
+            }
+        }
+        let peers = Arc::new(peers);
         for (schema, resource) in &self.registered {
             let name = resource
                 .name
@@ -80,6 +87,9 @@ impl RestApi {
                 }
             }
             crate::rest::marshal::check_includes(schema, resource, &name)?;
+            if resource.paginate_by == Some(Some(0)) {
+                return Err(format!("resource {name:?}: paginate_by must be positive"));
+            }
             if let Some(owner) = &resource.owner_field {
                 if schema.column(owner).is_none_or(|c| c.references.is_none()) {
                     return Err(format!(
@@ -96,6 +106,7 @@ impl RestApi {
                     .unwrap_or_else(|| self.default_auth.clone()),
                 resource: resource.clone(),
                 base_url: config.base_url.trim_end_matches('/').to_owned(),
+                peers: peers.clone(),
             }));
         }
         Ok(RestState { config, entries })

@@ -9,6 +9,7 @@ use crate::db::{
 };
 use crate::rest::authn::ApiUser;
 use crate::rest::error::ApiError;
+use crate::rest::marshal::exposes;
 use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::Pagination;
 use crate::rest::writes::{self, Level};
@@ -78,7 +79,42 @@ async fn load(
         .ok_or_else(ApiError::not_found)
 }
 
+/// Whether every column along `path` is one the caller may see: exposed by
+/// the resource at each step (an included key's child resource, else the
+/// target model's own registered resource, else any non-secret column).
+fn path_exposed(entry: &Entry, path: &FieldPath) -> bool {
+    let mut current: Option<&crate::rest::resource::Resource> = Some(&entry.resource);
+    for fk in &path.joins {
+        if current.is_some_and(|r| !exposes(r, fk)) {
+            return false;
+        }
+        let target = fk.references.map(|f| (f.target)());
+        current = current
+            .and_then(|r| {
+                r.includes
+                    .iter()
+                    .find(|(f, _)| f == fk.field)
+                    .map(|(_, c)| c)
+            })
+            .or_else(|| {
+                let target = target?;
+                entry
+                    .peers
+                    .iter()
+                    .find(|(s, _)| std::ptr::eq(*s, target))
+                    .map(|(_, r)| r)
+            });
+    }
+    match current {
+        Some(r) => exposes(r, path.column),
+        None => !path.column.secret,
+    }
+}
+
 pub(crate) fn filter_allowed(entry: &Entry, path: &FieldPath) -> bool {
+    if !path_exposed(entry, path) {
+        return false;
+    }
     let r = &entry.resource;
     let dotted = path.dotted();
     let under = |p: &String| dotted == *p || dotted.starts_with(&format!("{p}__"));
@@ -323,7 +359,9 @@ pub(crate) async fn detail(
 fn owner_ok(entry: &Entry, record: &Record, user: Option<&ApiUser>) -> bool {
     match entry.resource.owner_field.as_deref() {
         None => true,
-        Some(field) => user.is_some_and(|u| record.get(field) == Some(&Value::Int(u.id))),
+        Some(field) => {
+            user.is_some_and(|u| !u.token && record.get(field) == Some(&Value::Int(u.id)))
+        }
     }
 }
 
@@ -339,8 +377,13 @@ pub(crate) async fn create(
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
 ) -> Result<(String, Json), ApiError> {
-    if entry.resource.owner_field.is_some() && user.is_none() {
-        return Err(ApiError::unauthorized());
+    if entry.resource.owner_field.is_some() {
+        match user {
+            None => return Err(ApiError::unauthorized()),
+            // keys and tokens own nothing
+            Some(u) if u.token => return Err(ApiError::forbidden()),
+            Some(_) => {}
+        }
     }
     if !entry.resource.hooks.check_post(user, &payload) {
         return Err(ApiError::forbidden());

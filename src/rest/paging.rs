@@ -18,8 +18,10 @@ pub(crate) fn url_with(req: &Request<'_>, drop: &[&str], add: &[(&str, String)])
         .map(|q| {
             q.raw_segments()
                 .filter(|s| {
-                    let name = s.as_str().split('=').next().unwrap_or_default();
-                    !drop.contains(&name)
+                    let raw = s.as_str().split('=').next().unwrap_or_default();
+                    let name = rocket::http::RawStr::new(raw).url_decode_lossy();
+                    // credentials never travel in links
+                    !drop.contains(&name.as_ref()) && !matches!(name.as_ref(), "key" | "secret")
                 })
                 .map(|s| s.as_str().to_owned())
                 .collect()

@@ -17,6 +17,12 @@ pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Json>
     let ct = req.content_type().cloned();
     let is_json = ct.as_ref().is_some_and(|c| c.is_json());
     let is_form = ct.as_ref().is_some_and(|c| c.is_form());
+    if ct.is_some() && !is_json && !is_form {
+        return Err(ApiError::new(
+            Status::UnsupportedMediaType,
+            "Unsupported content type: send application/json or a form",
+        ));
+    }
     let limit = if is_json {
         req.limits().get("json").unwrap_or(1.mebibytes())
     } else {

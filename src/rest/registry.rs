@@ -19,6 +19,9 @@ pub struct Entry {
     pub auth: Arc<dyn Authenticator>,
     /// `hangar.api.base_url`, for absolute URL fields.
     pub base_url: String,
+    /// The first registered resource of every model: what a filter path
+    /// through a foreign key that is not included may see of the row behind it.
+    pub peers: Arc<Vec<(&'static Schema, Resource)>>,
 }
 
 /// What the `RestApi` fairing manages.

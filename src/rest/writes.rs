@@ -67,7 +67,8 @@ pub(crate) fn prepare<'a>(
                 unknown.push(format!("{prefix}{key}"));
                 continue;
             };
-            let is_owner = root && r.owner_field.as_deref() == Some(col.field);
+            // the owner is never taken from the payload, at any level
+            let is_owner = r.owner_field.as_deref() == Some(col.field);
             if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
                 continue; // stripped, never written
             }
@@ -155,7 +156,12 @@ async fn write_nested(
                     ApiError::bad_request(format!("Invalid value for field(s): {field}"))
                         .with_field("invalid_value", &field, format!("expected {e}"))
                 })?;
-            let record = Select::new(schema)
+            if !child.allowed_methods.contains(&rocket::http::Method::Put) {
+                return Err(ApiError::method_not_allowed());
+            }
+            let record = child
+                .hooks
+                .get_query(Select::new(schema), user)
                 .filter_pk(pk.clone())
                 .first_record(&mut *tx)
                 .await?
@@ -164,7 +170,13 @@ async fn write_nested(
                     ApiError::bad_request(format!("`{field}` refers to a row that does not exist"))
                         .with_field("foreign_key", &field, "no such row")
                 })?;
-            if !child.hooks.check_put(user, &record) {
+            let owner_ok = match child.owner_field.as_deref() {
+                None => true,
+                Some(f) => {
+                    user.is_some_and(|u| !u.token && record.get(f) == Some(&Value::Int(u.id)))
+                }
+            };
+            if !owner_ok || !child.hooks.check_put(user, &record) {
                 return Err(ApiError::forbidden());
             }
             let fields = prepare(tx, level, obj, user).await?;
@@ -174,7 +186,11 @@ async fn write_nested(
             Ok(pk.to_json())
         }
         None => {
-            if !child.hooks.check_post(user, &obj) {
+            if !child.allowed_methods.contains(&rocket::http::Method::Post) {
+                return Err(ApiError::method_not_allowed());
+            }
+            let token_owner = child.owner_field.is_some() && user.is_none_or(|u| u.token);
+            if token_owner || !child.hooks.check_post(user, &obj) {
                 return Err(ApiError::forbidden());
             }
             let level = Level {
