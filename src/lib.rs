@@ -83,6 +83,7 @@
 
 extern crate self as hangar;
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,53 @@
+//! `[default.hangar.admin]`.
+
+use serde::{Deserialize, Serialize};
+
+/// The admin site's settings.
+///
+/// # Example
+/// ```
+/// let c = hangar::admin::AdminConfig::default();
+/// assert_eq!((c.prefix.as_str(), c.paginate_by), ("/admin", 20));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Where the admin lives.
+    pub prefix: String,
+    /// Rows per list page unless a model admin says otherwise.
+    pub paginate_by: u64,
+    /// The name in the header.
+    pub branding: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            prefix: "/admin".into(),
+            paginate_by: 20,
+            branding: "Hangar admin".into(),
+        }
+    }
+}
+
+impl AdminConfig {
+    /// Reads `hangar.admin` (defaults for missing keys).
+    ///
+    /// # Errors
+    /// A message naming the bad key.
+    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
+        let c: AdminConfig = match figment.find_value("hangar.admin") {
+            Ok(_) => figment
+                .extract_inner("hangar.admin")
+                .map_err(|e| format!("[hangar.admin]: {e}"))?,
+            Err(_) => AdminConfig::default(),
+        };
+        if !c.prefix.starts_with('/') || c.prefix.len() > 1 && c.prefix.ends_with('/') {
+            return Err("[hangar.admin] prefix must start with `/` and not end with one".into());
+        }
+        if c.paginate_by == 0 {
+            return Err("[hangar.admin] paginate_by must be positive".into());
+        }
+        Ok(c)
+    }
+}

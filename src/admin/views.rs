@@ -1,0 +1,628 @@
+//! The admin pages: dashboard, list, add, edit, delete.
+
+use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
+use rocket::http::uri::Origin;
+use rocket::http::{RawStr, Status};
+use rocket::request::Request;
+use rocket::response::{Flash, Redirect};
+use rocket::{get, post, routes, Responder, Route, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+use crate::admin::forms::{form_fields, parse_submission};
+use crate::admin::{AdminEntry, AdminState};
+use crate::auth::{check_origin, check_token, AdminUser, AuthError, Page, CSRF_FIELD};
+use crate::db::{
+    delete, write, Column, Db, DeleteMode, Error as DbError, Lookup, Record, Select, Value,
+};
+use crate::utils::{page_range, parse_page};
+
+/// The routes, to mount at the admin prefix.
+pub(crate) fn routes() -> Vec<Route> {
+    routes![
+        index,
+        list,
+        add_page,
+        add,
+        edit_page,
+        edit,
+        delete_page,
+        delete_post,
+        stylesheet
+    ]
+}
+
+/// A CSRF-checked form body as `(name, value)` pairs.
+pub struct AdminForm(pub Vec<(String, String)>);
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for AdminForm {
+    type Error = AuthError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self> {
+        if let Err(e) = check_origin(req) {
+            return DataOutcome::Error((Status::Forbidden, e));
+        }
+        if !req.content_type().is_some_and(|c| c.is_form()) {
+            return DataOutcome::Error((
+                Status::UnsupportedMediaType,
+                AuthError::Csrf("not a form"),
+            ));
+        }
+        let limit = req.limits().get("form").unwrap_or(32.kibibytes());
+        let body = match data.open(limit).into_string().await {
+            Ok(b) if b.is_complete() => b.into_inner(),
+            Ok(_) => {
+                return DataOutcome::Error((
+                    Status::PayloadTooLarge,
+                    AuthError::Csrf("form too large"),
+                ))
+            }
+            Err(_) => {
+                return DataOutcome::Error((Status::BadRequest, AuthError::Csrf("unreadable form")))
+            }
+        };
+        let pairs: Vec<(String, String)> = body
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (
+                    RawStr::new(k).url_decode_lossy().into_owned(),
+                    RawStr::new(v).url_decode_lossy().into_owned(),
+                )
+            })
+            .collect();
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.as_str());
+        match check_token(req, token) {
+            Ok(()) => DataOutcome::Success(AdminForm(pairs)),
+            Err(e) => DataOutcome::Error((Status::Forbidden, e)),
+        }
+    }
+}
+
+#[derive(Responder)]
+enum PageOrRedirect {
+    Page(rocket::response::status::Custom<Template>),
+    Done(Flash<Redirect>),
+}
+
+fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminEntry, Status> {
+    state
+        .models
+        .iter()
+        .find(|m| m.name == model)
+        .ok_or(Status::NotFound)
+}
+
+fn models_ctx(state: &AdminState) -> serde_json::Value {
+    json!(state
+        .models
+        .iter()
+        .map(|m| json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name) }))
+        .collect::<Vec<_>>())
+}
+
+fn base_ctx(state: &AdminState) -> serde_json::Value {
+    json!({ "prefix": state.config.prefix, "branding": state.config.branding, "models": models_ctx(state), "model": "" })
+}
+
+fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
+    if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+#[get("/")]
+async fn index(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+) -> Result<Template, Status> {
+    let mut rows = Vec::new();
+    for m in &state.models {
+        let count = Select::new(m.schema)
+            .count(&db)
+            .await
+            .map_err(|e| e.status())?;
+        rows.push(json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name), "count": count }));
+    }
+    Ok(page.render(
+        "admin/index.html",
+        merge(base_ctx(state), json!({ "rows": rows })),
+    ))
+}
+
+/// The list's columns: `(name, title, sortable)`.
+fn columns(e: &AdminEntry) -> Vec<&'static Column> {
+    match &e.admin.columns {
+        Some(cols) => cols
+            .iter()
+            .filter_map(|c| e.schema.column(c))
+            .filter(|c| !c.secret)
+            .collect(),
+        None => e.schema.columns.iter().filter(|c| !c.secret).collect(),
+    }
+}
+
+fn cell(col: &Column, record: &Record, related: Option<&Record>) -> String {
+    if let Some(rel) = related {
+        return rel.label();
+    }
+    let v = record.get(col.field).cloned().unwrap_or(Value::Null);
+    if let Some(label) = col.choice_label(&v) {
+        return label.to_owned();
+    }
+    match v {
+        Value::Bool(b) => if b { "yes" } else { "no" }.to_owned(),
+        Value::Null => "—".to_owned(),
+        v => {
+            let s = v.to_string();
+            if s.chars().count() > 80 {
+                format!("{}…", s.chars().take(80).collect::<String>())
+            } else {
+                s
+            }
+        }
+    }
+}
+
+const RESERVED: &[&str] = &["page", "ordering", "q"];
+
+#[get("/<model>")]
+async fn list(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    uri: &Origin<'_>,
+) -> Result<Template, Status> {
+    let e = entry(state, model)?;
+    let pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| {
+            q.segments()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut select = Select::new(e.schema);
+    let mut active = Vec::new();
+    for (key, value) in pairs
+        .iter()
+        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
+    {
+        let lookup = Lookup::parse(e.schema, key).map_err(|_| Status::BadRequest)?;
+        let allowed = match &e.admin.filter_fields {
+            Some(allowed) => allowed.iter().any(|a| *a == lookup.path.dotted()),
+            None => lookup.path.depth() == 0,
+        };
+        if !allowed {
+            return Err(Status::BadRequest);
+        }
+        select = select
+            .where_lookup(lookup, &[value])
+            .map_err(|_| Status::BadRequest)?;
+        active.push(json!({ "key": key, "value": value }));
+    }
+    let q = param("q").unwrap_or_default().trim().to_owned();
+    if !q.is_empty() && !e.admin.search_fields.is_empty() {
+        let fields: Vec<&str> = e.admin.search_fields.iter().map(String::as_str).collect();
+        select = select.search(&fields, &q).map_err(|_| Status::BadRequest)?;
+    }
+    let ordering = param("ordering").unwrap_or_default().to_owned();
+    let order_field = ordering.trim_start_matches('-');
+    let cols = columns(e);
+    if cols.iter().any(|c| c.field == order_field) {
+        select = select.order_by(&ordering).map_err(|_| Status::BadRequest)?;
+    }
+    select = select
+        .order_by(e.schema.pk().field)
+        .map_err(|_| Status::BadRequest)?;
+    let per_page = e.admin.paginate_by.unwrap_or(state.config.paginate_by);
+    let page_no = parse_page(param("page")).map_err(|_| Status::BadRequest)?;
+    let count = select.count(&db).await.map_err(|e| e.status())?;
+    let pages = count.div_ceil(per_page);
+    let mut rows_select = select
+        .limit(per_page)
+        .offset((page_no - 1).saturating_mul(per_page));
+    let fk_cols: Vec<&Column> = cols
+        .iter()
+        .copied()
+        .filter(|c| c.references.is_some())
+        .collect();
+    for c in &fk_cols {
+        rows_select = rows_select
+            .include(c.field)
+            .map_err(|_| Status::BadRequest)?;
+    }
+    let rows = rows_select
+        .related_records(&db)
+        .await
+        .map_err(|e| e.status())?;
+    let body: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = cols
+                .iter()
+                .map(|c| cell(c, &r.record, r.get(c.field)))
+                .collect();
+            json!({ "pk": r.record.pk().to_string(), "cells": cells })
+        })
+        .collect();
+    let keep: Vec<String> = uri
+        .query()
+        .map(|q| {
+            q.raw_segments()
+                .filter(|s| !s.as_str().starts_with("page="))
+                .map(|s| s.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let headers: Vec<serde_json::Value> = cols
+        .iter()
+        .map(|c| {
+            let next = if ordering == c.field { format!("-{}", c.field) } else { c.field.to_owned() };
+            json!({ "field": c.field, "title": c.title(), "ordering": next,
+                    "sorted": if ordering == c.field { "asc" } else if ordering == format!("-{}", c.field) { "desc" } else { "" } })
+        })
+        .collect();
+    let ctx = json!({
+        "model": e.name, "title": crate::utils::title_case(e.schema.name),
+        "headers": headers, "rows": body, "count": count, "page": page_no, "pages": pages,
+        "page_range": page_range(page_no, pages, 3), "query": keep.join("&"),
+        "q": q, "searchable": !e.admin.search_fields.is_empty(), "active_filters": active,
+    });
+    Ok(page.render("admin/list.html", merge(base_ctx(state), ctx)))
+}
+
+/// The fields a form edits: not the auto primary key, not secret, as `fields`/`exclude` say.
+fn editable(e: &AdminEntry) -> Vec<&'static Column> {
+    e.schema
+        .columns
+        .iter()
+        .filter(|c| !c.auto_increment && !c.secret)
+        .filter(|c| {
+            e.admin
+                .fields
+                .as_ref()
+                .is_none_or(|f| f.iter().any(|x| x == c.field))
+        })
+        .filter(|c| !e.admin.exclude.iter().any(|x| x == c.field))
+        .collect()
+}
+
+async fn fk_options(
+    db: &Db,
+    cols: &[&'static Column],
+) -> Result<Vec<(String, Vec<(String, String)>)>, DbError> {
+    let mut out = Vec::new();
+    for col in cols {
+        if let Some(fk) = col.references {
+            let target = (fk.target)();
+            let rows = Select::new(target)
+                .order_by(target.pk().field)?
+                .limit(500)
+                .records(db)
+                .await?;
+            let mut opts: Vec<(String, String)> = Vec::with_capacity(rows.len() + 1);
+            if col.nullable {
+                opts.push((String::new(), "—".into()));
+            }
+            opts.extend(rows.iter().map(|r| (r.pk().to_string(), r.label())));
+            out.push((col.field.to_owned(), opts));
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_form(
+    page: &Page,
+    state: &AdminState,
+    e: &AdminEntry,
+    db: &Db,
+    record: Option<&Record>,
+    submitted: &[(String, String)],
+    errors: &[(String, String)],
+    status: Status,
+) -> Result<PageOrRedirect, Status> {
+    let cols = editable(e);
+    let options = fk_options(db, &cols).await.map_err(|e| e.status())?;
+    let fields = form_fields(
+        e.schema,
+        &cols,
+        &e.admin.readonly,
+        record,
+        submitted,
+        errors,
+        &options,
+    );
+    let general: Vec<&String> = errors
+        .iter()
+        .filter(|(f, _)| f.is_empty())
+        .map(|(_, m)| m)
+        .collect();
+    let ctx = json!({
+        "model": e.name, "title": crate::utils::title_case(e.schema.name),
+        "fields": fields, "pk": record.map(|r| r.pk().to_string()),
+        "label": record.map(Record::label), "errors": general,
+    });
+    Ok(PageOrRedirect::Page(rocket::response::status::Custom(
+        status,
+        page.render("admin/form.html", merge(base_ctx(state), ctx)),
+    )))
+}
+
+#[get("/<model>/add")]
+async fn add_page(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+) -> Result<PageOrRedirect, Status> {
+    let e = entry(state, model)?;
+    render_form(&page, state, e, &db, None, &[], &[], Status::Ok).await
+}
+
+/// Database errors as form messages (per field where the error names one).
+fn form_errors(err: DbError) -> Result<Vec<(String, String)>, Status> {
+    match err {
+        DbError::Unique { field } => Ok(vec![(
+            field,
+            "A row with this value already exists.".into(),
+        )]),
+        DbError::Required { field } => Ok(vec![(field, "This field is required.".into())]),
+        DbError::ForeignKey { field } => Ok(vec![(field, "Choose an existing row.".into())]),
+        DbError::InvalidValue { field, expected } => {
+            Ok(vec![(field, format!("Enter {expected}."))])
+        }
+        e if e.status().code < 500 => Ok(vec![(String::new(), e.public_message())]),
+        e => Err(e.status()),
+    }
+}
+
+fn after_save(
+    state: &AdminState,
+    e: &AdminEntry,
+    form: &[(String, String)],
+    pk: &Value,
+) -> Redirect {
+    let prefix = state.config.prefix.trim_end_matches('/');
+    let to = if form.iter().any(|(k, _)| k == "_addanother") {
+        format!("{prefix}/{}/add/", e.name)
+    } else if form.iter().any(|(k, _)| k == "_continue") {
+        format!("{prefix}/{}/{}/", e.name, pk)
+    } else {
+        format!("{prefix}/{}/", e.name)
+    };
+    Redirect::to(to)
+}
+
+#[post("/<model>/add", data = "<form>")]
+async fn add(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    form: AdminForm,
+) -> Result<PageOrRedirect, Status> {
+    let e = entry(state, model)?;
+    let cols = editable(e);
+    let (values, errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
+    if !errors.is_empty() {
+        return render_form(
+            &page,
+            state,
+            e,
+            &db,
+            None,
+            &form.0,
+            &errors,
+            Status::BadRequest,
+        )
+        .await;
+    }
+    let saved = async {
+        let mut tx = db.begin().await?;
+        let pk = write::insert_fields(&mut tx, e.schema, values).await?;
+        tx.commit().await?;
+        Ok::<_, DbError>(pk)
+    }
+    .await;
+    match saved {
+        Ok(pk) => Ok(PageOrRedirect::Done(Flash::success(
+            after_save(state, e, &form.0, &pk),
+            format!("The {} was added.", e.schema.name.replace('_', " ")),
+        ))),
+        Err(err) => {
+            let errors = form_errors(err)?;
+            render_form(
+                &page,
+                state,
+                e,
+                &db,
+                None,
+                &form.0,
+                &errors,
+                Status::BadRequest,
+            )
+            .await
+        }
+    }
+}
+
+async fn load(e: &AdminEntry, db: &Db, pk: &str) -> Result<Record, Status> {
+    let pk = Value::parse(e.schema.pk().sql_type, pk).map_err(|_| Status::NotFound)?;
+    Select::new(e.schema)
+        .filter_pk(pk)
+        .first_record(db)
+        .await
+        .map_err(|e| e.status())?
+        .ok_or(Status::NotFound)
+}
+
+#[get("/<model>/<pk>")]
+async fn edit_page(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    pk: &str,
+) -> Result<PageOrRedirect, Status> {
+    let e = entry(state, model)?;
+    let record = load(e, &db, pk).await?;
+    render_form(&page, state, e, &db, Some(&record), &[], &[], Status::Ok).await
+}
+
+#[post("/<model>/<pk>", data = "<form>")]
+async fn edit(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    pk: &str,
+    form: AdminForm,
+) -> Result<PageOrRedirect, Status> {
+    let e = entry(state, model)?;
+    let record = load(e, &db, pk).await?;
+    let cols = editable(e);
+    let (values, errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
+    if !errors.is_empty() {
+        return render_form(
+            &page,
+            state,
+            e,
+            &db,
+            Some(&record),
+            &form.0,
+            &errors,
+            Status::BadRequest,
+        )
+        .await;
+    }
+    let pk = record.pk().clone();
+    let saved = async {
+        let mut tx = db.begin().await?;
+        write::update_fields(&mut tx, e.schema, pk.clone(), values).await?;
+        tx.commit().await
+    }
+    .await;
+    match saved {
+        Ok(()) => Ok(PageOrRedirect::Done(Flash::success(
+            after_save(state, e, &form.0, &pk),
+            format!("“{}” was saved.", record.label()),
+        ))),
+        Err(err) => {
+            let errors = form_errors(err)?;
+            render_form(
+                &page,
+                state,
+                e,
+                &db,
+                Some(&record),
+                &form.0,
+                &errors,
+                Status::BadRequest,
+            )
+            .await
+        }
+    }
+}
+
+#[get("/<model>/<pk>/delete")]
+async fn delete_page(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    pk: &str,
+) -> Result<Template, Status> {
+    let e = entry(state, model)?;
+    let record = load(e, &db, pk).await?;
+    let plan = delete::collect(&db, e.schema, vec![record.pk().clone()])
+        .await
+        .map_err(|e| e.status())?;
+    let dependents: Vec<serde_json::Value> = plan
+        .deletes
+        .iter()
+        .filter(|(s, _)| !std::ptr::eq(*s, e.schema))
+        .map(|(s, pks)| json!({ "model": s.type_name, "count": pks.len() }))
+        .collect();
+    let ctx = json!({
+        "model": e.name, "title": crate::utils::title_case(e.schema.name),
+        "pk": record.pk().to_string(), "label": record.label(), "dependents": dependents,
+        "recursive": e.admin.delete_recursive,
+    });
+    Ok(page.render("admin/delete.html", merge(base_ctx(state), ctx)))
+}
+
+#[post("/<model>/<pk>/delete", data = "<_form>")]
+async fn delete_post(
+    _admin: AdminUser,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    pk: &str,
+    _form: AdminForm,
+) -> Result<Flash<Redirect>, Status> {
+    let e = entry(state, model)?;
+    let record = load(e, &db, pk).await?;
+    let mode = if e.admin.delete_recursive {
+        DeleteMode::Recursive
+    } else {
+        DeleteMode::Restrict
+    };
+    let to = Redirect::to(format!(
+        "{}/{}/",
+        state.config.prefix.trim_end_matches('/'),
+        e.name
+    ));
+    match delete::delete_by_pks(&db, e.schema, vec![record.pk().clone()], mode).await {
+        Ok(_) => Ok(Flash::success(
+            to,
+            format!("“{}” was deleted.", record.label()),
+        )),
+        Err(DbError::Restricted {
+            dependent, count, ..
+        }) => Ok(Flash::error(
+            to,
+            format!(
+                "“{}” was not deleted: {count} {dependent} row(s) refer to it.",
+                record.label()
+            ),
+        )),
+        Err(err) => Err(err.status()),
+    }
+}
+
+/// The admin's stylesheet, embedded in the binary.
+#[derive(Responder)]
+#[response(content_type = "text/css")]
+struct Css(&'static str, rocket::http::Header<'static>);
+
+#[get("/static/admin.css")]
+fn stylesheet() -> Css {
+    Css(
+        include_str!("../../static/admin/admin.css"),
+        rocket::http::Header::new("Cache-Control", "public, max-age=86400"),
+    )
+}

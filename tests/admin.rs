@@ -1,0 +1,358 @@
+//! The admin site over HTTP on every backend: permissions, dashboard, list
+//! (sort, search across a join, filters, pages), add/edit with valid and
+//! invalid input, delete with dependents, CSRF, escaping.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::TestDb;
+use hangar::admin::{Admin, ModelAdmin};
+use hangar::auth::{Auth, AuthState, User};
+use hangar::db::{Database, Db, Model as _, Op};
+use hangar::Model;
+use rocket::http::{Accept, ContentType, Status};
+use rocket::local::asynchronous::Client;
+use time::OffsetDateTime;
+
+#[derive(Model, Clone, Debug)]
+#[model(table = "message", display = "content")]
+pub struct Message {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub content: String,
+    #[model(default = "now")]
+    pub pub_date: OffsetDateTime,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct Note {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub message: String,
+    #[model(choices = [(1, "live"), (2, "deleted")])]
+    pub status: Option<i32>,
+}
+
+app_cases!(
+    only_admins_get_in,
+    lists_sort_search_filter_and_page,
+    add_and_edit_with_validation,
+    delete_lists_dependents_then_deletes,
+    forms_need_the_csrf_token_and_output_is_escaped,
+);
+
+async fn client(tdb: &TestDb) -> Client {
+    let figment = tdb
+        .figment()
+        .merge((
+            "template_dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
+        ))
+        .merge(("hangar.auth.bcrypt_cost", 4))
+        .merge(("hangar.admin.paginate_by", 2));
+    let rocket = rocket::custom(figment)
+        .attach(Database::fairing().model::<Message>().model::<Note>())
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing())
+        .attach(
+            Admin::fairing()
+                .register::<Message>(
+                    ModelAdmin::new()
+                        .columns(["user", "content", "pub_date"])
+                        .search_fields(["content", "user__username"])
+                        .filter_fields(["user__username", "user"]),
+                )
+                .register::<Note>(ModelAdmin::new())
+                .register::<User>(
+                    ModelAdmin::new()
+                        .columns(["username", "email", "admin"])
+                        .exclude(["join_date"]),
+                ),
+        );
+    Client::tracked(rocket).await.expect("launch")
+}
+
+struct World {
+    alice: i64,
+}
+
+async fn seed(client: &Client) -> World {
+    let db = client.rocket().state::<Db>().unwrap();
+    let state = client.rocket().state::<AuthState>().unwrap();
+    let mut ids = Vec::new();
+    for (name, admin) in [("root", true), ("alice", false), ("bob", false)] {
+        let u = state
+            .store()
+            .create(
+                db,
+                &state.config,
+                name,
+                &format!("{name}@x.io"),
+                &format!("{name}-password"),
+                admin,
+            )
+            .await
+            .unwrap();
+        ids.push(u.id);
+    }
+    for (u, text) in [
+        (1, "hello world"),
+        (1, "alice again"),
+        (2, "bob here"),
+        (2, "zebra"),
+        (0, "admin note"),
+    ] {
+        Message {
+            id: 0,
+            user: ids[u],
+            content: text.into(),
+            pub_date: hangar::db::now(),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    Note {
+        id: 0,
+        user: ids[1],
+        message: "n".into(),
+        status: Some(1),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    World { alice: ids[1] }
+}
+
+fn token_in(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("csrf field")
+        + 25;
+    html[at..at + 64].to_owned()
+}
+
+async fn page(client: &Client, uri: &str) -> (Status, String) {
+    let res = client
+        .get(uri.to_owned())
+        .header(Accept::HTML)
+        .dispatch()
+        .await;
+    (res.status(), res.into_string().await.unwrap_or_default())
+}
+
+async fn post(client: &Client, uri: &str, body: String) -> (Status, String, String) {
+    let res = client
+        .post(uri.to_owned())
+        .header(ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await;
+    let loc = res
+        .headers()
+        .get_one("Location")
+        .unwrap_or_default()
+        .to_owned();
+    (
+        res.status(),
+        loc,
+        res.into_string().await.unwrap_or_default(),
+    )
+}
+
+async fn login(client: &Client, user: &str) {
+    let (_, html) = page(client, "/accounts/login/").await;
+    let token = token_in(&html);
+    let (status, _, _) = post(
+        client,
+        "/accounts/login/",
+        format!("csrf_token={token}&username={user}&password={user}-password"),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "login {user}");
+}
+
+async fn only_admins_get_in(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    let res = client.get("/admin/").header(Accept::HTML).dispatch().await;
+    assert_eq!(res.status(), Status::SeeOther);
+    assert!(res
+        .headers()
+        .get_one("Location")
+        .unwrap()
+        .starts_with("/accounts/login/?next="));
+    drop(res);
+    login(&client, "alice").await;
+    assert_eq!(page(&client, "/admin/").await.0, Status::Forbidden);
+    assert_eq!(page(&client, "/admin/message/").await.0, Status::Forbidden);
+    login(&client, "root").await;
+    let (status, html) = page(&client, "/admin/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains(">5</div>"),
+        "message count on the dashboard: {html}"
+    );
+    assert_eq!(page(&client, "/admin/nothing/").await.0, Status::NotFound);
+    let res = client.get("/admin/static/admin.css").dispatch().await;
+    assert_eq!(res.content_type(), Some(ContentType::CSS));
+}
+
+async fn lists_sort_search_filter_and_page(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    login(&client, "root").await;
+    let (status, html) = page(&client, "/admin/message/?ordering=-content").await;
+    assert_eq!(status, Status::Ok);
+    let zebra = html.find("zebra").expect("zebra first");
+    let hello = html.find("hello world").expect("hello second");
+    assert!(zebra < hello, "sorted by content descending");
+    assert!(
+        html.contains("5 in all") && html.contains("page=3"),
+        "two per page: {html}"
+    );
+    assert!(
+        html.contains(">alice<"),
+        "foreign keys show their row's label"
+    );
+    // search across a join, case-insensitive
+    let (_, html) = page(&client, "/admin/message/?q=BOB").await;
+    assert!(html.contains("bob here") && html.contains("zebra") && !html.contains("hello world"));
+    // filters
+    let (_, html) = page(&client, "/admin/message/?user__username=alice").await;
+    assert!(html.contains("2 in all") && html.contains("user__username = alice"));
+    assert_eq!(
+        page(&client, "/admin/message/?content__contains=x").await.0,
+        Status::BadRequest,
+        "not a filter field"
+    );
+    assert_eq!(
+        page(&client, "/admin/message/?nope=1").await.0,
+        Status::BadRequest
+    );
+    assert_eq!(
+        page(&client, "/admin/message/?page=abc").await.0,
+        Status::BadRequest
+    );
+    let (status, html) = page(&client, "/admin/message/?page=9").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Nothing here yet."));
+    // users: the password hash is never a column
+    let (_, html) = page(&client, "/admin/user/").await;
+    assert!(!html.contains("$2b$") && !html.contains("$2y$"));
+}
+
+async fn add_and_edit_with_validation(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    let w = seed(&client).await;
+    login(&client, "root").await;
+    let (status, html) = page(&client, "/admin/message/add/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("<select id=\"f-user\"") && html.contains("type=\"datetime-local\""));
+    let token = token_in(&html);
+    // invalid: missing content, bad date; the input is kept
+    let (status, _, html) = post(
+        &client,
+        "/admin/message/add/",
+        format!("csrf_token={token}&user={}&content=&pub_date=nope", w.alice),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("This field is required."), "{html}");
+    assert!(html.contains("value=\"nope\""), "input kept");
+    // valid
+    let (status, to, _) = post(&client, "/admin/message/add/", format!("csrf_token={token}&user={}&content=from+the+admin&pub_date=2024-05-01T12%3A00%3A00&_save=1", w.alice)).await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/admin/message/"));
+    let db = client.rocket().state::<Db>().unwrap();
+    let m = Message::select()
+        .filter("content", Op::Eq, "from the admin")
+        .unwrap()
+        .one(db)
+        .await
+        .unwrap();
+    assert_eq!(m.user, w.alice);
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("was added"), "flash shown");
+    // edit, continue editing
+    let uri = format!("/admin/message/{}/", m.id);
+    let (status, html) = page(&client, &uri).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("value=\"2024-05-01T12:00:00\""));
+    let (status, to, _) = post(&client, &uri, format!("csrf_token={token}&user={}&content=edited&pub_date=2024-05-01T12%3A00%3A00&_continue=1", w.alice)).await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, uri.as_str()));
+    assert_eq!(Message::get(db, m.id).await.unwrap().content, "edited");
+    // a unique violation is a form message, not a 500
+    let (status, _, html) = post(
+        &client,
+        "/admin/user/add/",
+        format!("csrf_token={token}&username=alice&email=a%40b&active=true"),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(
+        html.contains("already exists") || html.contains("required"),
+        "{html}"
+    );
+}
+
+async fn delete_lists_dependents_then_deletes(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    let w = seed(&client).await;
+    login(&client, "root").await;
+    let uri = format!("/admin/user/{}/delete/", w.alice);
+    let (status, html) = page(&client, &uri).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("2 × Message") && html.contains("1 × Note"),
+        "{html}"
+    );
+    let token = token_in(&html);
+    let (status, to, _) = post(&client, &uri, format!("csrf_token={token}")).await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/admin/user/"));
+    let db = client.rocket().state::<Db>().unwrap();
+    assert!(User::select()
+        .filter_pk(w.alice)
+        .first(db)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(Message::select().count(db).await.unwrap(), 3);
+}
+
+async fn forms_need_the_csrf_token_and_output_is_escaped(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    let w = seed(&client).await;
+    login(&client, "root").await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let before = Message::select().count(&db).await.unwrap();
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/add/",
+        format!("user={}&content=forged", w.alice),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _, _) = post(
+        &client,
+        &format!("/admin/user/{}/delete/", w.alice),
+        "csrf_token=bogus".into(),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(Message::select().count(&db).await.unwrap(), before);
+    Message {
+        id: 0,
+        user: w.alice,
+        content: "<script>alert(1)</script>".into(),
+        pub_date: hangar::db::now(),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let (_, html) = page(&client, "/admin/message/?q=alert").await;
+    assert!(!html.contains("<script>alert"), "escaped");
+    assert!(html.contains("&lt;script&gt;alert(1)"));
+}
