@@ -6,6 +6,7 @@
 //! create message; login/logout/password come from `hangar::auth`; the JSON
 //! API under `/api/` from `hangar::rest`.
 
+pub mod admin;
 pub mod api;
 pub mod models;
 pub mod seed;
@@ -62,6 +63,7 @@ pub fn build(rocket: Rocket<Build>) -> Rocket<Build> {
         }))
         .attach(hangar::templates::fairing())
         .attach(api::api())
+        .attach(admin::admin())
         .mount(
             "/",
             routes![

@@ -160,6 +160,17 @@ fn cell(col: &Column, record: &Record, related: Option<&Record>) -> String {
     }
     match v {
         Value::Bool(b) => if b { "yes" } else { "no" }.to_owned(),
+        Value::DateTime(dt) => {
+            let dt = dt.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                dt.year(),
+                u8::from(dt.month()),
+                dt.day(),
+                dt.hour(),
+                dt.minute()
+            )
+        }
         Value::Null => "—".to_owned(),
         v => {
             let s = v.to_string();

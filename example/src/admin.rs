@@ -1,0 +1,28 @@
+//! The example's admin site (flask-peewee's example `admin.py`) at `/admin/`.
+
+use hangar::admin::{Admin, ModelAdmin};
+
+use crate::models::{Message, Note, Relationship, User};
+
+/// The admin fairing with the example's models.
+pub fn admin() -> Admin {
+    Admin::fairing()
+        .register::<Message>(
+            ModelAdmin::new()
+                .columns(["user", "content", "pub_date"])
+                .search_fields(["content", "user__username"])
+                .filter_fields(["user", "user__username"]),
+        )
+        .register::<Note>(
+            ModelAdmin::new()
+                .columns(["user", "message", "created_date"])
+                .exclude(["created_date"]),
+        )
+        .register::<User>(
+            ModelAdmin::new()
+                .columns(["username", "email", "active", "admin", "join_date"])
+                .search_fields(["username", "email"])
+                .exclude(["session_epoch"]),
+        )
+        .register::<Relationship>(ModelAdmin::new())
+}
