@@ -572,11 +572,21 @@ async fn delete_page(
     let plan = delete::collect(&db, e.schema, vec![record.pk().clone()])
         .await
         .map_err(|e| e.status())?;
-    let dependents: Vec<serde_json::Value> = plan
+    // one line per model, however many foreign keys lead to it
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (s, pks) in plan
         .deletes
         .iter()
         .filter(|(s, _)| !std::ptr::eq(*s, e.schema))
-        .map(|(s, pks)| json!({ "model": s.type_name, "count": pks.len() }))
+    {
+        match counts.iter_mut().find(|(n, _)| *n == s.type_name) {
+            Some((_, c)) => *c += pks.len(),
+            None => counts.push((s.type_name, pks.len())),
+        }
+    }
+    let dependents: Vec<serde_json::Value> = counts
+        .iter()
+        .map(|(model, count)| json!({ "model": model, "count": count }))
         .collect();
     let ctx = json!({
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
