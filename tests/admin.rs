@@ -296,6 +296,15 @@ async fn add_and_edit_with_validation(tdb: Arc<TestDb>) {
         html.contains("already exists") || html.contains("required"),
         "{html}"
     );
+    // a required field the form does not show is reported on top
+    let (status, _, html) = post(
+        &client,
+        "/admin/user/add/",
+        format!("csrf_token={token}&username=newcomer&email=n%40b&active=true"),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("Password: This field is required."), "{html}");
 }
 
 async fn delete_lists_dependents_then_deletes(tdb: Arc<TestDb>) {

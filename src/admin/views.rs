@@ -362,10 +362,17 @@ async fn render_form(
         errors,
         &options,
     );
-    let general: Vec<&String> = errors
+    // messages about fields the form does not show go on top
+    let general: Vec<String> = errors
         .iter()
-        .filter(|(f, _)| f.is_empty())
-        .map(|(_, m)| m)
+        .filter(|(f, _)| !cols.iter().any(|c| c.field == f))
+        .map(|(f, m)| {
+            if f.is_empty() {
+                m.clone()
+            } else {
+                format!("{}: {m}", crate::utils::title_case(f))
+            }
+        })
         .collect();
     let ctx = json!({
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
