@@ -64,6 +64,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "admin/delete.html",
         include_str!("../templates/admin/delete.html"),
     ),
+    (
+        "admin/export.html",
+        include_str!("../templates/admin/export.html"),
+    ),
 ];
 
 type Customize = dyn Fn(&mut Tera) -> Result<(), Box<dyn std::error::Error>> + Send + Sync;

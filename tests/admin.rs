@@ -42,6 +42,7 @@ app_cases!(
     add_and_edit_with_validation,
     delete_lists_dependents_then_deletes,
     forms_need_the_csrf_token_and_output_is_escaped,
+    export_csv_and_json_with_filters,
 );
 
 async fn client(tdb: &TestDb) -> Client {
@@ -364,4 +365,68 @@ async fn forms_need_the_csrf_token_and_output_is_escaped(tdb: Arc<TestDb>) {
     let (_, html) = page(&client, "/admin/message/?q=alert").await;
     assert!(!html.contains("<script>alert"), "escaped");
     assert!(html.contains("&lt;script&gt;alert(1)"));
+}
+
+async fn export_csv_and_json_with_filters(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    let w = seed(&client).await;
+    login(&client, "root").await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    Message {
+        id: 0,
+        user: w.alice,
+        content: "=1+1, \"quoted\"".into(),
+        pub_date: hangar::db::now(),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let (status, html) = page(&client, "/admin/message/export/?user__username=alice").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("value=\"user__username\"")
+            && html.contains("name=\"user__username\" value=\"alice\"")
+    );
+    let res = client
+        .get("/admin/message/export/?format=csv&fields=content,user__username&user__username=alice&q=again")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.content_type(), Some(ContentType::CSV));
+    assert!(res
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap()
+        .contains("message.csv"));
+    let csv = res.into_string().await.unwrap();
+    assert_eq!(csv, "content,user__username\r\nalice again,alice\r\n");
+    let res = client
+        .get("/admin/message/export/?format=csv&fields=content&user__username=alice")
+        .dispatch()
+        .await;
+    let csv = res.into_string().await.unwrap();
+    assert!(
+        csv.contains("\"'=1+1, \"\"quoted\"\"\""),
+        "formula neutralised and quoted: {csv}"
+    );
+    let res = client
+        .get("/admin/message/export/?format=json&fields=id,content,user__username&ordering=id")
+        .dispatch()
+        .await;
+    let rows: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 6);
+    assert_eq!(rows[0]["user__username"], "alice");
+    assert_eq!(
+        page(
+            &client,
+            "/admin/message/export/?format=csv&fields=user__password"
+        )
+        .await
+        .0,
+        Status::BadRequest
+    );
+    assert_eq!(
+        page(&client, "/admin/message/export/?format=xml").await.0,
+        Status::BadRequest
+    );
 }

@@ -16,6 +16,7 @@
 //! ```
 
 mod config;
+mod export;
 mod forms;
 mod model_admin;
 mod views;
@@ -24,6 +25,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
 
 pub use config::AdminConfig;
+pub use export::csv_cell;
 pub use forms::FormField;
 pub use model_admin::ModelAdmin;
 pub use views::AdminForm;

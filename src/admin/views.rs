@@ -28,7 +28,8 @@ pub(crate) fn routes() -> Vec<Route> {
         edit,
         delete_page,
         delete_post,
-        stylesheet
+        stylesheet,
+        crate::admin::export::export
     ]
 }
 
@@ -98,7 +99,7 @@ fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminEntry, Statu
         .ok_or(Status::NotFound)
 }
 
-fn models_ctx(state: &AdminState) -> serde_json::Value {
+pub(crate) fn models_ctx(state: &AdminState) -> serde_json::Value {
     json!(state
         .models
         .iter()
@@ -183,7 +184,37 @@ fn cell(col: &Column, record: &Record, related: Option<&Record>) -> String {
     }
 }
 
-const RESERVED: &[&str] = &["page", "ordering", "q"];
+const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields"];
+
+/// The list's rows as its query string asks: `field__op=value` filters
+/// within `filter_fields`, and the `q` search.
+pub(crate) fn filtered_select(e: &AdminEntry, pairs: &[(String, String)]) -> Result<Select, ()> {
+    let mut select = Select::new(e.schema);
+    for (key, value) in pairs
+        .iter()
+        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
+    {
+        let lookup = Lookup::parse(e.schema, key).map_err(drop)?;
+        let allowed = match &e.admin.filter_fields {
+            Some(allowed) => allowed.iter().any(|a| *a == lookup.path.dotted()),
+            None => lookup.path.depth() == 0,
+        };
+        if !allowed {
+            return Err(());
+        }
+        select = select.where_lookup(lookup, &[value]).map_err(drop)?;
+    }
+    let q = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "q")
+        .map_or("", |(_, v)| v.trim());
+    if !q.is_empty() && !e.admin.search_fields.is_empty() {
+        let fields: Vec<&str> = e.admin.search_fields.iter().map(String::as_str).collect();
+        select = select.search(&fields, q).map_err(drop)?;
+    }
+    Ok(select)
+}
 
 #[get("/<model>")]
 async fn list(
@@ -210,30 +241,14 @@ async fn list(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let mut select = Select::new(e.schema);
-    let mut active = Vec::new();
-    for (key, value) in pairs
+    let select = filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
+    let active: Vec<serde_json::Value> = pairs
         .iter()
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
-    {
-        let lookup = Lookup::parse(e.schema, key).map_err(|_| Status::BadRequest)?;
-        let allowed = match &e.admin.filter_fields {
-            Some(allowed) => allowed.iter().any(|a| *a == lookup.path.dotted()),
-            None => lookup.path.depth() == 0,
-        };
-        if !allowed {
-            return Err(Status::BadRequest);
-        }
-        select = select
-            .where_lookup(lookup, &[value])
-            .map_err(|_| Status::BadRequest)?;
-        active.push(json!({ "key": key, "value": value }));
-    }
+        .map(|(k, v)| json!({ "key": k, "value": v }))
+        .collect();
     let q = param("q").unwrap_or_default().trim().to_owned();
-    if !q.is_empty() && !e.admin.search_fields.is_empty() {
-        let fields: Vec<&str> = e.admin.search_fields.iter().map(String::as_str).collect();
-        select = select.search(&fields, &q).map_err(|_| Status::BadRequest)?;
-    }
+    let mut select = select;
     let ordering = param("ordering").unwrap_or_default().to_owned();
     let order_field = ordering.trim_start_matches('-');
     let cols = columns(e);

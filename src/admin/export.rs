@@ -1,0 +1,232 @@
+//! Export: the list's rows (with its filters and search) as CSV or JSON,
+//! streamed in keyset pages so a large table never sits in memory.
+
+use rocket::http::uri::Origin;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::stream::TextStream;
+use rocket::response::Responder;
+use rocket::{get, State};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+use crate::admin::{AdminEntry, AdminState};
+use crate::auth::{AdminUser, Page};
+use crate::db::{Db, FieldPath, Value};
+
+const CHUNK: u64 = 500;
+
+/// A CSV cell: quoted when needed, and a leading `= + - @` neutralised with
+/// `'` so spreadsheets do not run it as a formula.
+///
+/// # Example
+/// ```
+/// assert_eq!(hangar::admin::csv_cell("=1+1"), "'=1+1");
+/// assert_eq!(hangar::admin::csv_cell("a,b"), "\"a,b\"");
+/// assert_eq!(hangar::admin::csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+/// ```
+pub fn csv_cell(raw: &str) -> String {
+    let text = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The fields an export may offer: the model's non-secret columns and, one
+/// foreign key deep, the related model's non-secret columns (`user__username`).
+pub(crate) fn exportable(e: &AdminEntry) -> Vec<FieldPath> {
+    let mut out = Vec::new();
+    for col in e.schema.columns.iter().filter(|c| !c.secret) {
+        if let Ok(p) = FieldPath::resolve(e.schema, col.field) {
+            out.push(p);
+        }
+        if let Some(fk) = col.references {
+            for rc in (fk.target)().columns.iter().filter(|c| !c.secret) {
+                if let Ok(p) = FieldPath::resolve(e.schema, &format!("{}__{}", col.field, rc.field))
+                {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn cell_value(path: &FieldPath, row: &crate::db::Related) -> Value {
+    match path.joins.first() {
+        None => row
+            .record
+            .get(path.column.field)
+            .cloned()
+            .unwrap_or(Value::Null),
+        Some(fk) => row
+            .get(fk.field)
+            .and_then(|r| r.get(path.column.field))
+            .cloned()
+            .unwrap_or(Value::Null),
+    }
+}
+
+type Rows = std::pin::Pin<Box<dyn rocket::futures::Stream<Item = String> + Send>>;
+
+pub(crate) enum ExportReply {
+    Page(Template),
+    Stream(TextStream<Rows>, ContentType, Header<'static>),
+}
+
+impl<'r> Responder<'r, 'r> for ExportReply {
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'r> {
+        match self {
+            ExportReply::Page(t) => t.respond_to(req),
+            ExportReply::Stream(stream, ct, disposition) => {
+                let mut res = stream.respond_to(req)?;
+                res.set_header(ct);
+                res.set_header(disposition);
+                Ok(res)
+            }
+        }
+    }
+}
+
+/// `GET /admin/<model>/export/`: without `format`, a page to pick fields and
+/// a format; with `format=csv|json` and `fields=a,b,user__username`, the
+/// download, honouring the list's filters and search.
+#[get("/<model>/export")]
+pub(crate) async fn export(
+    _admin: AdminUser,
+    page: Page,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    uri: &Origin<'_>,
+) -> Result<ExportReply, Status> {
+    let e = state
+        .models
+        .iter()
+        .find(|m| m.name == model)
+        .ok_or(Status::NotFound)?;
+    let pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| {
+            q.segments()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let available = exportable(e);
+    let Some(format) = param("format") else {
+        let fields: Vec<serde_json::Value> = available
+            .iter()
+            .map(|p| json!({ "path": p.dotted(), "title": crate::utils::title_case(&p.dotted().replace("__", " ")) }))
+            .collect();
+        let filters: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "format" && k != "fields")
+            .cloned()
+            .collect();
+        let ctx = json!({
+            "prefix": state.config.prefix, "branding": state.config.branding, "model": e.name,
+            "models": crate::admin::views::models_ctx(state),
+            "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
+        });
+        return Ok(ExportReply::Page(page.render("admin/export.html", ctx)));
+    };
+    let chosen: Vec<FieldPath> = match param("fields") {
+        Some(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|f| {
+                available
+                    .iter()
+                    .find(|p| p.dotted() == f.trim())
+                    .cloned()
+                    .ok_or(Status::BadRequest)
+            })
+            .collect::<Result<_, _>>()?,
+        _ => available
+            .iter()
+            .filter(|p| p.depth() == 0)
+            .cloned()
+            .collect(),
+    };
+    let select = crate::admin::views::filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
+    let mut select = select
+        .clear_order()
+        .order_by(e.schema.pk().field)
+        .map_err(|_| Status::BadRequest)?;
+    for p in &chosen {
+        if let Some(fk) = p.joins.first() {
+            select = select.include(fk.field).map_err(|_| Status::BadRequest)?;
+        }
+    }
+    let csv = match format.as_str() {
+        "csv" => true,
+        "json" => false,
+        _ => return Err(Status::BadRequest),
+    };
+    let keys = select.cursor_keys();
+    let name = e.name.clone();
+    let stream: Rows = Box::pin(rocket::async_stream::stream! {
+        let header: Vec<String> = chosen.iter().map(|p| p.dotted()).collect();
+        if csv {
+            yield header.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(",") + "\r\n";
+        } else {
+            yield "[".to_owned();
+        }
+        let mut after: Option<Vec<Value>> = None;
+        let mut first = true;
+        loop {
+            let mut page_select = select.clone().order_by_keys(&keys).limit(CHUNK);
+            if let Some(values) = after.take() {
+                match page_select.after_cursor(&keys, values, false) {
+                    Ok(s) => page_select = s,
+                    Err(_) => break,
+                }
+            }
+            let Ok(rows) = page_select.related_records(&db).await else { break };
+            let n = rows.len() as u64;
+            for row in &rows {
+                if csv {
+                    let cells: Vec<String> = chosen.iter().map(|p| csv_cell(&cell_value(p, row).to_string())).collect();
+                    yield cells.join(",") + "\r\n";
+                } else {
+                    let mut obj = serde_json::Map::new();
+                    for p in &chosen {
+                        obj.insert(p.dotted(), cell_value(p, row).to_json());
+                    }
+                    let sep = if first { "" } else { "," };
+                    first = false;
+                    yield format!("{sep}{}", serde_json::Value::Object(obj));
+                }
+            }
+            after = rows.last().and_then(|r| crate::db::cursor::cursor_values(&keys, &r.record));
+            if n < CHUNK || after.is_none() {
+                break;
+            }
+        }
+        if !csv {
+            yield "]".to_owned();
+        }
+    });
+    let (ct, ext) = if csv {
+        (ContentType::CSV, "csv")
+    } else {
+        (ContentType::JSON, "json")
+    };
+    let disposition = Header::new(
+        "Content-Disposition",
+        format!("attachment; filename=\"{name}.{ext}\""),
+    );
+    Ok(ExportReply::Stream(TextStream(stream), ct, disposition))
+}
