@@ -67,11 +67,7 @@ async fn client(tdb: &TestDb) -> Client {
                         .filter_fields(["user__username", "user"]),
                 )
                 .register::<Note>(ModelAdmin::new())
-                .register::<User>(
-                    ModelAdmin::new()
-                        .columns(["username", "email", "admin"])
-                        .exclude(["join_date"]),
-                ),
+                .register::<User>(ModelAdmin::for_users()),
         );
     Client::tracked(rocket).await.expect("launch")
 }
@@ -305,7 +301,51 @@ async fn add_and_edit_with_validation(tdb: Arc<TestDb>) {
     )
     .await;
     assert_eq!(status, Status::BadRequest);
-    assert!(html.contains("Password: This field is required."), "{html}");
+    assert!(
+        html.contains("type=\"password\"") && html.contains("This field is required."),
+        "{html}"
+    );
+    // with a password the user is created, the password hashed, and they can log in
+    let (status, _, _) = post(
+        &client,
+        "/admin/user/add/",
+        format!("csrf_token={token}&username=newcomer&email=n%40b&active=true&password=short"),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest, "too short");
+    let (status, _, html) = post(
+        &client,
+        "/admin/user/add/",
+        format!("csrf_token={token}&username=newcomer&email=n%40b&active=true&password=newcomer-password"),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "{html}");
+    let newcomer = User::select()
+        .filter("username", Op::Eq, "newcomer")
+        .unwrap()
+        .one(db)
+        .await
+        .unwrap();
+    assert!(newcomer.password.starts_with("$2"), "hashed");
+    // editing without a password keeps the hash
+    let uri = format!("/admin/user/{}/", newcomer.id);
+    let (status, _, _) = post(
+        &client,
+        &uri,
+        format!("csrf_token={token}&username=newcomer&email=new%40b&active=true"),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let again = User::get(db, newcomer.id).await.unwrap();
+    assert_eq!(
+        (again.password.as_str(), again.email.as_str()),
+        (newcomer.password.as_str(), "new@b")
+    );
+    let (_, html) = page(&client, &uri).await;
+    assert!(
+        !html.contains(&newcomer.password),
+        "the hash is never shown"
+    );
 }
 
 async fn delete_lists_dependents_then_deletes(tdb: Arc<TestDb>) {

@@ -18,11 +18,6 @@ pub fn admin() -> Admin {
                 .columns(["user", "message", "created_date"])
                 .exclude(["created_date"]),
         )
-        .register::<User>(
-            ModelAdmin::new()
-                .columns(["username", "email", "active", "admin", "join_date"])
-                .search_fields(["username", "email"])
-                .exclude(["session_epoch"]),
-        )
+        .register::<User>(ModelAdmin::for_users())
         .register::<Relationship>(ModelAdmin::new())
 }

@@ -21,6 +21,7 @@ pub struct ModelAdmin {
     pub(crate) exclude: Vec<String>,
     pub(crate) readonly: Vec<String>,
     pub(crate) delete_recursive: bool,
+    pub(crate) password_field: Option<String>,
 }
 
 fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
@@ -76,6 +77,26 @@ impl ModelAdmin {
     pub fn readonly<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
         self.readonly = strings(fields);
         self
+    }
+
+    /// A password column (secret, so never shown): the form gets an empty
+    /// password input; a value typed there is checked against the auth
+    /// rules, hashed with bcrypt and stored (ending the user's sessions when
+    /// the model has a `session_epoch`), an empty one keeps the old hash —
+    /// flask-peewee's `UserAdmin.save_model`.
+    pub fn password_field(mut self, field: impl Into<String>) -> Self {
+        self.password_field = Some(field.into());
+        self
+    }
+
+    /// flask-peewee's `UserAdmin` for the built-in user model: columns,
+    /// search on username and email, the password handled as above.
+    pub fn for_users() -> ModelAdmin {
+        ModelAdmin::new()
+            .columns(["username", "email", "active", "admin", "join_date"])
+            .search_fields(["username", "email"])
+            .exclude(["session_epoch", "join_date"])
+            .password_field("password")
     }
 
     /// Delete dependents too (default) or refuse while they exist.

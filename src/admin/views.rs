@@ -368,7 +368,7 @@ async fn render_form(
 ) -> Result<PageOrRedirect, Status> {
     let cols = editable(e);
     let options = fk_options(db, &cols).await.map_err(|e| e.status())?;
-    let fields = form_fields(
+    let mut fields = form_fields(
         e.schema,
         &cols,
         &e.admin.readonly,
@@ -377,10 +377,24 @@ async fn render_form(
         errors,
         &options,
     );
+    if let Some(pw) = &e.admin.password_field {
+        fields.push(crate::admin::FormField {
+            name: pw.clone(),
+            label: crate::utils::title_case(pw),
+            widget: "password",
+            value: String::new(),
+            required: record.is_none(),
+            readonly: false,
+            options: Vec::new(),
+            max_length: Some(72),
+            error: errors.iter().find(|(f, _)| f == pw).map(|(_, m)| m.clone()),
+        });
+    }
     // messages about fields the form does not show go on top
     let general: Vec<String> = errors
         .iter()
         .filter(|(f, _)| !cols.iter().any(|c| c.field == f))
+        .filter(|(f, _)| e.admin.password_field.as_deref() != Some(f.as_str()))
         .map(|(f, m)| {
             if f.is_empty() {
                 m.clone()
@@ -410,6 +424,58 @@ async fn add_page(
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
     render_form(&page, state, e, &db, None, &[], &[], Status::Ok).await
+}
+
+/// The hashed password to store, when the form has a password field and a
+/// value was typed; `(field, message)` when it breaks the rules.
+async fn password_values(
+    auth: Option<&State<crate::auth::AuthState>>,
+    e: &AdminEntry,
+    form: &[(String, String)],
+    adding: bool,
+) -> Result<Vec<(&'static str, Value)>, (String, String)> {
+    let Some(field) = e.admin.password_field.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let Some(col) = e.schema.column(field) else {
+        return Ok(Vec::new());
+    };
+    let raw = form
+        .iter()
+        .rev()
+        .find(|(k, _)| k == field)
+        .map_or("", |(_, v)| v.as_str());
+    if raw.is_empty() {
+        return if adding {
+            Err((field.to_owned(), "This field is required.".into()))
+        } else {
+            Ok(Vec::new())
+        };
+    }
+    let (min, cost) = auth.map_or((8, 12), |s| {
+        (s.config.min_password_length, s.config.bcrypt_cost)
+    });
+    crate::auth::password::validate(raw, min).map_err(|m| {
+        (
+            field.to_owned(),
+            format!(
+                "{}{}.",
+                m.to_string()[..1].to_uppercase(),
+                &m.to_string()[1..]
+            ),
+        )
+    })?;
+    let hash = crate::auth::password::make_password(raw, cost)
+        .await
+        .map_err(|m| (field.to_owned(), m.to_string()))?;
+    let mut out = vec![(col.field, Value::Text(hash))];
+    if let Some(epoch) = e.schema.column("session_epoch") {
+        out.push((
+            epoch.field,
+            Value::Int((uuid::Uuid::new_v4().as_u64_pair().0 >> 1) as i64),
+        ));
+    }
+    Ok(out)
 }
 
 /// Database errors as form messages (per field where the error names one).
@@ -448,6 +514,7 @@ fn after_save(
 
 #[post("/<model>/add", data = "<form>")]
 async fn add(
+    auth: Option<&State<crate::auth::AuthState>>,
     _admin: AdminUser,
     page: Page,
     state: &State<AdminState>,
@@ -457,7 +524,11 @@ async fn add(
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
     let cols = editable(e);
-    let (values, errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
+    let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
+    match password_values(auth, e, &form.0, true).await {
+        Ok(v) => values.extend(v),
+        Err(err) => errors.push(err),
+    }
     if !errors.is_empty() {
         return render_form(
             &page,
@@ -526,6 +597,7 @@ async fn edit_page(
 
 #[post("/<model>/<pk>", data = "<form>")]
 async fn edit(
+    auth: Option<&State<crate::auth::AuthState>>,
     _admin: AdminUser,
     page: Page,
     state: &State<AdminState>,
@@ -537,7 +609,11 @@ async fn edit(
     let e = entry(state, model)?;
     let record = load(e, &db, pk).await?;
     let cols = editable(e);
-    let (values, errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
+    let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
+    match password_values(auth, e, &form.0, false).await {
+        Ok(v) => values.extend(v),
+        Err(err) => errors.push(err),
+    }
     if !errors.is_empty() {
         return render_form(
             &page,
