@@ -596,6 +596,7 @@ async fn edit_page(
 }
 
 #[post("/<model>/<pk>", data = "<form>")]
+#[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 async fn edit(
     auth: Option<&State<crate::auth::AuthState>>,
     _admin: AdminUser,
