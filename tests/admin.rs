@@ -43,6 +43,7 @@ app_cases!(
     delete_lists_dependents_then_deletes,
     forms_need_the_csrf_token_and_output_is_escaped,
     export_csv_and_json_with_filters,
+    bulk_actions_over_the_selection,
 );
 
 async fn client(tdb: &TestDb) -> Client {
@@ -469,4 +470,75 @@ async fn export_csv_and_json_with_filters(tdb: Arc<TestDb>) {
         page(&client, "/admin/message/export/?format=xml").await.0,
         Status::BadRequest
     );
+}
+
+async fn bulk_actions_over_the_selection(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    login(&client, "root").await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("id=\"select-all\"") && html.contains("name=\"pk\""));
+    let token = token_in(&html);
+    let ids: Vec<i64> = Message::select()
+        .order_by("id")
+        .unwrap()
+        .all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    // nothing selected: a warning, nothing changes
+    let (status, to, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!("csrf_token={token}&action=delete"),
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/admin/message/"));
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("Select some rows first."));
+    // export the selection
+    let (status, to, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!(
+            "csrf_token={token}&action=export&pk={}&pk={}",
+            ids[0], ids[1]
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let csv = client
+        .get(format!("{to}&format=csv&fields=id"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert_eq!(csv, format!("id\r\n{}\r\n{}\r\n", ids[0], ids[1]));
+    // delete the selection
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!(
+            "csrf_token={token}&action=delete&pk={}&pk={}",
+            ids[0], ids[1]
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(Message::select().count(&db).await.unwrap(), 3);
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("Deleted 2 row(s)."));
+    // the CSRF token is needed here too
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!("action=delete&pk={}", ids[2]),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    assert_eq!(Message::select().count(&db).await.unwrap(), 3);
 }

@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Vec<Route> {
         delete_page,
         delete_post,
         stylesheet,
+        bulk_action,
         crate::admin::export::export
     ]
 }
@@ -184,7 +185,7 @@ fn cell(col: &Column, record: &Record, related: Option<&Record>) -> String {
     }
 }
 
-const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields"];
+const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields", "_pks"];
 
 /// The list's rows as its query string asks: `field__op=value` filters
 /// within `filter_fields`, and the `q` search.
@@ -203,6 +204,17 @@ pub(crate) fn filtered_select(e: &AdminEntry, pairs: &[(String, String)]) -> Res
             return Err(());
         }
         select = select.where_lookup(lookup, &[value]).map_err(drop)?;
+    }
+    if let Some((_, pks)) = pairs.iter().rev().find(|(k, _)| k == "_pks") {
+        let pk = e.schema.pk();
+        let values = pks
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| Value::parse(pk.sql_type, p).map_err(drop))
+            .collect::<Result<Vec<_>, ()>>()?;
+        select = select
+            .filter_values(pk.field, crate::db::Op::In, values)
+            .map_err(drop)?;
     }
     let q = pairs
         .iter()
@@ -731,6 +743,69 @@ async fn delete_post(
             ),
         )),
         Err(err) => Err(err.status()),
+    }
+}
+
+/// `POST /admin/<model>/action`: the list's bulk actions over the ticked
+/// rows: `delete` (recursive, one transaction) or `export` (to the export
+/// page for those rows).
+#[post("/<model>/action", data = "<form>")]
+async fn bulk_action(
+    _admin: AdminUser,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    form: AdminForm,
+) -> Result<Flash<Redirect>, Status> {
+    let e = entry(state, model)?;
+    let list = format!("{}/{}/", state.config.prefix.trim_end_matches('/'), e.name);
+    let pks: Vec<&str> = form
+        .0
+        .iter()
+        .filter(|(k, _)| k == "pk")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if pks.is_empty() {
+        return Ok(Flash::warning(
+            Redirect::to(list),
+            "Select some rows first.",
+        ));
+    }
+    let action = form
+        .0
+        .iter()
+        .find(|(k, _)| k == "action")
+        .map_or("", |(_, v)| v.as_str());
+    match action {
+        "delete" => {
+            let values = pks
+                .iter()
+                .map(|p| Value::parse(e.schema.pk().sql_type, p))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| Status::BadRequest)?;
+            let mode = if e.admin.delete_recursive {
+                DeleteMode::Recursive
+            } else {
+                DeleteMode::Restrict
+            };
+            let n = values.len();
+            match delete::delete_by_pks(&db, e.schema, values, mode).await {
+                Ok(_) => Ok(Flash::success(
+                    Redirect::to(list),
+                    format!("Deleted {n} row(s)."),
+                )),
+                Err(DbError::Restricted { dependent, .. }) => Ok(Flash::error(
+                    Redirect::to(list),
+                    format!("Nothing was deleted: {dependent} rows refer to the selection."),
+                )),
+                Err(err) => Err(err.status()),
+            }
+        }
+        "export" => Ok(Flash::success(
+            Redirect::to(format!("{list}export/?_pks={}", pks.join(","))),
+            format!("Exporting {} row(s).", pks.len()),
+        )),
+        _ => Ok(Flash::warning(Redirect::to(list), "Choose an action.")),
     }
 }
 
