@@ -44,6 +44,7 @@ app_cases!(
     forms_need_the_csrf_token_and_output_is_escaped,
     export_csv_and_json_with_filters,
     bulk_actions_over_the_selection,
+    foreign_key_lookup_endpoint,
 );
 
 async fn client(tdb: &TestDb) -> Client {
@@ -541,4 +542,33 @@ async fn bulk_actions_over_the_selection(tdb: Arc<TestDb>) {
     .await;
     assert_eq!(status, Status::Forbidden);
     assert_eq!(Message::select().count(&db).await.unwrap(), 3);
+}
+
+async fn foreign_key_lookup_endpoint(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    let w = seed(&client).await;
+    login(&client, "root").await;
+    let res = client
+        .get("/admin/message/ajax_list?field=user&q=ALI")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    let body: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(
+        body["objects"],
+        serde_json::json!([{"id": w.alice, "label": "alice"}])
+    );
+    assert_eq!(body["has_next"], false);
+    let res = client
+        .get("/admin/message/ajax_list?field=content")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest, "not a foreign key");
+    drop(res);
+    login(&client, "alice").await;
+    let res = client
+        .get("/admin/message/ajax_list?field=user")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Forbidden);
 }

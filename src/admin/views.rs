@@ -30,6 +30,7 @@ pub(crate) fn routes() -> Vec<Route> {
         delete_post,
         stylesheet,
         bulk_action,
+        ajax_list,
         crate::admin::export::export
     ]
 }
@@ -807,6 +808,55 @@ async fn bulk_action(
         )),
         _ => Ok(Flash::warning(Redirect::to(list), "Choose an action.")),
     }
+}
+
+/// `GET /admin/<model>/ajax_list?field=user&q=hu&page=1`: the rows a foreign
+/// key of `model` may point at, as `{"objects": [{"id", "label"}], "has_next"}`
+/// (20 a page, labels searched case-insensitively) — for type-ahead lookups.
+#[get("/<model>/ajax_list?<field>&<q>&<page>")]
+async fn ajax_list(
+    _admin: AdminUser,
+    state: &State<AdminState>,
+    db: Db,
+    model: &str,
+    field: &str,
+    q: Option<&str>,
+    page: Option<&str>,
+) -> Result<rocket::serde::json::Json<serde_json::Value>, Status> {
+    let e = entry(state, model)?;
+    let col = e
+        .schema
+        .column(field)
+        .filter(|c| c.references.is_some())
+        .ok_or(Status::BadRequest)?;
+    let target = (col.references.expect("checked").target)();
+    let page = parse_page(page).map_err(|_| Status::BadRequest)?;
+    let mut select = Select::new(target);
+    let q = q.unwrap_or_default().trim();
+    if !q.is_empty() {
+        let label = target.display.unwrap_or(target.pk().field);
+        select = select
+            .search(&[label], q)
+            .or_else(|_| Select::new(target).filter(target.pk().field, crate::db::Op::Eq, q))
+            .map_err(|_| Status::BadRequest)?;
+    }
+    let rows = select
+        .order_by(target.display.unwrap_or(target.pk().field))
+        .map_err(|_| Status::BadRequest)?
+        .limit(21)
+        .offset((page - 1).saturating_mul(20))
+        .records(&db)
+        .await
+        .map_err(|e| e.status())?;
+    let has_next = rows.len() > 20;
+    let objects: Vec<serde_json::Value> = rows
+        .iter()
+        .take(20)
+        .map(|r| json!({ "id": r.pk().to_json(), "label": r.label() }))
+        .collect();
+    Ok(rocket::serde::json::Json(
+        json!({ "objects": objects, "has_next": has_next, "page": page }),
+    ))
 }
 
 /// The admin's stylesheet, embedded in the binary.
