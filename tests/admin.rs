@@ -7,9 +7,9 @@ mod common;
 use std::sync::Arc;
 
 use common::TestDb;
-use hangar::admin::{Admin, ModelAdmin};
-use hangar::auth::{Auth, AuthState, User};
-use hangar::db::{Database, Db, Model as _, Op};
+use hangar::admin::{Admin, ModelAdmin, Panel};
+use hangar::auth::{AdminUser, Auth, AuthState, SessionUser, User};
+use hangar::db::{Database, Db, Error, Model as _, Op};
 use hangar::Model;
 use rocket::http::{Accept, ContentType, Status};
 use rocket::local::asynchronous::Client;
@@ -45,6 +45,7 @@ app_cases!(
     export_csv_and_json_with_filters,
     bulk_actions_over_the_selection,
     foreign_key_lookup_endpoint,
+    dashboard_panels,
 );
 
 async fn client(tdb: &TestDb) -> Client {
@@ -69,9 +70,126 @@ async fn client(tdb: &TestDb) -> Client {
                         .filter_fields(["user__username", "user"]),
                 )
                 .register::<Note>(ModelAdmin::new())
-                .register::<User>(ModelAdmin::for_users()),
+                .register::<User>(ModelAdmin::for_users())
+                .panel(NoteCountPanel)
+                .panel(BrokenPanel),
         );
     Client::tracked(rocket).await.expect("launch")
+}
+
+/// A panel counting notes, with one route of its own.
+struct NoteCountPanel;
+
+#[rocket::get("/ping")]
+fn ping(_admin: AdminUser) -> &'static str {
+    "pong"
+}
+
+#[rocket::async_trait]
+impl Panel for NoteCountPanel {
+    fn slug(&self) -> &str {
+        "note-count"
+    }
+    fn title(&self) -> &str {
+        "Note count"
+    }
+    fn template(&self) -> &str {
+        "panels/note_count"
+    }
+    async fn get_context(&self, db: &Db, _: &SessionUser) -> Result<serde_json::Value, Error> {
+        Ok(serde_json::json!({ "notes": Note::select().count(db).await? }))
+    }
+    fn routes(&self) -> Vec<rocket::Route> {
+        rocket::routes![ping]
+    }
+}
+
+/// A panel whose context always fails.
+struct BrokenPanel;
+
+#[rocket::async_trait]
+impl Panel for BrokenPanel {
+    fn slug(&self) -> &str {
+        "broken"
+    }
+    fn title(&self) -> &str {
+        "Broken"
+    }
+    fn template(&self) -> &str {
+        "panels/note_count"
+    }
+    async fn get_context(&self, db: &Db, _: &SessionUser) -> Result<serde_json::Value, Error> {
+        Note::select().filter("nope", Op::Eq, 1)?.count(db).await?;
+        Ok(serde_json::json!({}))
+    }
+}
+
+async fn dashboard_panels(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    assert_eq!(
+        page(&client, "/admin/panels/note-count/ping").await.0,
+        Status::SeeOther
+    );
+    login(&client, "alice").await;
+    assert_eq!(
+        page(&client, "/admin/panels/note-count/ping").await.0,
+        Status::Forbidden
+    );
+    login(&client, "root").await;
+    let notes = Note::select()
+        .count(&client.rocket().state::<Db>().unwrap().clone())
+        .await
+        .unwrap();
+    let (status, html) = page(&client, "/admin/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(&format!("root sees {notes} notes")), "{html}");
+    assert!(
+        html.replace("&#x2F;", "/")
+            .contains("href=\"/admin/panels/note-count/ping\""),
+        "{html}"
+    );
+    let broken = html
+        .find("id=\"panel-broken\"")
+        .expect("broken panel section");
+    assert!(html[broken..].contains("could not be shown"), "{html}");
+    let (status, body) = page(&client, "/admin/panels/note-count/ping").await;
+    assert_eq!((status, body.as_str()), (Status::Ok, "pong"));
+
+    // slugs must be URL-safe and unique, or the rocket does not ignite
+    for admin in [
+        Admin::fairing().panel(BrokenPanel).panel(BrokenPanel),
+        Admin::fairing().panel(BadSlug),
+    ] {
+        let rocket = rocket::custom(tdb.figment()).attach(admin);
+        let err = rocket
+            .ignite()
+            .await
+            .expect_err("the admin refuses the slugs");
+        assert!(
+            matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(f) if f[0].name == "hangar::Admin"),
+            "{err}"
+        );
+    }
+}
+
+/// A panel with a slug that is not a URL segment.
+struct BadSlug;
+
+#[rocket::async_trait]
+impl Panel for BadSlug {
+    fn slug(&self) -> &str {
+        "a/b"
+    }
+    fn title(&self) -> &str {
+        "Bad"
+    }
+    fn template(&self) -> &str {
+        "panels/note_count"
+    }
+    async fn get_context(&self, _: &Db, _: &SessionUser) -> Result<serde_json::Value, Error> {
+        Ok(serde_json::json!({}))
+    }
 }
 
 struct World {

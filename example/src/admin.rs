@@ -3,6 +3,7 @@
 use hangar::admin::{Admin, ModelAdmin};
 
 use crate::models::{Message, Note, Relationship, User};
+use crate::panels::{NotePanel, UserStatsPanel};
 
 /// The admin fairing with the example's models.
 pub fn admin() -> Admin {
@@ -20,4 +21,6 @@ pub fn admin() -> Admin {
         )
         .register::<User>(ModelAdmin::for_users())
         .register::<Relationship>(ModelAdmin::new())
+        .panel(NotePanel)
+        .panel(UserStatsPanel)
 }

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod api;
 pub mod models;
+pub mod panels;
 pub mod seed;
 pub mod social;
 pub mod timeline;

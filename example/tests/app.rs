@@ -348,3 +348,99 @@ async fn the_json_api_serves_the_example_models() {
     assert_eq!(created["user"]["id"], zaizee.id, "{created}");
     assert_eq!(created["user"]["username"], "zaizee");
 }
+
+async fn login_as(client: &Client, username: &str) {
+    let (_, html) = page(client, "/accounts/login/").await;
+    let token = token_in(&html);
+    let fields = format!("username={username}&password={DEMO_PASSWORD}&next=%2F");
+    let (status, _, _) = post(client, "/accounts/login/", &token, &fields).await;
+    assert_eq!(status, Status::SeeOther, "{username} logs in");
+}
+
+#[rocket::async_test]
+async fn dashboard_panels_show_notes_and_stats_and_take_a_note() {
+    let (client, _dir) = client().await;
+    let db = client.rocket().state::<Db>().expect("db").clone();
+    let notes_now = || async { example::Note::select().count(&db).await.unwrap() };
+
+    // a non-admin cannot use the panel's route
+    login_as(&client, "huey").await;
+    let (_, html) = page(&client, "/").await;
+    let token = token_in(&html);
+    let (status, _, _) = post(
+        &client,
+        "/admin/panels/notes/create",
+        &token,
+        "message=sneaky",
+    )
+    .await;
+    assert!(
+        status == Status::Forbidden || status == Status::SeeOther,
+        "{status}"
+    );
+    assert_eq!(notes_now().await, 2, "no note from a non-admin");
+    let (_, html) = page(&client, "/").await;
+    post(&client, "/accounts/logout/", &token_in(&html), "").await;
+
+    login_as(&client, "admin").await;
+    let (status, html) = page(&client, "/admin/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("id=\"panel-notes\""), "{html}");
+    assert!(
+        html.contains("remember to rotate the secret key"),
+        "the admin's own note"
+    );
+    assert!(
+        !html.contains("old note"),
+        "another user's note is not listed"
+    );
+    let users = User::select().count(&db).await.unwrap();
+    assert!(
+        html.contains(&format!("<dd class=\"stat-users\">{users}</dd>")),
+        "{html}"
+    );
+    let week_ago = hangar::db::now() - time::Duration::days(7);
+    let week = Message::select()
+        .filter("pub_date", Op::Gte, week_ago)
+        .unwrap()
+        .count(&db)
+        .await
+        .unwrap();
+    assert!(week > 0, "the seed has recent messages");
+    assert!(
+        html.contains(&format!("<dd class=\"stat-messages\">{week}</dd>")),
+        "{html}"
+    );
+
+    // the panel's form posts to its own route and comes back to the dashboard
+    let token = token_in(&html);
+    let (status, to, _) = post(
+        &client,
+        "/admin/panels/notes/create",
+        &token,
+        "message=buy+milk",
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (Status::SeeOther, "/admin/"));
+    assert_eq!(notes_now().await, 3);
+    let (_, html) = page(&client, "/admin/").await;
+    assert!(html.contains("Note created."));
+    assert!(html.contains("<li>buy milk</li>"), "{html}");
+
+    // an empty note is refused with a message and nothing written
+    let (status, _, _) = post(&client, "/admin/panels/notes/create", &token, "message=+++").await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(notes_now().await, 3);
+    let (_, html) = page(&client, "/admin/").await;
+    assert!(html.contains("Write a note"), "{html}");
+
+    // without the CSRF token the post is refused
+    let res = client
+        .post("/admin/panels/notes/create")
+        .header(rocket::http::ContentType::Form)
+        .body("message=forged")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Forbidden);
+    assert_eq!(notes_now().await, 3);
+}

@@ -19,7 +19,10 @@ mod config;
 mod export;
 mod forms;
 mod model_admin;
+mod panel;
 mod views;
+
+use std::sync::Arc;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
@@ -28,6 +31,7 @@ pub use config::AdminConfig;
 pub use export::csv_cell;
 pub use forms::FormField;
 pub use model_admin::ModelAdmin;
+pub use panel::Panel;
 pub use views::AdminForm;
 
 use crate::db::{Model, Schema};
@@ -48,12 +52,15 @@ pub struct AdminState {
     pub config: AdminConfig,
     /// Registered models, in order.
     pub models: Vec<AdminEntry>,
+    /// Dashboard panels, in order.
+    pub panels: Vec<Arc<dyn Panel>>,
 }
 
 /// The admin fairing.
 #[derive(Default)]
 pub struct Admin {
     registered: Vec<(&'static Schema, ModelAdmin)>,
+    panels: Vec<Arc<dyn Panel>>,
 }
 
 impl Admin {
@@ -65,6 +72,29 @@ impl Admin {
     /// Shows model `M` with these options.
     pub fn register<M: Model>(mut self, admin: ModelAdmin) -> Admin {
         self.registered.push((M::schema(), admin));
+        self
+    }
+
+    /// Adds a dashboard panel; its routes mount at `<prefix>/panels/<slug>`.
+    ///
+    /// ```
+    /// # use hangar::admin::{Admin, Panel};
+    /// # use hangar::auth::SessionUser;
+    /// # use hangar::db::{Db, Error};
+    /// # struct Hello;
+    /// # #[rocket::async_trait]
+    /// # impl Panel for Hello {
+    /// #     fn slug(&self) -> &str { "hello" }
+    /// #     fn title(&self) -> &str { "Hello" }
+    /// #     fn template(&self) -> &str { "panels/hello" }
+    /// #     async fn get_context(&self, _: &Db, _: &SessionUser) -> Result<serde_json::Value, Error> {
+    /// #         Ok(serde_json::json!({}))
+    /// #     }
+    /// # }
+    /// let admin = Admin::fairing().panel(Hello);
+    /// ```
+    pub fn panel(mut self, panel: impl Panel) -> Admin {
+        self.panels.push(Arc::new(panel));
         self
     }
 }
@@ -107,8 +137,29 @@ impl Fairing for Admin {
             });
         }
         let prefix = config.prefix.clone();
+        let mut rocket = rocket;
+        for (i, p) in self.panels.iter().enumerate() {
+            let slug = p.slug();
+            let valid = !slug.is_empty()
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid || self.panels[..i].iter().any(|q| q.slug() == slug) {
+                rocket::error!("hangar admin: panel slug {slug:?} is empty, invalid or taken");
+                return Err(rocket);
+            }
+            let routes = p.routes();
+            if !routes.is_empty() {
+                rocket = rocket.mount(format!("{prefix}/panels/{slug}"), routes);
+            }
+        }
+        let panels = self.panels.clone();
         Ok(rocket
-            .manage(AdminState { config, models })
+            .manage(AdminState {
+                config,
+                models,
+                panels,
+            })
             .mount(prefix, views::routes()))
     }
 }

@@ -10,6 +10,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use crate::admin::forms::{form_fields, parse_submission};
+use crate::admin::panel::Running;
 use crate::admin::{AdminEntry, AdminState};
 use crate::auth::{check_origin, check_token, AdminUser, AuthError, Page, CSRF_FIELD};
 use crate::db::{
@@ -126,6 +127,7 @@ async fn index(
     page: Page,
     state: &State<AdminState>,
     db: Db,
+    running: Running<'_>,
 ) -> Result<Template, Status> {
     let mut rows = Vec::new();
     for m in &state.models {
@@ -135,9 +137,31 @@ async fn index(
             .map_err(|e| e.status())?;
         rows.push(json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name), "count": count }));
     }
+    let mut panels = Vec::new();
+    if let Some(user) = page.user() {
+        for p in &state.panels {
+            let html = match p.get_context(&db, user).await {
+                Ok(own) => {
+                    let url = format!("{}/panels/{}", state.config.prefix, p.slug());
+                    let ctx = merge(base_ctx(state), json!({ "panel_url": url }));
+                    let ctx = page.context(merge(ctx, own));
+                    let html = Template::show(running.0, p.template().to_owned(), ctx);
+                    if html.is_none() {
+                        rocket::warn!("hangar admin: panel template {:?} failed", p.template());
+                    }
+                    html
+                }
+                Err(e) => {
+                    rocket::warn!("hangar admin: panel {}: {e}", p.slug());
+                    None
+                }
+            };
+            panels.push(json!({ "title": p.title(), "slug": p.slug(), "html": html }));
+        }
+    }
     Ok(page.render(
         "admin/index.html",
-        merge(base_ctx(state), json!({ "rows": rows })),
+        merge(base_ctx(state), json!({ "rows": rows, "panels": panels })),
     ))
 }
 
