@@ -1,0 +1,146 @@
+//! The admin pages: dashboard, list, add, edit, delete, bulk actions.
+
+mod dashboard;
+mod deletion;
+mod edit;
+mod list;
+
+pub(crate) use list::filtered_select;
+
+use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
+use rocket::http::{RawStr, Status};
+use rocket::request::Request;
+use rocket::response::{Flash, Redirect};
+use rocket::{get, routes, Responder, Route};
+use rocket_dyn_templates::Template;
+use serde_json::json;
+
+use crate::admin::{AdminEntry, AdminState};
+use crate::auth::{check_origin, check_token, AuthError, CSRF_FIELD};
+use crate::db::{Db, Record, Select, Value};
+
+/// The routes, to mount at the admin prefix.
+pub(crate) fn routes() -> Vec<Route> {
+    routes![
+        dashboard::index,
+        list::list,
+        list::ajax_list,
+        edit::add_page,
+        edit::add,
+        edit::edit_page,
+        edit::edit,
+        deletion::delete_page,
+        deletion::delete_post,
+        deletion::bulk_action,
+        stylesheet,
+        crate::admin::export::export
+    ]
+}
+
+/// A CSRF-checked form body as `(name, value)` pairs.
+pub struct AdminForm(pub Vec<(String, String)>);
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for AdminForm {
+    type Error = AuthError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self> {
+        if let Err(e) = check_origin(req) {
+            return DataOutcome::Error((Status::Forbidden, e));
+        }
+        if !req.content_type().is_some_and(|c| c.is_form()) {
+            return DataOutcome::Error((
+                Status::UnsupportedMediaType,
+                AuthError::Csrf("not a form"),
+            ));
+        }
+        let limit = req.limits().get("form").unwrap_or(32.kibibytes());
+        let body = match data.open(limit).into_string().await {
+            Ok(b) if b.is_complete() => b.into_inner(),
+            Ok(_) => {
+                return DataOutcome::Error((
+                    Status::PayloadTooLarge,
+                    AuthError::Csrf("form too large"),
+                ))
+            }
+            Err(_) => {
+                return DataOutcome::Error((Status::BadRequest, AuthError::Csrf("unreadable form")))
+            }
+        };
+        let pairs: Vec<(String, String)> = body
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (
+                    RawStr::new(k).url_decode_lossy().into_owned(),
+                    RawStr::new(v).url_decode_lossy().into_owned(),
+                )
+            })
+            .collect();
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.as_str());
+        match check_token(req, token) {
+            Ok(()) => DataOutcome::Success(AdminForm(pairs)),
+            Err(e) => DataOutcome::Error((Status::Forbidden, e)),
+        }
+    }
+}
+
+#[derive(Responder)]
+enum PageOrRedirect {
+    Page(rocket::response::status::Custom<Template>),
+    Done(Flash<Redirect>),
+}
+
+fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminEntry, Status> {
+    state
+        .models
+        .iter()
+        .find(|m| m.name == model)
+        .ok_or(Status::NotFound)
+}
+
+pub(crate) fn models_ctx(state: &AdminState) -> serde_json::Value {
+    json!(state
+        .models
+        .iter()
+        .map(|m| json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name) }))
+        .collect::<Vec<_>>())
+}
+
+fn base_ctx(state: &AdminState) -> serde_json::Value {
+    json!({ "prefix": state.config.prefix, "branding": state.config.branding, "models": models_ctx(state), "model": "" })
+}
+
+fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
+    if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+/// The admin's stylesheet, embedded in the binary.
+#[derive(Responder)]
+#[response(content_type = "text/css")]
+struct Css(&'static str, rocket::http::Header<'static>);
+
+#[get("/static/admin.css")]
+fn stylesheet() -> Css {
+    Css(
+        include_str!("../../../static/admin/admin.css"),
+        rocket::http::Header::new("Cache-Control", "public, max-age=86400"),
+    )
+}
+
+pub(super) async fn load(e: &AdminEntry, db: &Db, pk: &str) -> Result<Record, Status> {
+    let pk = Value::parse(e.schema.pk().sql_type, pk).map_err(|_| Status::NotFound)?;
+    Select::new(e.schema)
+        .filter_pk(pk)
+        .first_record(db)
+        .await
+        .map_err(|e| e.status())?
+        .ok_or(Status::NotFound)
+}
