@@ -9,6 +9,7 @@ use rocket::{get, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
+use crate::admin::views;
 use crate::admin::{AdminEntry, AdminState};
 use crate::auth::{AdminUser, Page};
 use crate::db::{Db, FieldPath, Value};
@@ -105,26 +106,9 @@ pub(crate) async fn export(
     model: &str,
     uri: &Origin<'_>,
 ) -> Result<ExportReply, Status> {
-    let e = state
-        .models
-        .iter()
-        .find(|m| m.name == model)
-        .ok_or(Status::NotFound)?;
-    let pairs: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            q.segments()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let e = views::entry(state, model)?;
+    let pairs = views::query_pairs(uri);
+    let param = |name: &str| views::last_param(&pairs, name).map(str::to_owned);
     let available = exportable(e);
     let Some(format) = param("format") else {
         let fields: Vec<serde_json::Value> = available
@@ -138,7 +122,7 @@ pub(crate) async fn export(
             .collect();
         let ctx = json!({
             "prefix": state.config.prefix, "branding": state.config.branding, "model": e.name,
-            "models": crate::admin::views::models_ctx(state),
+            "models": views::models_ctx(state),
             "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
         });
         return Ok(ExportReply::Page(page.render("admin/export.html", ctx)));
@@ -160,7 +144,7 @@ pub(crate) async fn export(
             .cloned()
             .collect(),
     };
-    let select = crate::admin::views::filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
+    let select = views::filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
     let mut select = select
         .clear_order()
         .order_by(e.schema.pk().field)

@@ -219,52 +219,65 @@ pub(super) async fn add(
     form: AdminForm,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
+    save(auth, &page, state, &db, e, None, &form.0).await
+}
+
+/// Validates a submitted add (`record` is `None`) or edit form and saves it
+/// in one transaction; on any error the form comes back with its messages.
+async fn save(
+    auth: Option<&State<crate::auth::AuthState>>,
+    page: &Page,
+    state: &AdminState,
+    db: &Db,
+    e: &AdminEntry,
+    record: Option<&Record>,
+    form: &[(String, String)],
+) -> Result<PageOrRedirect, Status> {
     let cols = editable(e);
-    let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
-    match password_values(auth, e, &form.0, true).await {
+    let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, form);
+    match password_values(auth, e, form, record.is_none()).await {
         Ok(v) => values.extend(v),
         Err(err) => errors.push(err),
     }
-    if !errors.is_empty() {
-        return render_form(
-            &page,
-            state,
-            e,
-            &db,
-            None,
-            &form.0,
-            &errors,
-            Status::BadRequest,
-        )
+    if errors.is_empty() {
+        let saved = async {
+            let mut tx = db.begin().await?;
+            let pk = match record {
+                None => write::insert_fields(&mut tx, e.schema, values).await?,
+                Some(r) => {
+                    write::update_fields(&mut tx, e.schema, r.pk().clone(), values).await?;
+                    r.pk().clone()
+                }
+            };
+            tx.commit().await?;
+            Ok::<_, DbError>(pk)
+        }
         .await;
-    }
-    let saved = async {
-        let mut tx = db.begin().await?;
-        let pk = write::insert_fields(&mut tx, e.schema, values).await?;
-        tx.commit().await?;
-        Ok::<_, DbError>(pk)
-    }
-    .await;
-    match saved {
-        Ok(pk) => Ok(PageOrRedirect::Done(Flash::success(
-            after_save(state, e, &form.0, &pk),
-            format!("The {} was added.", e.schema.name.replace('_', " ")),
-        ))),
-        Err(err) => {
-            let errors = form_errors(err)?;
-            render_form(
-                &page,
-                state,
-                e,
-                &db,
-                None,
-                &form.0,
-                &errors,
-                Status::BadRequest,
-            )
-            .await
+        match saved {
+            Ok(pk) => {
+                let message = match record {
+                    None => format!("The {} was added.", e.schema.name.replace('_', " ")),
+                    Some(r) => format!("“{}” was saved.", r.label()),
+                };
+                return Ok(PageOrRedirect::Done(Flash::success(
+                    after_save(state, e, form, &pk),
+                    message,
+                )));
+            }
+            Err(err) => errors = form_errors(err)?,
         }
     }
+    render_form(
+        page,
+        state,
+        e,
+        db,
+        record,
+        form,
+        &errors,
+        Status::BadRequest,
+    )
+    .await
 }
 
 #[get("/<model>/<pk>")]
@@ -295,50 +308,5 @@ pub(super) async fn edit(
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
     let record = load(e, &db, pk).await?;
-    let cols = editable(e);
-    let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, &form.0);
-    match password_values(auth, e, &form.0, false).await {
-        Ok(v) => values.extend(v),
-        Err(err) => errors.push(err),
-    }
-    if !errors.is_empty() {
-        return render_form(
-            &page,
-            state,
-            e,
-            &db,
-            Some(&record),
-            &form.0,
-            &errors,
-            Status::BadRequest,
-        )
-        .await;
-    }
-    let pk = record.pk().clone();
-    let saved = async {
-        let mut tx = db.begin().await?;
-        write::update_fields(&mut tx, e.schema, pk.clone(), values).await?;
-        tx.commit().await
-    }
-    .await;
-    match saved {
-        Ok(()) => Ok(PageOrRedirect::Done(Flash::success(
-            after_save(state, e, &form.0, &pk),
-            format!("“{}” was saved.", record.label()),
-        ))),
-        Err(err) => {
-            let errors = form_errors(err)?;
-            render_form(
-                &page,
-                state,
-                e,
-                &db,
-                Some(&record),
-                &form.0,
-                &errors,
-                Status::BadRequest,
-            )
-            .await
-        }
-    }
+    save(auth, &page, state, &db, e, Some(&record), &form.0).await
 }

@@ -7,7 +7,7 @@ use rocket::{get, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
-use super::{base_ctx, entry, merge};
+use super::{base_ctx, entry, last_param, merge, query_pairs};
 use crate::admin::{AdminEntry, AdminState};
 use crate::auth::{AdminUser, Page};
 use crate::db::{Column, Db, Lookup, Record, Select, Value};
@@ -111,21 +111,8 @@ pub(super) async fn list(
     uri: &Origin<'_>,
 ) -> Result<Template, Status> {
     let e = entry(state, model)?;
-    let pairs: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            q.segments()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let pairs = query_pairs(uri);
+    let param = |name: &str| last_param(&pairs, name);
     let select = filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
     let active: Vec<serde_json::Value> = pairs
         .iter()

@@ -8,6 +8,7 @@ mod list;
 pub(crate) use list::filtered_select;
 
 use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
+use rocket::http::uri::Origin;
 use rocket::http::{RawStr, Status};
 use rocket::request::Request;
 use rocket::response::{Flash, Redirect};
@@ -95,7 +96,8 @@ enum PageOrRedirect {
     Done(Flash<Redirect>),
 }
 
-fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminEntry, Status> {
+/// The registered model named `model`, or 404.
+pub(crate) fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminEntry, Status> {
     state
         .models
         .iter()
@@ -143,4 +145,24 @@ pub(super) async fn load(e: &AdminEntry, db: &Db, pk: &str) -> Result<Record, St
         .await
         .map_err(|e| e.status())?
         .ok_or(Status::NotFound)
+}
+
+/// The query string as `(name, value)` pairs, in order (repeats kept).
+pub(crate) fn query_pairs(uri: &Origin<'_>) -> Vec<(String, String)> {
+    uri.query()
+        .map(|q| {
+            q.segments()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The last value given for `name` in `pairs`.
+pub(crate) fn last_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
