@@ -44,6 +44,15 @@ fn fold_accent(c: char) -> Option<char> {
     Some(folded)
 }
 
+/// Field names given to a builder (`["a", "b"]`, a `Vec<String>`, ...) as owned strings.
+pub(crate) fn strings<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
 /// A field name as a title: `word_count` → "Word Count".
 ///
 /// # Example

@@ -1,5 +1,7 @@
 //! How a model shows in the admin: `ModelAdmin` options.
 
+use crate::utils::strings;
+
 /// The options of one model in the admin (flask-peewee's `ModelAdmin`).
 ///
 /// # Example
@@ -22,10 +24,6 @@ pub struct ModelAdmin {
     pub(crate) readonly: Vec<String>,
     pub(crate) delete_recursive: bool,
     pub(crate) password_field: Option<String>,
-}
-
-fn strings<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Vec<String> {
-    items.into_iter().map(Into::into).collect()
 }
 
 impl ModelAdmin {

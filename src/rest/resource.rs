@@ -6,6 +6,7 @@ use rocket::http::Method;
 
 use crate::db::{Record, Select};
 use crate::rest::authn::{ApiUser, Authenticator, ALL_METHODS};
+use crate::utils::strings;
 
 /// Customisation by code (flask-peewee's `get_query`, `check_*`, `prepare_data`).
 /// Every method has a default that allows everything.
@@ -157,14 +158,6 @@ impl Default for Resource {
             envelope: None,
         }
     }
-}
-
-fn strings<I, S>(items: I) -> Vec<String>
-where
-    I: IntoIterator<Item = S>,
-    S: Into<String>,
-{
-    items.into_iter().map(Into::into).collect()
 }
 
 impl Resource {

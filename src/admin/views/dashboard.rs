@@ -27,14 +27,17 @@ pub(super) async fn index(
             .map_err(|e| e.status())?;
         rows.push(json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name), "count": count }));
     }
+    let base = base_ctx(state);
     let mut panels = Vec::new();
     if let Some(user) = page.user() {
+        // the page's context (user, CSRF token, menu) is built once for all panels
+        let shared = page.context(&base);
         for p in &state.panels {
             let html = match p.get_context(&db, user).await {
                 Ok(own) => {
                     let url = format!("{}/panels/{}", state.config.prefix, p.slug());
-                    let ctx = merge(base_ctx(state), json!({ "panel_url": url }));
-                    let ctx = page.context(merge(ctx, own));
+                    let ctx = merge(shared.clone(), json!({ "panel_url": url }));
+                    let ctx = merge(ctx, own);
                     let html = Template::show(running.0, p.template().to_owned(), ctx);
                     if html.is_none() {
                         rocket::warn!("hangar admin: panel template {:?} failed", p.template());
@@ -51,6 +54,6 @@ pub(super) async fn index(
     }
     Ok(page.render(
         "admin/index.html",
-        merge(base_ctx(state), json!({ "rows": rows, "panels": panels })),
+        merge(base, json!({ "rows": rows, "panels": panels })),
     ))
 }
