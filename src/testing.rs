@@ -24,6 +24,20 @@ use serde_json::Value as Json;
 /// In an expected shape, matches any value.
 pub const ANY: &str = "<<any>>";
 
+/// The CSRF token from a rendered form's hidden field (`name="csrf_token"`),
+/// to post forms from tests; `None` when the page has no such field.
+///
+/// ```
+/// let html = r#"<form><input type="hidden" name="csrf_token" value="abc123"></form>"#;
+/// assert_eq!(hangar::testing::csrf_token_in(html).as_deref(), Some("abc123"));
+/// assert_eq!(hangar::testing::csrf_token_in("<p>no form</p>"), None);
+/// ```
+pub fn csrf_token_in(html: &str) -> Option<String> {
+    let marker = format!("name=\"{}\" value=\"", crate::auth::CSRF_FIELD);
+    let rest = &html[html.find(&marker)? + marker.len()..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
 /// A response as the helpers see it.
 #[derive(Clone, Debug)]
 pub struct ApiResponse {

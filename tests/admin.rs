@@ -245,11 +245,7 @@ async fn seed(client: &Client) -> World {
 }
 
 fn token_in(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("csrf field")
-        + 25;
-    html[at..at + 64].to_owned()
+    hangar::testing::csrf_token_in(html).expect("csrf field")
 }
 
 async fn page(client: &Client, uri: &str) -> (Status, String) {

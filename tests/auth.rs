@@ -108,11 +108,7 @@ async fn make_user(client: &Client, name: &str, password: &str, admin: bool) -> 
 
 /// The CSRF token from a page's hidden field.
 fn token_in(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("csrf field")
-        + 25;
-    html[at..at + 64].to_owned()
+    hangar::testing::csrf_token_in(html).expect("csrf field")
 }
 
 async fn csrf(client: &Client) -> String {

@@ -118,8 +118,7 @@ async fn run(backend: Backend) {
         .into_string()
         .await
         .unwrap();
-    let at = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-    let token = &html[at..at + 64];
+    let token = hangar::testing::csrf_token_in(&html).unwrap();
     let res = client
         .post("/accounts/login/")
         .header(ContentType::Form)

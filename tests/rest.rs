@@ -1019,8 +1019,7 @@ async fn session_writes_need_the_csrf_header(tdb: Arc<TestDb>) {
         .into_string()
         .await
         .unwrap();
-    let at = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-    let token = html[at..at + 64].to_owned();
+    let token = hangar::testing::csrf_token_in(&html).unwrap();
     let res = client
         .post("/accounts/login/")
         .header(ContentType::Form)
@@ -1038,8 +1037,7 @@ async fn session_writes_need_the_csrf_header(tdb: Arc<TestDb>) {
         .into_string()
         .await
         .unwrap();
-    let at = html.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-    let token = html[at..at + 64].to_owned();
+    let token = hangar::testing::csrf_token_in(&html).unwrap();
     let res = client
         .post("/api/message/")
         .header(ContentType::JSON)
