@@ -10,8 +10,8 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use crate::admin::views;
-use crate::admin::{AdminEntry, AdminState};
-use crate::auth::{AdminUser, Page};
+use crate::admin::{AdminAccess, AdminState};
+use crate::auth::Page;
 use crate::db::{Db, FieldPath, Value};
 
 const CHUNK: u64 = 500;
@@ -36,26 +36,6 @@ pub fn csv_cell(raw: &str) -> String {
     } else {
         text
     }
-}
-
-/// The fields an export may offer: the model's non-secret columns and, one
-/// foreign key deep, the related model's non-secret columns (`user__username`).
-pub(crate) fn exportable(e: &AdminEntry) -> Vec<FieldPath> {
-    let mut out = Vec::new();
-    for col in e.schema.columns.iter().filter(|c| !c.secret) {
-        if let Ok(p) = FieldPath::resolve(e.schema, col.field) {
-            out.push(p);
-        }
-        if let Some(fk) = col.references {
-            for rc in (fk.target)().columns.iter().filter(|c| !c.secret) {
-                if let Ok(p) = FieldPath::resolve(e.schema, &format!("{}__{}", col.field, rc.field))
-                {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out
 }
 
 fn cell_value(path: &FieldPath, row: &crate::db::Related) -> Value {
@@ -99,7 +79,7 @@ impl<'r> Responder<'r, 'r> for ExportReply {
 /// download, honouring the list's filters and search.
 #[get("/<model>/export")]
 pub(crate) async fn export(
-    _admin: AdminUser,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -109,7 +89,7 @@ pub(crate) async fn export(
     let e = views::entry(state, model)?;
     let pairs = views::query_pairs(uri);
     let param = |name: &str| views::last_param(&pairs, name).map(str::to_owned);
-    let available = exportable(e);
+    let available = &e.exports;
     let Some(format) = param("format") else {
         let fields: Vec<serde_json::Value> = available
             .iter()
@@ -125,7 +105,8 @@ pub(crate) async fn export(
             "models": views::models_ctx(state),
             "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
         });
-        return Ok(ExportReply::Page(page.render("admin/export.html", ctx)));
+        let template = e.admin.template_for("export", "admin/export.html");
+        return Ok(ExportReply::Page(page.render(template.to_owned(), ctx)));
     };
     let chosen: Vec<FieldPath> = match param("fields") {
         Some(list) if !list.trim().is_empty() => list
@@ -144,7 +125,7 @@ pub(crate) async fn export(
             .cloned()
             .collect(),
     };
-    let select = views::filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
+    let select = views::filtered_select(e, &pairs, &user).map_err(|_| Status::BadRequest)?;
     let mut select = select
         .clear_order()
         .order_by(e.schema.pk().field)

@@ -12,7 +12,8 @@ pub struct FormField {
     pub name: String,
     /// The label ("Pub Date").
     pub label: String,
-    /// `text`, `textarea`, `number`, `checkbox`, `datetime-local`, `date`, `select`.
+    /// `text`, `textarea`, `number`, `checkbox`, `datetime-local`, `date`,
+    /// `select`, `lookup` (a foreign key picked by type-ahead), `password`.
     pub widget: &'static str,
     /// The current value, as the input shows it.
     pub value: String,
@@ -26,6 +27,10 @@ pub struct FormField {
     pub max_length: Option<u32>,
     /// The message when the submitted value was refused.
     pub error: Option<String>,
+    /// For a foreign key with a type-ahead lookup: the JSON endpoint to search.
+    pub lookup_url: Option<String>,
+    /// For a foreign key with a type-ahead lookup: the current row's label.
+    pub lookup_label: Option<String>,
 }
 
 /// The text an input shows for a value.
@@ -128,6 +133,8 @@ pub(crate) fn form_fields(
                     .iter()
                     .find(|(f, _)| f == col.field)
                     .map(|(_, m)| m.clone()),
+                lookup_url: None,
+                lookup_label: None,
             }
         })
         .collect()

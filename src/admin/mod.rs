@@ -15,9 +15,12 @@
 //!     .attach(Admin::fairing().register::<Note>(ModelAdmin::new().search_fields(["message"])));
 //! ```
 
+mod access;
 mod config;
+mod entry;
 mod export;
 mod forms;
+mod hooks;
 mod model_admin;
 mod panel;
 mod views;
@@ -27,24 +30,18 @@ use std::sync::Arc;
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
 
+pub use access::AdminAccess;
 pub use config::AdminConfig;
+pub use entry::AdminEntry;
 pub use export::csv_cell;
 pub use forms::FormField;
-pub use model_admin::ModelAdmin;
+pub use hooks::{Action, AdminError, ModelAdminHooks};
+pub use model_admin::{ModelAdmin, TEMPLATE_VIEWS};
 pub use panel::Panel;
 pub use views::AdminForm;
 
+use crate::auth::{AuthState, SessionUser};
 use crate::db::{Model, Schema};
-
-/// One registered model.
-pub struct AdminEntry {
-    /// The URL name (the model's snake_case name).
-    pub name: String,
-    /// The model's schema.
-    pub schema: &'static Schema,
-    /// Its options.
-    pub admin: ModelAdmin,
-}
 
 /// What the `Admin` fairing manages.
 pub struct AdminState {
@@ -54,19 +51,58 @@ pub struct AdminState {
     pub models: Vec<AdminEntry>,
     /// Dashboard panels, in order.
     pub panels: Vec<Arc<dyn Panel>>,
+    pub(crate) permission: access::PermissionFn,
 }
 
 /// The admin fairing.
-#[derive(Default)]
 pub struct Admin {
     registered: Vec<(&'static Schema, ModelAdmin)>,
     panels: Vec<Arc<dyn Panel>>,
+    permission: access::PermissionFn,
+    user_admin: Option<ModelAdmin>,
+}
+
+impl Default for Admin {
+    fn default() -> Self {
+        Admin {
+            registered: Vec::new(),
+            panels: Vec::new(),
+            permission: Arc::new(|u: &SessionUser| u.admin),
+            user_admin: Some(ModelAdmin::for_users()),
+        }
+    }
 }
 
 impl Admin {
-    /// An admin with no models yet.
+    /// An admin with no models yet (the user model joins by itself when
+    /// `Auth` is attached before it).
     pub fn fairing() -> Admin {
         Admin::default()
+    }
+
+    /// Who may use the admin (flask-peewee's `check_user_permission`);
+    /// default: users whose `admin` flag is set. Others get 403.
+    ///
+    /// ```
+    /// # use hangar::admin::Admin;
+    /// // staff accounts named `ops-*` may use it too
+    /// let admin = Admin::fairing()
+    ///     .check_user_permission(|u| u.admin || u.username.starts_with("ops-"));
+    /// ```
+    pub fn check_user_permission(
+        mut self,
+        check: impl Fn(&SessionUser) -> bool + Send + Sync + 'static,
+    ) -> Admin {
+        self.permission = Arc::new(check);
+        self
+    }
+
+    /// How the auth user model shows (default [`ModelAdmin::for_users`]),
+    /// or `None` to leave users out of the admin. Registering the user
+    /// model yourself also replaces the default.
+    pub fn user_admin(mut self, admin: Option<ModelAdmin>) -> Admin {
+        self.user_admin = admin;
+        self
     }
 
     /// Shows model `M` with these options.
@@ -116,28 +152,34 @@ impl Fairing for Admin {
                 return Err(rocket);
             }
         };
+        let mut registered = self.registered.clone();
+        if let (Some(auth), Some(users)) = (rocket.state::<AuthState>(), &self.user_admin) {
+            let schema = auth.store().schema();
+            if !registered.iter().any(|(s, _)| std::ptr::eq(*s, schema)) {
+                registered.push((schema, users.clone().retain_known(schema)));
+            }
+        }
         let mut models = Vec::new();
-        for (schema, admin) in &self.registered {
-            for f in admin
-                .columns
-                .iter()
-                .flatten()
-                .chain(&admin.exclude)
-                .chain(&admin.readonly)
-            {
-                if schema.column(f).is_none() {
-                    rocket::error!("hangar admin: {} has no field {f:?}", schema.type_name);
+        for (schema, admin) in registered {
+            if models.iter().any(|m: &AdminEntry| m.name == schema.name) {
+                rocket::error!("hangar admin: {} is registered twice", schema.type_name);
+                return Err(rocket);
+            }
+            match AdminEntry::new(schema, admin) {
+                Ok(e) => models.push(e),
+                Err(msg) => {
+                    rocket::error!("hangar admin: {msg}");
                     return Err(rocket);
                 }
             }
-            models.push(AdminEntry {
-                name: schema.name.to_owned(),
-                schema,
-                admin: admin.clone(),
-            });
         }
         let prefix = config.prefix.clone();
         let mut rocket = rocket;
+        for m in &models {
+            if !m.admin.routes.is_empty() {
+                rocket = rocket.mount(format!("{prefix}/{}", m.name), m.admin.routes.clone());
+            }
+        }
         for (i, p) in self.panels.iter().enumerate() {
             let slug = p.slug();
             let valid = !slug.is_empty()
@@ -159,6 +201,7 @@ impl Fairing for Admin {
                 config,
                 models,
                 panels,
+                permission: self.permission.clone(),
             })
             .mount(prefix, views::routes()))
     }

@@ -73,7 +73,11 @@ impl Page {
     }
 
     /// Renders `template` with [`Page::context`].
-    pub fn render(&self, template: &'static str, extra: impl Serialize) -> Template {
+    pub fn render(
+        &self,
+        template: impl Into<std::borrow::Cow<'static, str>>,
+        extra: impl Serialize,
+    ) -> Template {
         Template::render(template, self.context(extra))
     }
 }

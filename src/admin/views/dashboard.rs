@@ -7,13 +7,13 @@ use serde_json::json;
 
 use super::{base_ctx, merge};
 use crate::admin::panel::Running;
-use crate::admin::AdminState;
-use crate::auth::{AdminUser, Page};
-use crate::db::{Db, Select};
+use crate::admin::{AdminAccess, AdminState};
+use crate::auth::Page;
+use crate::db::Db;
 
 #[get("/")]
 pub(super) async fn index(
-    _admin: AdminUser,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -21,7 +21,7 @@ pub(super) async fn index(
 ) -> Result<Template, Status> {
     let mut rows = Vec::new();
     for m in &state.models {
-        let count = Select::new(m.schema)
+        let count = super::base_select(m, &user)
             .count(&db)
             .await
             .map_err(|e| e.status())?;

@@ -6,10 +6,10 @@ use rocket::{get, post, State};
 use serde_json::json;
 
 use super::{base_ctx, entry, load, merge, AdminForm, PageOrRedirect};
-use crate::admin::forms::{form_fields, parse_submission};
-use crate::admin::{AdminEntry, AdminState};
-use crate::auth::{AdminUser, Page};
-use crate::db::{write, Column, Db, Error as DbError, Record, Select, Value};
+use crate::admin::forms::{form_fields, parse_submission, FormField};
+use crate::admin::{AdminAccess, AdminEntry, AdminError, AdminState};
+use crate::auth::{Page, SessionUser};
+use crate::db::{Column, Db, Error as DbError, Record, Select, Value};
 
 /// The fields a form edits: not the auto primary key, not secret, as `fields`/`exclude` say.
 fn editable(e: &AdminEntry) -> Vec<&'static Column> {
@@ -28,11 +28,15 @@ fn editable(e: &AdminEntry) -> Vec<&'static Column> {
 }
 
 async fn fk_options(
+    e: &AdminEntry,
     db: &Db,
     cols: &[&'static Column],
 ) -> Result<Vec<(String, Vec<(String, String)>)>, DbError> {
     let mut out = Vec::new();
     for col in cols {
+        if e.admin.lookup_for(col.field).is_some() {
+            continue;
+        }
         if let Some(fk) = col.references {
             let target = (fk.target)();
             let rows = Select::new(target)
@@ -63,7 +67,7 @@ async fn render_form(
     status: Status,
 ) -> Result<PageOrRedirect, Status> {
     let cols = editable(e);
-    let options = fk_options(db, &cols).await.map_err(|e| e.status())?;
+    let options = fk_options(e, db, &cols).await.map_err(|e| e.status())?;
     let mut fields = form_fields(
         e.schema,
         &cols,
@@ -73,6 +77,9 @@ async fn render_form(
         errors,
         &options,
     );
+    for f in &mut fields {
+        lookup_widget(state, e, db, f).await?;
+    }
     if let Some(pw) = &e.admin.password_field {
         fields.push(crate::admin::FormField {
             name: pw.clone(),
@@ -84,6 +91,8 @@ async fn render_form(
             options: Vec::new(),
             max_length: Some(72),
             error: errors.iter().find(|(f, _)| f == pw).map(|(_, m)| m.clone()),
+            lookup_url: None,
+            lookup_label: None,
         });
     }
     // messages about fields the form does not show go on top
@@ -101,18 +110,79 @@ async fn render_form(
         .collect();
     let ctx = json!({
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
-        "fields": fields, "pk": record.map(|r| r.pk().to_string()),
+        "fieldsets": fieldsets(e, fields), "pk": record.map(|r| r.pk().to_string()),
         "label": record.map(Record::label), "errors": general,
     });
+    let template = match record {
+        None => e.admin.template_for("add", "admin/form.html"),
+        Some(_) => e.admin.template_for("edit", "admin/form.html"),
+    };
     Ok(PageOrRedirect::Page(rocket::response::status::Custom(
         status,
-        page.render("admin/form.html", merge(base_ctx(state), ctx)),
+        page.render(template.to_owned(), merge(base_ctx(state), ctx)),
     )))
+}
+
+/// Turns a foreign key with a type-ahead lookup into a `lookup` widget
+/// showing the current row's label.
+async fn lookup_widget(
+    state: &AdminState,
+    e: &AdminEntry,
+    db: &Db,
+    f: &mut FormField,
+) -> Result<(), Status> {
+    let Some(fk) = e
+        .admin
+        .lookup_for(&f.name)
+        .and_then(|_| e.schema.column(&f.name))
+        .and_then(|c| c.references)
+    else {
+        return Ok(());
+    };
+    let target = (fk.target)();
+    f.widget = "lookup";
+    f.lookup_url = Some(format!(
+        "{}/{}/ajax_list?field={}",
+        state.config.prefix, e.name, f.name
+    ));
+    if let Ok(pk) = Value::parse(target.pk().sql_type, f.value.trim()) {
+        let row = Select::new(target)
+            .filter_pk(pk)
+            .first_record(db)
+            .await
+            .map_err(|e| e.status())?;
+        f.lookup_label = row.map(|r| match e.admin.lookup_for(&f.name) {
+            Some(field) if target.display.is_none() => {
+                r.get(field).map_or_else(|| r.label(), ToString::to_string)
+            }
+            _ => r.label(),
+        });
+    }
+    Ok(())
+}
+
+/// The fields grouped as `fieldsets` says; fields in no group go last.
+fn fieldsets(e: &AdminEntry, fields: Vec<FormField>) -> serde_json::Value {
+    let mut rest = fields;
+    let mut sets = Vec::new();
+    for (title, names) in &e.admin.fieldsets {
+        let mut group = Vec::new();
+        for n in names {
+            if let Some(i) = rest.iter().position(|f| f.name == *n) {
+                group.push(rest.remove(i));
+            }
+        }
+        sets.push(json!({ "title": title, "fields": group }));
+    }
+    if !rest.is_empty() {
+        sets.push(json!({ "title": "", "fields": rest }));
+    }
+    json!(sets)
 }
 
 #[get("/<model>/add")]
 pub(super) async fn add_page(
-    _admin: AdminUser,
+    _user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -174,23 +244,6 @@ async fn password_values(
     Ok(out)
 }
 
-/// Database errors as form messages (per field where the error names one).
-fn form_errors(err: DbError) -> Result<Vec<(String, String)>, Status> {
-    match err {
-        DbError::Unique { field } => Ok(vec![(
-            field,
-            "A row with this value already exists.".into(),
-        )]),
-        DbError::Required { field } => Ok(vec![(field, "This field is required.".into())]),
-        DbError::ForeignKey { field } => Ok(vec![(field, "Choose an existing row.".into())]),
-        DbError::InvalidValue { field, expected } => {
-            Ok(vec![(field, format!("Enter {expected}."))])
-        }
-        e if e.status().code < 500 => Ok(vec![(String::new(), e.public_message())]),
-        e => Err(e.status()),
-    }
-}
-
 fn after_save(
     state: &AdminState,
     e: &AdminEntry,
@@ -211,7 +264,7 @@ fn after_save(
 #[post("/<model>/add", data = "<form>")]
 pub(super) async fn add(
     auth: Option<&State<crate::auth::AuthState>>,
-    _admin: AdminUser,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -219,20 +272,41 @@ pub(super) async fn add(
     form: AdminForm,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
-    save(auth, &page, state, &db, e, None, &form.0).await
+    let ctx = SaveCtx {
+        auth,
+        page: &page,
+        state,
+        db: &db,
+        user: &user,
+    };
+    save(&ctx, e, None, &form.0).await
+}
+
+/// What a save needs besides the model and the form.
+struct SaveCtx<'a> {
+    auth: Option<&'a State<crate::auth::AuthState>>,
+    page: &'a Page,
+    state: &'a AdminState,
+    db: &'a Db,
+    user: &'a SessionUser,
 }
 
 /// Validates a submitted add (`record` is `None`) or edit form and saves it
-/// in one transaction; on any error the form comes back with its messages.
+/// through the model admin's `save_model` in one transaction; on any error
+/// the form comes back with its messages and nothing is written.
 async fn save(
-    auth: Option<&State<crate::auth::AuthState>>,
-    page: &Page,
-    state: &AdminState,
-    db: &Db,
+    ctx: &SaveCtx<'_>,
     e: &AdminEntry,
     record: Option<&Record>,
     form: &[(String, String)],
 ) -> Result<PageOrRedirect, Status> {
+    let SaveCtx {
+        auth,
+        page,
+        state,
+        db,
+        user,
+    } = *ctx;
     let cols = editable(e);
     let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, form);
     match password_values(auth, e, form, record.is_none()).await {
@@ -242,15 +316,13 @@ async fn save(
     if errors.is_empty() {
         let saved = async {
             let mut tx = db.begin().await?;
-            let pk = match record {
-                None => write::insert_fields(&mut tx, e.schema, values).await?,
-                Some(r) => {
-                    write::update_fields(&mut tx, e.schema, r.pk().clone(), values).await?;
-                    r.pk().clone()
-                }
-            };
+            let pk = e
+                .admin
+                .hooks
+                .save_model(&mut tx, e.schema, record, values, user)
+                .await?;
             tx.commit().await?;
-            Ok::<_, DbError>(pk)
+            Ok::<_, AdminError>(pk)
         }
         .await;
         match saved {
@@ -264,7 +336,7 @@ async fn save(
                     message,
                 )));
             }
-            Err(err) => errors = form_errors(err)?,
+            Err(err) => errors = err.form_messages()?,
         }
     }
     render_form(
@@ -282,7 +354,7 @@ async fn save(
 
 #[get("/<model>/<pk>")]
 pub(super) async fn edit_page(
-    _admin: AdminUser,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -290,7 +362,7 @@ pub(super) async fn edit_page(
     pk: &str,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
-    let record = load(e, &db, pk).await?;
+    let record = load(e, &db, pk, &user).await?;
     render_form(&page, state, e, &db, Some(&record), &[], &[], Status::Ok).await
 }
 
@@ -298,7 +370,7 @@ pub(super) async fn edit_page(
 #[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 pub(super) async fn edit(
     auth: Option<&State<crate::auth::AuthState>>,
-    _admin: AdminUser,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -307,6 +379,13 @@ pub(super) async fn edit(
     form: AdminForm,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
-    let record = load(e, &db, pk).await?;
-    save(auth, &page, state, &db, e, Some(&record), &form.0).await
+    let record = load(e, &db, pk, &user).await?;
+    let ctx = SaveCtx {
+        auth,
+        page: &page,
+        state,
+        db: &db,
+        user: &user,
+    };
+    save(&ctx, e, Some(&record), &form.0).await
 }

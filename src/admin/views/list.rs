@@ -7,29 +7,16 @@ use rocket::{get, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
-use super::{base_ctx, entry, last_param, merge, query_pairs};
-use crate::admin::{AdminEntry, AdminState};
-use crate::auth::{AdminUser, Page};
-use crate::db::{Column, Db, Lookup, Record, Select, Value};
+use super::filters::{active_filters, filter_widgets, query_string};
+use super::{base_ctx, base_select, entry, last_param, merge, query_pairs};
+use crate::admin::entry::ListColumn;
+use crate::admin::{AdminAccess, AdminEntry, AdminState};
+use crate::auth::{Page, SessionUser};
+use crate::db::{Column, Db, Lookup, Related, Select, Value};
 use crate::utils::{page_range, parse_page};
 
-/// The list's columns: `(name, title, sortable)`.
-fn columns(e: &AdminEntry) -> Vec<&'static Column> {
-    match &e.admin.columns {
-        Some(cols) => cols
-            .iter()
-            .filter_map(|c| e.schema.column(c))
-            .filter(|c| !c.secret)
-            .collect(),
-        None => e.schema.columns.iter().filter(|c| !c.secret).collect(),
-    }
-}
-
-fn cell(col: &Column, record: &Record, related: Option<&Record>) -> String {
-    if let Some(rel) = related {
-        return rel.label();
-    }
-    let v = record.get(col.field).cloned().unwrap_or(Value::Null);
+/// A value as a list cell shows it.
+fn show(col: &Column, v: Value) -> String {
     if let Some(label) = col.choice_label(&v) {
         return label.to_owned();
     }
@@ -58,52 +45,78 @@ fn cell(col: &Column, record: &Record, related: Option<&Record>) -> String {
     }
 }
 
-const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields", "_pks"];
+fn cell(column: &ListColumn, row: &Related) -> String {
+    match column {
+        ListColumn::Field(col) if col.references.is_some() => match row.get(col.field) {
+            Some(rel) => rel.label(),
+            None => show(
+                col,
+                row.record.get(col.field).cloned().unwrap_or(Value::Null),
+            ),
+        },
+        ListColumn::Field(col) => show(
+            col,
+            row.record.get(col.field).cloned().unwrap_or(Value::Null),
+        ),
+        ListColumn::Related(p) => {
+            let v = row
+                .get(p.joins[0].field)
+                .and_then(|r| r.get(p.column.field))
+                .cloned()
+                .unwrap_or(Value::Null);
+            show(p.column, v)
+        }
+        ListColumn::Computed(_, f) => f(&row.record),
+    }
+}
 
-/// The list's rows as its query string asks: `field__op=value` filters
-/// within `filter_fields`, and the `q` search.
-pub(crate) fn filtered_select(e: &AdminEntry, pairs: &[(String, String)]) -> Result<Select, ()> {
-    let mut select = Select::new(e.schema);
+/// Query-string names that are not filters.
+pub(super) const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields", "_pks"];
+
+/// The list's rows as its query string asks, within the model admin's
+/// `get_query`: `field__op=value` filters on the model admin's filter paths
+/// (an empty value is no filter), the `_pks` selection and the `q` search.
+/// `Err` holds the refused parameter.
+pub(crate) fn filtered_select(
+    e: &AdminEntry,
+    pairs: &[(String, String)],
+    user: &SessionUser,
+) -> Result<Select, String> {
+    let mut select = base_select(e, user);
     for (key, value) in pairs
         .iter()
-        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
+        .filter(|(k, v)| !RESERVED.contains(&k.as_str()) && !v.is_empty())
     {
-        let lookup = Lookup::parse(e.schema, key).map_err(drop)?;
-        let allowed = match &e.admin.filter_fields {
-            Some(allowed) => allowed.iter().any(|a| *a == lookup.path.dotted()),
-            None => lookup.path.depth() == 0,
-        };
-        if !allowed {
-            return Err(());
+        let lookup = Lookup::parse(e.schema, key).map_err(|_| key.clone())?;
+        if !e.filterable(&lookup.path) {
+            return Err(key.clone());
         }
-        select = select.where_lookup(lookup, &[value]).map_err(drop)?;
+        select = select
+            .where_lookup(lookup, &[value])
+            .map_err(|_| key.clone())?;
     }
-    if let Some((_, pks)) = pairs.iter().rev().find(|(k, _)| k == "_pks") {
+    if let Some(pks) = last_param(pairs, "_pks") {
         let pk = e.schema.pk();
         let values = pks
             .split(',')
             .filter(|p| !p.is_empty())
-            .map(|p| Value::parse(pk.sql_type, p).map_err(drop))
-            .collect::<Result<Vec<_>, ()>>()?;
+            .map(|p| Value::parse(pk.sql_type, p).map_err(|_| "_pks".to_owned()))
+            .collect::<Result<Vec<_>, _>>()?;
         select = select
             .filter_values(pk.field, crate::db::Op::In, values)
-            .map_err(drop)?;
+            .map_err(|_| "_pks".to_owned())?;
     }
-    let q = pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "q")
-        .map_or("", |(_, v)| v.trim());
+    let q = last_param(pairs, "q").unwrap_or_default().trim();
     if !q.is_empty() && !e.admin.search_fields.is_empty() {
         let fields: Vec<&str> = e.admin.search_fields.iter().map(String::as_str).collect();
-        select = select.search(&fields, q).map_err(drop)?;
+        select = select.search(&fields, q).map_err(|_| "q".to_owned())?;
     }
     Ok(select)
 }
 
 #[get("/<model>")]
 pub(super) async fn list(
-    _admin: AdminUser,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
@@ -113,18 +126,14 @@ pub(super) async fn list(
     let e = entry(state, model)?;
     let pairs = query_pairs(uri);
     let param = |name: &str| last_param(&pairs, name);
-    let select = filtered_select(e, &pairs).map_err(|_| Status::BadRequest)?;
-    let active: Vec<serde_json::Value> = pairs
-        .iter()
-        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
-        .map(|(k, v)| json!({ "key": k, "value": v }))
-        .collect();
+    let mut select = filtered_select(e, &pairs, &user).map_err(|_| Status::BadRequest)?;
     let q = param("q").unwrap_or_default().trim().to_owned();
-    let mut select = select;
     let ordering = param("ordering").unwrap_or_default().to_owned();
-    let order_field = ordering.trim_start_matches('-');
-    let cols = columns(e);
-    if cols.iter().any(|c| c.field == order_field) {
+    let order_name = ordering.trim_start_matches('-');
+    if e.columns
+        .iter()
+        .any(|c| c.sortable() && c.name() == order_name)
+    {
         select = select.order_by(&ordering).map_err(|_| Status::BadRequest)?;
     }
     select = select
@@ -137,15 +146,17 @@ pub(super) async fn list(
     let mut rows_select = select
         .limit(per_page)
         .offset((page_no - 1).saturating_mul(per_page));
-    let fk_cols: Vec<&Column> = cols
-        .iter()
-        .copied()
-        .filter(|c| c.references.is_some())
-        .collect();
-    for c in &fk_cols {
-        rows_select = rows_select
-            .include(c.field)
-            .map_err(|_| Status::BadRequest)?;
+    let mut joined: Vec<&str> = Vec::new();
+    for c in &e.columns {
+        let fk = match c {
+            ListColumn::Field(col) if col.references.is_some() => col.field,
+            ListColumn::Related(p) => p.joins[0].field,
+            _ => continue,
+        };
+        if !joined.contains(&fk) {
+            joined.push(fk);
+            rows_select = rows_select.include(fk).map_err(|_| Status::BadRequest)?;
+        }
     }
     let rows = rows_select
         .related_records(&db)
@@ -154,45 +165,70 @@ pub(super) async fn list(
     let body: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
-            let cells: Vec<String> = cols
-                .iter()
-                .map(|c| cell(c, &r.record, r.get(c.field)))
-                .collect();
+            let cells: Vec<String> = e.columns.iter().map(|c| cell(c, r)).collect();
             json!({ "pk": r.record.pk().to_string(), "cells": cells })
         })
         .collect();
-    let keep: Vec<String> = uri
-        .query()
-        .map(|q| {
-            q.raw_segments()
-                .filter(|s| !s.as_str().starts_with("page="))
-                .map(|s| s.as_str().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    let headers: Vec<serde_json::Value> = cols
+    let without = |names: &[&str]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .filter(|(k, _)| !names.contains(&k.as_str()))
+            .cloned()
+            .collect()
+    };
+    let keep = query_string(&without(&["page"]));
+    let unsorted = without(&["page", "ordering"]);
+    let headers: Vec<serde_json::Value> = e
+        .columns
         .iter()
         .map(|c| {
-            let next = if ordering == c.field { format!("-{}", c.field) } else { c.field.to_owned() };
-            json!({ "field": c.field, "title": c.title(), "ordering": next,
-                    "sorted": if ordering == c.field { "asc" } else if ordering == format!("-{}", c.field) { "desc" } else { "" } })
+            let name = c.name();
+            let next = if ordering == name {
+                format!("-{name}")
+            } else {
+                name.clone()
+            };
+            let mut link = unsorted.clone();
+            link.push(("ordering".into(), next));
+            let sorted = if ordering == name {
+                "asc"
+            } else if ordering == format!("-{name}") {
+                "desc"
+            } else {
+                ""
+            };
+            json!({ "field": name, "title": c.title(), "sortable": c.sortable(),
+                    "href": format!("?{}", query_string(&link)), "sorted": sorted })
         })
+        .collect();
+    let prefix = &state.config.prefix;
+    let actions: Vec<serde_json::Value> = e
+        .admin
+        .actions
+        .iter()
+        .map(|a| json!({ "name": a.name(), "label": a.label() }))
         .collect();
     let ctx = json!({
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
         "headers": headers, "rows": body, "count": count, "page": page_no, "pages": pages,
-        "page_range": page_range(page_no, pages, 3), "query": keep.join("&"),
-        "q": q, "searchable": !e.admin.search_fields.is_empty(), "active_filters": active,
+        "page_range": page_range(page_no, pages, 3), "query": keep,
+        "q": q, "ordering": ordering, "searchable": !e.admin.search_fields.is_empty(),
+        "filters": filter_widgets(e, &pairs, prefix),
+        "active_filters": active_filters(e, &pairs),
+        "actions": actions,
     });
-    Ok(page.render("admin/list.html", merge(base_ctx(state), ctx)))
+    let template = e.admin.template_for("index", "admin/list.html");
+    Ok(page.render(template.to_owned(), merge(base_ctx(state), ctx)))
 }
 
 /// `GET /admin/<model>/ajax_list?field=user&q=hu&page=1`: the rows a foreign
-/// key of `model` may point at, as `{"objects": [{"id", "label"}], "has_next"}`
-/// (20 a page, labels searched case-insensitively) — for type-ahead lookups.
+/// key of `model` may point at, as `{"objects": [{"id", "label"}],
+/// "has_next", "page"}`, 20 a page, searched case-insensitively on the
+/// field named in `foreign_key_lookups` (else the target's display field),
+/// for the type-ahead lookups.
 #[get("/<model>/ajax_list?<field>&<q>&<page>")]
 pub(super) async fn ajax_list(
-    _admin: AdminUser,
+    _user: AdminAccess,
     state: &State<AdminState>,
     db: Db,
     model: &str,
@@ -204,21 +240,26 @@ pub(super) async fn ajax_list(
     let col = e
         .schema
         .column(field)
-        .filter(|c| c.references.is_some())
+        .filter(|c| c.references.is_some() && !c.secret)
         .ok_or(Status::BadRequest)?;
     let target = (col.references.expect("checked").target)();
     let page = parse_page(page).map_err(|_| Status::BadRequest)?;
+    let search = e
+        .admin
+        .lookup_for(field)
+        .or(target.display)
+        .unwrap_or(target.pk().field);
     let mut select = Select::new(target);
     let q = q.unwrap_or_default().trim();
     if !q.is_empty() {
-        let label = target.display.unwrap_or(target.pk().field);
         select = select
-            .search(&[label], q)
+            .search(&[search], q)
             .or_else(|_| Select::new(target).filter(target.pk().field, crate::db::Op::Eq, q))
             .map_err(|_| Status::BadRequest)?;
     }
     let rows = select
-        .order_by(target.display.unwrap_or(target.pk().field))
+        .order_by(search)
+        .and_then(|s| s.order_by(target.pk().field))
         .map_err(|_| Status::BadRequest)?
         .limit(21)
         .offset((page - 1).saturating_mul(20))
@@ -229,7 +270,13 @@ pub(super) async fn ajax_list(
     let objects: Vec<serde_json::Value> = rows
         .iter()
         .take(20)
-        .map(|r| json!({ "id": r.pk().to_json(), "label": r.label() }))
+        .map(|r| {
+            let label = match (e.admin.lookup_for(field), target.display) {
+                (Some(f), None) => r.get(f).map_or_else(|| r.label(), ToString::to_string),
+                _ => r.label(),
+            };
+            json!({ "id": r.pk().to_json(), "label": label })
+        })
         .collect();
     Ok(rocket::serde::json::Json(
         json!({ "objects": objects, "has_next": has_next, "page": page }),

@@ -3,6 +3,7 @@
 mod dashboard;
 mod deletion;
 mod edit;
+mod filters;
 mod list;
 
 pub(crate) use list::filtered_select;
@@ -17,7 +18,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use crate::admin::{AdminEntry, AdminState};
-use crate::auth::{check_origin, check_token, AuthError, CSRF_FIELD};
+use crate::auth::{check_origin, check_token, AuthError, SessionUser, CSRF_FIELD};
 use crate::db::{Db, Record, Select, Value};
 
 /// The routes, to mount at the admin prefix.
@@ -34,6 +35,7 @@ pub(crate) fn routes() -> Vec<Route> {
         deletion::delete_post,
         deletion::bulk_action,
         stylesheet,
+        script,
         crate::admin::export::export
     ]
 }
@@ -137,10 +139,38 @@ fn stylesheet() -> Css {
     )
 }
 
-pub(super) async fn load(e: &AdminEntry, db: &Db, pk: &str) -> Result<Record, Status> {
+/// The admin's script (select-all, type-ahead lookups, export picker),
+/// embedded in the binary.
+#[derive(Responder)]
+#[response(content_type = "text/javascript")]
+struct Js(&'static str, rocket::http::Header<'static>);
+
+#[get("/static/admin.js")]
+fn script() -> Js {
+    Js(
+        include_str!("../../../static/admin/admin.js"),
+        rocket::http::Header::new("Cache-Control", "public, max-age=86400"),
+    )
+}
+
+/// The rows of `e` the model admin's `get_query` lets `user` see.
+pub(crate) fn base_select(e: &AdminEntry, user: &SessionUser) -> Select {
+    e.admin.hooks.get_query(Select::new(e.schema), user)
+}
+
+/// The row with primary key `pk`, through the model admin's `get_object`,
+/// or 404.
+pub(super) async fn load(
+    e: &AdminEntry,
+    db: &Db,
+    pk: &str,
+    user: &SessionUser,
+) -> Result<Record, Status> {
     let pk = Value::parse(e.schema.pk().sql_type, pk).map_err(|_| Status::NotFound)?;
-    Select::new(e.schema)
-        .filter_pk(pk)
+    e.admin
+        .hooks
+        .get_object(base_select(e, user), pk, user)
+        .map_err(|_| Status::NotFound)?
         .first_record(db)
         .await
         .map_err(|e| e.status())?

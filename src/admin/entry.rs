@@ -1,0 +1,197 @@
+//! A registered model with its options checked and resolved against the
+//! schema once, at ignite: list columns, filter paths, export paths.
+
+use crate::admin::model_admin::{ComputeFn, TEMPLATE_VIEWS};
+use crate::admin::ModelAdmin;
+use crate::db::{Column, FieldPath, Schema};
+
+/// One column of the list.
+#[derive(Clone)]
+pub(crate) enum ListColumn {
+    /// A field of the row (a foreign key shows the related row's label).
+    Field(&'static Column),
+    /// A field of the row a foreign key points at (`user__email`).
+    Related(FieldPath),
+    /// Computed from the row.
+    Computed(String, ComputeFn),
+}
+
+impl ListColumn {
+    /// The name used in `ordering` and as the header's key.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            ListColumn::Field(c) => c.field.to_owned(),
+            ListColumn::Related(p) => p.dotted(),
+            ListColumn::Computed(n, _) => n.clone(),
+        }
+    }
+
+    /// The header ("Word Count", "User Email").
+    pub(crate) fn title(&self) -> String {
+        crate::utils::title_case(&self.name().replace("__", "_"))
+    }
+
+    /// Whether clicking the header sorts.
+    pub(crate) fn sortable(&self) -> bool {
+        !matches!(self, ListColumn::Computed(..))
+    }
+}
+
+/// One registered model.
+pub struct AdminEntry {
+    /// The URL name (the model's snake_case name).
+    pub name: String,
+    /// The model's schema.
+    pub schema: &'static Schema,
+    /// Its options.
+    pub admin: ModelAdmin,
+    pub(crate) columns: Vec<ListColumn>,
+    pub(crate) filters: Vec<FieldPath>,
+    pub(crate) exports: Vec<FieldPath>,
+}
+
+fn path(schema: &'static Schema, p: &str, what: &str) -> Result<FieldPath, String> {
+    FieldPath::resolve(schema, p).map_err(|_| format!("{} has no {what} {p:?}", schema.type_name))
+}
+
+/// Every non-secret path from `schema`, down to `depth` foreign keys.
+fn all_paths(schema: &'static Schema, depth: usize) -> Vec<FieldPath> {
+    let mut out = Vec::new();
+    let mut frontier: Vec<(String, &'static Schema)> = vec![(String::new(), schema)];
+    for level in 0..=depth {
+        let mut next = Vec::new();
+        for (prefix, here) in &frontier {
+            for c in here.columns.iter().filter(|c| !c.secret) {
+                let dotted = if prefix.is_empty() {
+                    c.field.to_owned()
+                } else {
+                    format!("{prefix}__{}", c.field)
+                };
+                if let Ok(p) = FieldPath::resolve(schema, &dotted) {
+                    out.push(p);
+                }
+                if let (Some(fk), true) = (c.references, level < depth) {
+                    next.push((dotted, (fk.target)()));
+                }
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+impl AdminEntry {
+    /// Checks `admin` against `schema` and resolves its paths.
+    ///
+    /// # Errors
+    /// A message naming the first option that names something the model
+    /// does not have.
+    pub(crate) fn new(schema: &'static Schema, admin: ModelAdmin) -> Result<AdminEntry, String> {
+        let a = &admin;
+        for f in a
+            .exclude
+            .iter()
+            .chain(&a.readonly)
+            .chain(a.fields.iter().flatten())
+            .chain(a.fieldsets.iter().flat_map(|(_, f)| f))
+        {
+            if schema.column(f).is_none() {
+                return Err(format!("{} has no field {f:?}", schema.type_name));
+            }
+        }
+        let mut columns = Vec::new();
+        let names: Vec<String> = match &a.columns {
+            Some(c) => c.clone(),
+            None => schema
+                .columns
+                .iter()
+                .filter(|c| !c.secret)
+                .map(|c| c.field.to_owned())
+                .collect(),
+        };
+        for name in names {
+            if let Some((_, f)) = a.computed.iter().find(|(n, _)| *n == name) {
+                columns.push(ListColumn::Computed(name, f.clone()));
+                continue;
+            }
+            let p = path(schema, &name, "column")?;
+            if p.depth() > 1 {
+                return Err(format!(
+                    "column {name:?}: columns cross one foreign key at most"
+                ));
+            }
+            columns.push(if p.depth() == 0 {
+                ListColumn::Field(p.column)
+            } else {
+                ListColumn::Related(p)
+            });
+        }
+        for s in &a.search_fields {
+            path(schema, s, "search field")?;
+        }
+        let mut filters = match &a.filter_fields {
+            Some(list) => list
+                .iter()
+                .map(|f| path(schema, f, "filter field"))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => all_paths(schema, a.max_filter_depth),
+        };
+        filters.retain(|p| !a.filter_exclude.contains(&p.dotted()));
+        let mut exports = match &a.export_fields {
+            Some(list) => list
+                .iter()
+                .map(|f| path(schema, f, "export field"))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => all_paths(schema, 1),
+        };
+        exports.retain(|p| !a.export_exclude.contains(&p.dotted()));
+        for (field, search) in &a.fk_lookups {
+            let col = schema
+                .column(field)
+                .and_then(|c| c.references.map(|r| (r.target)()))
+                .ok_or_else(|| format!("{} has no foreign key {field:?}", schema.type_name))?;
+            if col.column(search).is_none_or(|c| c.secret) {
+                return Err(format!(
+                    "{} has no field {search:?} to look up",
+                    col.type_name
+                ));
+            }
+        }
+        for (view, _) in &a.templates {
+            if !TEMPLATE_VIEWS.contains(&view.as_str()) {
+                return Err(format!(
+                    "template override for unknown view {view:?} (one of {})",
+                    TEMPLATE_VIEWS.join(", ")
+                ));
+            }
+        }
+        for (i, act) in a.actions.iter().enumerate() {
+            let n = act.name();
+            let ok = !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && n != "delete"
+                && n != "export"
+                && !a.actions[..i].iter().any(|b| b.name() == n);
+            if !ok {
+                return Err(format!(
+                    "action name {n:?} is empty, invalid, built in or taken"
+                ));
+            }
+        }
+        Ok(AdminEntry {
+            name: schema.name.to_owned(),
+            schema,
+            columns,
+            filters,
+            exports,
+            admin,
+        })
+    }
+
+    /// Whether `path` (as written with `__`) may be filtered on.
+    pub(crate) fn filterable(&self, path: &FieldPath) -> bool {
+        let dotted = path.dotted();
+        self.filters.iter().any(|p| p.dotted() == dotted)
+    }
+}

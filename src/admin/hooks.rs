@@ -1,0 +1,182 @@
+//! What an app plugs into a model admin: hooks over its queries and saves
+//! ([`ModelAdminHooks`]) and bulk actions ([`Action`]), and the admin's
+//! error type ([`AdminError`]) mapped to HTTP in one place.
+
+use rocket::http::Status;
+
+use crate::auth::SessionUser;
+use crate::db::{write, Db, Error as DbError, Record, Select, Transaction, Value};
+
+/// Hooks of a model admin (flask-peewee's overridable `ModelAdmin`
+/// methods). Every method has a default; implement the ones you need and
+/// pass the value to [`ModelAdmin::hooks`](crate::admin::ModelAdmin::hooks).
+///
+/// # Example
+/// ```
+/// use hangar::admin::ModelAdminHooks;
+/// use hangar::auth::SessionUser;
+/// use hangar::db::{Op, Select};
+///
+/// /// Admins only see and touch their own notes.
+/// struct OwnNotes;
+///
+/// #[rocket::async_trait]
+/// impl ModelAdminHooks for OwnNotes {
+///     fn get_query(&self, select: Select, user: &SessionUser) -> Select {
+///         select.filter("user", Op::Eq, user.id).expect("notes have a user")
+///     }
+/// }
+/// ```
+#[rocket::async_trait]
+pub trait ModelAdminHooks: Send + Sync + 'static {
+    /// The rows this admin shows and acts on (list, counts, forms, deletes,
+    /// bulk actions, export): restrict it to hide rows. A row outside it
+    /// answers 404.
+    fn get_query(&self, select: Select, _user: &SessionUser) -> Select {
+        select
+    }
+
+    /// The query that loads the row with primary key `pk` (from
+    /// [`get_query`](Self::get_query)'s rows).
+    ///
+    /// # Errors
+    /// A lookup error (the page answers 404).
+    fn get_object(
+        &self,
+        select: Select,
+        pk: Value,
+        _user: &SessionUser,
+    ) -> Result<Select, DbError> {
+        Ok(select.filter_pk(pk))
+    }
+
+    /// Writes the form's values (flask-peewee's `save_model`): inserts when
+    /// `existing` is `None`, updates otherwise, and returns the row's
+    /// primary key. Runs inside the save's transaction: anything it writes
+    /// through `tx` commits or rolls back with the row. Change `values` (stamp
+    /// the current user, say) or refuse with [`AdminError::Field`].
+    ///
+    /// # Errors
+    /// [`AdminError`]s come back as form messages; database errors naming a
+    /// field go next to that field.
+    async fn save_model(
+        &self,
+        tx: &mut Transaction,
+        schema: &'static crate::db::Schema,
+        existing: Option<&Record>,
+        values: Vec<(&'static str, Value)>,
+        _user: &SessionUser,
+    ) -> Result<Value, AdminError> {
+        Ok(match existing {
+            None => write::insert_fields(&mut *tx, schema, values).await?,
+            Some(r) => {
+                write::update_fields(&mut *tx, schema, r.pk().clone(), values).await?;
+                r.pk().clone()
+            }
+        })
+    }
+}
+
+/// The default hooks: every row, stored as typed.
+pub(crate) struct NoHooks;
+impl ModelAdminHooks for NoHooks {}
+
+/// A bulk action in the list's dropdown, run over the ticked rows (only
+/// those the model admin's `get_query` shows).
+///
+/// # Example
+/// ```
+/// use hangar::admin::{Action, AdminError};
+/// use hangar::auth::SessionUser;
+/// use hangar::db::{Db, Value};
+///
+/// struct Deactivate;
+///
+/// #[rocket::async_trait]
+/// impl Action for Deactivate {
+///     fn name(&self) -> &str { "deactivate" }
+///     fn label(&self) -> &str { "Deactivate selected" }
+///     async fn run(&self, db: &Db, _user: &SessionUser, pks: Vec<Value>) -> Result<String, AdminError> {
+///         let n = pks.len();
+///         // ... update the rows through `db` ...
+///         Ok(format!("Deactivated {n} user(s)."))
+///     }
+/// }
+/// ```
+#[rocket::async_trait]
+pub trait Action: Send + Sync + 'static {
+    /// The form value (letters, digits, `_`, `-`; not `delete` or `export`).
+    fn name(&self) -> &str;
+    /// The text in the dropdown.
+    fn label(&self) -> &str;
+    /// Runs over the selected primary keys; the message is flashed.
+    ///
+    /// # Errors
+    /// The message of an [`AdminError`] is flashed as an error.
+    async fn run(&self, db: &Db, user: &SessionUser, pks: Vec<Value>)
+        -> Result<String, AdminError>;
+}
+
+/// Why an admin page or hook failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// A submitted value is refused: shown next to the field.
+    #[error("{field}: {message}")]
+    Field {
+        /// The field.
+        field: String,
+        /// What is wrong, for the user.
+        message: String,
+    },
+    /// The submission is refused as a whole: shown above the form.
+    #[error("{0}")]
+    Invalid(String),
+    /// A database error.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl AdminError {
+    /// The HTTP status it stands for (form errors are 400).
+    pub fn status(&self) -> Status {
+        match self {
+            AdminError::Field { .. } | AdminError::Invalid(_) => Status::BadRequest,
+            AdminError::Db(e) => e.status(),
+        }
+    }
+
+    /// `(field, message)` pairs to show on the form (`""`: above it), or
+    /// the status when it is no form error (a server or database failure).
+    pub(crate) fn form_messages(self) -> Result<Vec<(String, String)>, Status> {
+        match self {
+            AdminError::Field { field, message } => Ok(vec![(field, message)]),
+            AdminError::Invalid(m) => Ok(vec![(String::new(), m)]),
+            AdminError::Db(err) => match err {
+                DbError::Unique { field } => Ok(vec![(
+                    field,
+                    "A row with this value already exists.".into(),
+                )]),
+                DbError::Required { field } => Ok(vec![(field, "This field is required.".into())]),
+                DbError::ForeignKey { field } => {
+                    Ok(vec![(field, "Choose an existing row.".into())])
+                }
+                DbError::InvalidValue { field, expected } => {
+                    Ok(vec![(field, format!("Enter {expected}."))])
+                }
+                e if e.status().code < 500 => Ok(vec![(String::new(), e.public_message())]),
+                e => Err(e.status()),
+            },
+        }
+    }
+
+    /// The text to flash.
+    pub(crate) fn flash_message(&self) -> String {
+        match self {
+            AdminError::Db(e) if e.status().code >= 500 => {
+                "The database failed; nothing was changed.".into()
+            }
+            AdminError::Db(e) => e.public_message(),
+            other => other.to_string(),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The list's filter bar: one widget per filter path, chosen by the field's
+//! type, and the active filters as removable chips.
+
+use serde_json::{json, Value as Json};
+
+use super::list::RESERVED;
+use crate::admin::AdminEntry;
+use crate::db::{FieldPath, Lookup, SqlType};
+
+/// `pairs` as an `application/x-www-form-urlencoded` query string.
+pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn current<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    super::last_param(pairs, name).unwrap_or_default()
+}
+
+/// The filter widgets, one per filter path: `kind` is `choice` (a
+/// dropdown of the choices), `bool` (yes/no), `fk` (the related row's key,
+/// with a type-ahead lookup when configured), `range` (from/to for numbers
+/// and dates), `text` (contains, case-insensitive) or `exact`; nullable
+/// fields add an "is empty" dropdown.
+pub(crate) fn filter_widgets(
+    e: &AdminEntry,
+    pairs: &[(String, String)],
+    prefix: &str,
+) -> Vec<Json> {
+    e.filters
+        .iter()
+        .map(|p| widget(e, p, pairs, prefix))
+        .collect()
+}
+
+fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &str) -> Json {
+    let path = p.dotted();
+    let col = p.column;
+    let title = crate::utils::title_case(&path.replace("__", "_"));
+    let mut w = json!({ "path": path, "title": title });
+    let at = |suffix: &str| {
+        let name = if suffix.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}__{suffix}")
+        };
+        let value = current(pairs, &name).to_owned();
+        json!({ "name": name, "value": value })
+    };
+    let kind = if !col.choices.is_empty() {
+        let value = current(pairs, &path);
+        let options: Vec<Json> = col
+            .choices
+            .iter()
+            .map(|(lit, label)| {
+                let v = lit.to_value().to_string();
+                json!({ "value": v, "label": label, "selected": v == value })
+            })
+            .collect();
+        w["input"] = at("");
+        w["options"] = json!(options);
+        "choice"
+    } else if col.references.is_some() {
+        w["input"] = at("");
+        if p.depth() == 0 && e.admin.lookup_for(col.field).is_some() {
+            w["lookup_url"] = json!(format!("{prefix}/{}/ajax_list?field={}", e.name, col.field));
+        }
+        "fk"
+    } else {
+        match col.sql_type {
+            SqlType::Bool => {
+                w["input"] = at("");
+                "bool"
+            }
+            SqlType::Int | SqlType::BigInt | SqlType::Float => {
+                w["from"] = at("gte");
+                w["to"] = at("lte");
+                w["input_type"] = json!("number");
+                "range"
+            }
+            SqlType::Date => {
+                w["from"] = at("gte");
+                w["to"] = at("lte");
+                w["input_type"] = json!("date");
+                "range"
+            }
+            SqlType::DateTime => {
+                // dates: "from" the start of a day, "before" the start of another
+                w["from"] = at("gte");
+                w["to"] = at("lt");
+                w["input_type"] = json!("date");
+                "range"
+            }
+            SqlType::Text { .. } => {
+                w["input"] = at("icontains");
+                "text"
+            }
+            SqlType::Uuid | SqlType::Json | SqlType::Bytes => {
+                w["input"] = at("");
+                "exact"
+            }
+        }
+    };
+    w["kind"] = json!(kind);
+    if col.nullable {
+        w["null"] = at("isnull");
+    }
+    w
+}
+
+/// What an operator reads as in a chip.
+fn op_words(op: &str, value: &str) -> (String, String) {
+    let words = match op {
+        "eq" => "is",
+        "ne" => "is not",
+        "lt" => "before",
+        "lte" => "≤",
+        "gt" => ">",
+        "gte" => "≥",
+        "icontains" | "contains" => "contains",
+        "isnull" | "is_null" => {
+            let empty = matches!(value, "true" | "1" | "yes");
+            return (
+                if empty { "is empty" } else { "is not empty" }.into(),
+                String::new(),
+            );
+        }
+        other => other,
+    };
+    (words.to_owned(), value.to_owned())
+}
+
+/// The filters in force, as `{label, remove}` chips: `remove` is the list's
+/// query string without that filter (and without the page).
+pub(crate) fn active_filters(e: &AdminEntry, pairs: &[(String, String)]) -> Vec<Json> {
+    pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, v))| !RESERVED.contains(&k.as_str()) && !v.is_empty())
+        .map(|(i, (key, value))| {
+            let (field, op, shown) = match Lookup::parse(e.schema, key) {
+                Ok(l) => {
+                    let col = l.path.column;
+                    let choice = crate::db::Value::parse(col.sql_type, value)
+                        .ok()
+                        .and_then(|v| col.choice_label(&v));
+                    let shown = match (choice, col.sql_type) {
+                        (Some(label), _) => label.to_owned(),
+                        (None, SqlType::Bool) => if matches!(value.as_str(), "true" | "1") {
+                            "yes"
+                        } else {
+                            "no"
+                        }
+                        .to_owned(),
+                        _ => value.clone(),
+                    };
+                    let title = crate::utils::title_case(&l.path.dotted().replace("__", "_"));
+                    let not = if l.negated { "not " } else { "" };
+                    (format!("{not}{title}"), l.op.name().to_owned(), shown)
+                }
+                Err(_) => (key.clone(), "eq".to_owned(), value.clone()),
+            };
+            let (words, shown) = op_words(&op, &shown);
+            let rest: Vec<(String, String)> = pairs
+                .iter()
+                .enumerate()
+                .filter(|(j, (k, _))| *j != i && k != "page")
+                .map(|(_, p)| p.clone())
+                .collect();
+            json!({
+                "label": format!("{field} {words} {shown}").trim_end().to_owned(),
+                "remove": format!("?{}", query_string(&rest)),
+            })
+        })
+        .collect()
+}
