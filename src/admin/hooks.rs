@@ -51,8 +51,8 @@ pub trait ModelAdminHooks: Send + Sync + 'static {
     }
 
     /// Writes the form's values (flask-peewee's `save_model`): inserts when
-    /// `existing` is `None`, updates otherwise, and returns the row's
-    /// primary key. Runs inside the save's transaction: anything it writes
+    /// `existing` is `None`, updates otherwise ([`store`]), and returns the
+    /// row's primary key. Runs inside the save's transaction: anything it writes
     /// through `tx` commits or rolls back with the row. Change `values` (stamp
     /// the current user, say) or refuse with [`AdminError::Field`].
     ///
@@ -67,14 +67,29 @@ pub trait ModelAdminHooks: Send + Sync + 'static {
         values: Vec<(&'static str, Value)>,
         _user: &SessionUser,
     ) -> Result<Value, AdminError> {
-        Ok(match existing {
-            None => write::insert_fields(&mut *tx, schema, values).await?,
-            Some(r) => {
-                write::update_fields(&mut *tx, schema, r.pk().clone(), values).await?;
-                r.pk().clone()
-            }
-        })
+        store(tx, schema, existing, values).await
     }
+}
+
+/// What [`ModelAdminHooks::save_model`] does by default: inserts the values
+/// (no `existing` row) or updates the row, returning its primary key. Call
+/// it from your own `save_model` around what you add.
+///
+/// # Errors
+/// The database's refusal (a unique value taken, a missing row, ...).
+pub async fn store(
+    tx: &mut Transaction,
+    schema: &'static crate::db::Schema,
+    existing: Option<&Record>,
+    values: Vec<(&'static str, Value)>,
+) -> Result<Value, AdminError> {
+    Ok(match existing {
+        None => write::insert_fields(&mut *tx, schema, values).await?,
+        Some(r) => {
+            write::update_fields(&mut *tx, schema, r.pk().clone(), values).await?;
+            r.pk().clone()
+        }
+    })
 }
 
 /// The default hooks: every row, stored as typed.

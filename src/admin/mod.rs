@@ -35,7 +35,7 @@ pub use config::AdminConfig;
 pub use entry::AdminEntry;
 pub use export::csv_cell;
 pub use forms::FormField;
-pub use hooks::{Action, AdminError, ModelAdminHooks};
+pub use hooks::{store, Action, AdminError, ModelAdminHooks};
 pub use model_admin::{ModelAdmin, TEMPLATE_VIEWS};
 pub use panel::Panel;
 pub use views::AdminForm;
