@@ -88,6 +88,7 @@ async fn run(backend: Backend) {
         .attach(Database::fairing())
         .attach(Auth::fairing_for::<Member>())
         .attach(hangar::templates::fairing())
+        .attach(hangar::admin::Admin::fairing())
         .mount("/", routes![me, boss]);
     let client = Client::tracked(rocket).await.expect("launch");
     let db = client.rocket().state::<Db>().unwrap().clone();
@@ -139,6 +140,45 @@ async fn run(backend: Backend) {
             .await
             .status(),
         Status::Forbidden
+    );
+    // the admin works over the app's user model, which joins it by itself
+    let res = client.get("/admin/").header(Accept::HTML).dispatch().await;
+    assert_eq!(res.status(), Status::Forbidden, "rin is no superuser");
+    drop(res);
+    // logging in rotated the CSRF token
+    let token = client
+        .cookies()
+        .get_private(hangar::auth::CSRF_COOKIE)
+        .expect("csrf cookie")
+        .value()
+        .to_owned();
+    let res = client
+        .post("/accounts/login/")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf_token={token}&username=sam&password=sam-password"
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    let res = client
+        .get("/admin/member/")
+        .header(Accept::HTML)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    let html = res.into_string().await.unwrap();
+    assert!(html.contains(">rin<") && !html.contains("$2"), "{html}");
+    let res = client
+        .get("/admin/member/add/")
+        .header(Accept::HTML)
+        .dispatch()
+        .await;
+    let html = res.into_string().await.unwrap();
+    assert!(
+        html.contains("type=\"password\" id=\"f-password\""),
+        "{html}"
     );
     let rin = Member::by_username(&db, "rin").await.unwrap().unwrap();
     assert!(rin.check_password("rin-password").await.unwrap());

@@ -305,6 +305,9 @@ impl ModelAdmin {
             list.retain(known);
         }
         self.password_field = self.password_field.filter(known);
+        // nothing left of a list: the model's own defaults
+        self.columns = self.columns.filter(|c| !c.is_empty());
+        self.filter_fields = self.filter_fields.filter(|f| !f.is_empty());
         self
     }
 

@@ -51,11 +51,19 @@ impl Page {
         let mut put = |k: &str, v: serde_json::Value| {
             map.entry(k.to_owned()).or_insert(v);
         };
+        // the row's public fields, plus `id`, `username` and `admin` under
+        // those names whatever the user model calls them
         put(
             "user",
-            self.user
-                .as_ref()
-                .map_or(serde_json::Value::Null, |u| u.public.clone()),
+            self.user.as_ref().map_or(serde_json::Value::Null, |u| {
+                let mut public = u.public.clone();
+                if let Some(obj) = public.as_object_mut() {
+                    obj.entry("id").or_insert(u.id.into());
+                    obj.entry("username").or_insert(u.username.clone().into());
+                    obj.entry("admin").or_insert(u.admin.into());
+                }
+                public
+            }),
         );
         put("csrf_token", self.csrf_token.as_str().into());
         put(

@@ -324,6 +324,21 @@ class Run:
             raise CheckFailed(f"browser console has SEVERE entries on {where}:\n    {lines}")
         self.ok(f"console clean on {where}")
 
+    def probe_console(self):
+        """Prove that console errors and uncaught exceptions do reach us, so
+        that a clean console means something."""
+        self.d.execute("console.error('hangar-browser-probe-error');"
+                       "setTimeout(function () { throw new Error('hangar-browser-probe-throw'); }, 0);")
+        got = []
+
+        def seen():
+            got.extend(self.d.browser_log())
+            msgs = [e.get("message", "") for e in got if e.get("level") == "SEVERE"]
+            return (any("hangar-browser-probe-error" in m for m in msgs)
+                    and any("hangar-browser-probe-throw" in m for m in msgs))
+        self.d.wait(seen, "the probe console.error and uncaught exception in the browser log", timeout=5)
+        self.ok("console.error and uncaught exceptions show up as SEVERE in the browser log")
+
     def is_favicon_404(self, e):
         msg = e.get("message") or ""
         return (e.get("source") == "network" and msg.startswith(f"{self.base}/favicon.ico ")
@@ -474,6 +489,7 @@ class Run:
         self.check("next=%2Fadmin%2F" in self.d.url or "next=/admin/" in self.d.url,
                    "anonymous /admin/ redirects to the login page with next=/admin/", self.d.url)
         self.console("login page")
+        self.probe_console()
         form = self.d.find("form[method=post]")
         self.check(len(form.find_all("input[name=csrf_token]")) == 1, "login form has a csrf_token")
         self.d.find("input[name=username]").send_keys("admin")
@@ -599,6 +615,38 @@ class Run:
         self.check(self.count() == unfiltered, "count is back to the unfiltered count",
                    f"{self.count()} vs {unfiltered}")
         self.console("list after removing the filter")
+
+        # a foreign-key filter picked through the lookup dialog
+        bar = self.d.find("details.filterbar")
+        bar.find("summary").click()
+        self.d.wait(lambda: bar.prop("open"), "the filter bar to open")
+        fk = self.d.find("form#filter-form .filter[data-kind=fk]")
+        fk.find("button.lookup-open").click()
+        dialog = self.d.find("dialog#lookup-dialog")
+        self.d.wait(lambda: dialog.prop("open"), "the lookup dialog to open from the filter bar")
+        self.d.wait(lambda: self.d.find_all("#lookup-results button.pick"), "initial lookup results")
+        self.d.find("#lookup-q").send_keys("mickey")
+        self.d.wait(lambda: [b.text for b in self.d.find_all("#lookup-results button.pick")] == ["mickey"],
+                    "lookup results for 'mickey'")
+        # Enter picks the first result
+        self.d.find("#lookup-q").send_keys("\ue007")
+        self.d.wait(lambda: not dialog.prop("open"), "the lookup dialog to close after Enter")
+        key = fk.find("input.lookup-key").prop("value")
+        label = fk.find(".lookup-label").text.strip()
+        self.check(key.isdigit() and label == "mickey",
+                   "Enter in the lookup picks mickey into the filter bar's User filter",
+                   f"key={key!r} label={label!r}")
+        self.d.click_and_wait(self.d.find("form#filter-form button[type=submit]"), "Apply filters (user)")
+        users = self.column(self.header_index("User"))
+        self.check(users and all(u == "mickey" for u in users) and self.count() == len(users),
+                   "user filter from the lookup shows only mickey's rows", f"{users}")
+        self.check(len(self.d.find_all(".filters .chip")) == 1, "one chip for the user filter")
+        self.console("list filtered by user")
+        self.shot("02b-message-list-user-filter")
+        self.d.click_and_wait(self.d.find("form#filter-form a[href$='/message/']"), "Clear filters")
+        self.check(not self.d.exists(".filters .chip") and self.count() == unfiltered,
+                   "'Clear filters' removes every filter")
+        self.console("list after clearing filters")
 
     def flow_sort(self):
         self.open("/admin/message/")
