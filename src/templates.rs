@@ -101,6 +101,7 @@ where
     Templates {
         customize: std::sync::Arc::new(customize),
         inner: std::sync::OnceLock::new(),
+        workdir: std::sync::OnceLock::new(),
     }
 }
 
@@ -109,6 +110,16 @@ where
 pub struct Templates {
     customize: std::sync::Arc<Customize>,
     inner: std::sync::OnceLock<Box<dyn Fairing>>,
+    /// The empty directory handed to rocket_dyn_templates (removed on drop).
+    workdir: std::sync::OnceLock<PathBuf>,
+}
+
+impl Drop for Templates {
+    fn drop(&mut self) {
+        if let Some(dir) = self.workdir.get() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// `(name, path)` of every `*.tera` file under `dir`, named as
@@ -206,7 +217,11 @@ impl Fairing for Templates {
             );
             return Err(rocket);
         }
-        let empty = match empty_dir() {
+        let made = match self.workdir.get() {
+            Some(d) => Ok(d.clone()),
+            None => empty_dir().map(|d| self.workdir.get_or_init(|| d).clone()),
+        };
+        let empty = match made {
             Ok(d) => d,
             Err(e) => {
                 rocket::error!("hangar templates: cannot make a working directory: {e}");

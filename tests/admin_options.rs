@@ -171,7 +171,7 @@ fn count_in(html: &str) -> u64 {
 
 async fn columns_filters_and_chips(tdb: Arc<TestDb>) {
     let client = client(&tdb).await;
-    seed(&client).await;
+    let world = seed(&client).await;
     login(&client, "root").await;
     let (status, html) = page(&client, "/admin/message/").await;
     assert_eq!(status, Status::Ok);
@@ -245,6 +245,14 @@ async fn columns_filters_and_chips(tdb: Arc<TestDb>) {
     assert_eq!(count_in(&html), 2);
     let (_, html) = page(&client, "/admin/message/?user__admin=true").await;
     assert_eq!(count_in(&html), 1);
+    // a key filter reads as the row it points at, in the chip and the bar
+    let (_, html) = page(&client, &format!("/admin/message/?user={}", world.alice)).await;
+    assert_eq!(count_in(&html), 2);
+    assert!(html.contains("User is alice"), "{html}");
+    assert!(
+        html.contains("<span class=\"lookup-label\">alice</span>"),
+        "{html}"
+    );
     // booleans and choices as dropdowns, with readable chips
     let (_, html) = page(&client, "/admin/user/?admin=false").await;
     assert_eq!(count_in(&html), 2);

@@ -44,10 +44,18 @@ async fn main() {
         .attach(hangar::templates::fairing())
         .attach(
             Admin::fairing().register::<AMessage>(
+                // the example's MessageAdmin: a computed column, the
+                // type-ahead lookup on user, a filter bar of three widgets
                 ModelAdmin::new()
-                    .columns(["user", "content", "pub_date"])
+                    .columns(["user", "content", "word_count", "pub_date"])
+                    .computed_column("word_count", |row| {
+                        row.get("content")
+                            .map_or(0, |c| c.to_string().split_whitespace().count())
+                            .to_string()
+                    })
+                    .foreign_key_lookups([("user", "username")])
                     .search_fields(["content", "user__username"])
-                    .filter_fields(["user__username"]),
+                    .filter_fields(["user", "user__username", "pub_date"]),
             ),
         );
     let client = Client::tracked(rocket).await.expect("launch");

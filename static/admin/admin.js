@@ -64,6 +64,7 @@
         });
         prev.disabled = data.page <= 1;
         next.disabled = !data.has_next;
+        prev.parentNode.hidden = prev.disabled && next.disabled;
       })
       .catch(function () {
         results.textContent = "";

@@ -5,7 +5,40 @@ use serde_json::{json, Value as Json};
 
 use super::list::RESERVED;
 use crate::admin::AdminEntry;
-use crate::db::{FieldPath, Lookup, SqlType};
+use crate::db::{Db, FieldPath, Lookup, Op, Select, SqlType, Value};
+
+/// `(parameter, label)` for each foreign-key filter in force: the label of
+/// the row the key points at, so chips and the filter bar read "User is
+/// huey", not "User is 3".
+pub(crate) async fn key_labels(
+    e: &AdminEntry,
+    pairs: &[(String, String)],
+    db: &Db,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (key, value) in pairs
+        .iter()
+        .filter(|(k, v)| !RESERVED.contains(&k.as_str()) && !v.is_empty())
+    {
+        let Ok(l) = Lookup::parse(e.schema, key) else {
+            continue;
+        };
+        let Some(fk) = l.path.column.references else {
+            continue;
+        };
+        if l.op != Op::Eq || out.iter().any(|(k, _): &(String, String)| k == key) {
+            continue;
+        }
+        let target = (fk.target)();
+        let Ok(pk) = Value::parse(target.pk().sql_type, value) else {
+            continue;
+        };
+        if let Ok(Some(row)) = Select::new(target).filter_pk(pk).first_record(db).await {
+            out.push((key.clone(), row.label()));
+        }
+    }
+    out
+}
 
 /// `pairs` as an `application/x-www-form-urlencoded` query string.
 pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
@@ -39,11 +72,19 @@ fn current<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 pub(crate) fn filter_widgets(
     e: &AdminEntry,
     pairs: &[(String, String)],
+    labels: &[(String, String)],
     prefix: &str,
 ) -> Vec<Json> {
     e.filters
         .iter()
-        .map(|p| widget(e, p, pairs, prefix))
+        .map(|p| {
+            let mut w = widget(e, p, pairs, prefix);
+            let name = w["input"]["name"].as_str().unwrap_or_default().to_owned();
+            if let Some((_, label)) = labels.iter().find(|(k, _)| *k == name) {
+                w["input"]["label"] = json!(label);
+            }
+            w
+        })
         .collect()
 }
 
@@ -146,7 +187,11 @@ fn op_words(op: &str, value: &str) -> (String, String) {
 
 /// The filters in force, as `{label, remove}` chips: `remove` is the list's
 /// query string without that filter (and without the page).
-pub(crate) fn active_filters(e: &AdminEntry, pairs: &[(String, String)]) -> Vec<Json> {
+pub(crate) fn active_filters(
+    e: &AdminEntry,
+    pairs: &[(String, String)],
+    labels: &[(String, String)],
+) -> Vec<Json> {
     pairs
         .iter()
         .enumerate()
@@ -155,11 +200,16 @@ pub(crate) fn active_filters(e: &AdminEntry, pairs: &[(String, String)]) -> Vec<
             let (field, op, shown) = match Lookup::parse(e.schema, key) {
                 Ok(l) => {
                     let col = l.path.column;
-                    let choice = crate::db::Value::parse(col.sql_type, value)
+                    let choice = Value::parse(col.sql_type, value)
                         .ok()
-                        .and_then(|v| col.choice_label(&v));
-                    let shown = match (choice, col.sql_type) {
-                        (Some(label), _) => label.to_owned(),
+                        .and_then(|v| col.choice_label(&v))
+                        .map(str::to_owned);
+                    let row_label = labels
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, l)| l.clone());
+                    let shown = match (row_label.or(choice), col.sql_type) {
+                        (Some(label), _) => label,
                         (None, SqlType::Bool) => if matches!(value.as_str(), "true" | "1") {
                             "yes"
                         } else {

@@ -7,7 +7,7 @@ use rocket::{get, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
-use super::filters::{active_filters, filter_widgets, query_string};
+use super::filters::{active_filters, filter_widgets, key_labels, query_string};
 use super::{base_ctx, base_select, entry, last_param, merge, query_pairs};
 use crate::admin::entry::ListColumn;
 use crate::admin::{AdminAccess, AdminEntry, AdminState};
@@ -202,6 +202,7 @@ pub(super) async fn list(
         })
         .collect();
     let prefix = &state.config.prefix;
+    let labels = key_labels(e, &pairs, &db).await;
     let actions: Vec<serde_json::Value> = e
         .admin
         .actions
@@ -213,8 +214,8 @@ pub(super) async fn list(
         "headers": headers, "rows": body, "count": count, "page": page_no, "pages": pages,
         "page_range": page_range(page_no, pages, 3), "query": keep,
         "q": q, "ordering": ordering, "searchable": !e.admin.search_fields.is_empty(),
-        "filters": filter_widgets(e, &pairs, prefix),
-        "active_filters": active_filters(e, &pairs),
+        "filters": filter_widgets(e, &pairs, &labels, prefix),
+        "active_filters": active_filters(e, &pairs, &labels),
         "actions": actions,
     });
     let template = e.admin.template_for("index", "admin/list.html");
