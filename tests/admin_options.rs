@@ -22,6 +22,7 @@ app_cases!(
     hooks_restrict_rows_and_saves,
     actions_lookups_fieldsets_and_overrides,
     users_join_the_admin_by_themselves,
+    an_app_template_replaces_an_admin_page,
     bad_options_refuse_to_ignite,
 );
 
@@ -133,12 +134,18 @@ fn message_admin() -> ModelAdmin {
 }
 
 async fn client_with(tdb: &TestDb, admin: Admin) -> Client {
+    client_in(
+        tdb,
+        admin,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
+    )
+    .await
+}
+
+async fn client_in(tdb: &TestDb, admin: Admin, template_dir: &str) -> Client {
     let figment = tdb
         .figment()
-        .merge((
-            "template_dir",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
-        ))
+        .merge(("template_dir", template_dir))
         .merge(("hangar.auth.bcrypt_cost", 4));
     let rocket = rocket::custom(figment)
         .attach(Database::fairing().model::<Message>().model::<Note>())
@@ -544,6 +551,32 @@ async fn users_join_the_admin_by_themselves(tdb: Arc<TestDb>) {
     .await;
     login(&client, "root").await;
     assert_eq!(page(&client, "/admin/user/").await.0, Status::NotFound);
+}
+
+/// `<template_dir>/admin/index.html.tera` replaces the embedded dashboard.
+async fn an_app_template_replaces_an_admin_page(tdb: Arc<TestDb>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates_override");
+    let client = client_in(
+        &tdb,
+        Admin::fairing().register::<Message>(ModelAdmin::new()),
+        dir,
+    )
+    .await;
+    seed(&client).await;
+    login(&client, "root").await;
+    let (status, html) = page(&client, "/admin/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("<h1 id=\"our-dashboard\">Our own dashboard, root</h1>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li>Message: 5</li>") && html.contains("<li>User: 3</li>"),
+        "{html}"
+    );
+    // the other pages are still Hangar's
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("5 in all"));
 }
 
 async fn bad_options_refuse_to_ignite(tdb: Arc<TestDb>) {

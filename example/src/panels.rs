@@ -2,8 +2,8 @@
 //! `UserStatsPanel`): a quick note form that posts to the panel's own route,
 //! and a few counts.
 
-use hangar::admin::{AdminForm, AdminState, Panel};
-use hangar::auth::{AdminUser, SessionUser};
+use hangar::admin::{AdminAccess, AdminForm, AdminState, Panel};
+use hangar::auth::SessionUser;
 use hangar::db::{Db, Error, Model as _, Op};
 use rocket::response::{Flash, Redirect};
 use rocket::{post, routes, Route, State};
@@ -44,7 +44,7 @@ impl Panel for NotePanel {
 /// Adds a note for the logged-in admin, then goes back to the dashboard.
 #[post("/create", data = "<form>")]
 async fn create_note(
-    admin: AdminUser,
+    admin: AdminAccess,
     form: AdminForm,
     db: Db,
     state: &State<AdminState>,

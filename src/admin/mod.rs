@@ -2,7 +2,10 @@
 //! `/admin/`: a dashboard with row counts, lists with sorting, filters,
 //! search and pagination, generated add/edit forms with validation, and
 //! delete with a confirmation listing the dependent rows. Every page needs
-//! an admin user (`AdminUser`); every form is CSRF-checked.
+//! a user who passes the site's permission check ([`AdminAccess`]; by
+//! default the `admin` flag); every form is CSRF-checked. The options of
+//! each model live on [`ModelAdmin`]; app code plugs in through
+//! [`ModelAdminHooks`], [`Action`] and [`Panel`].
 //!
 //! ```no_run
 //! # use hangar::Model;

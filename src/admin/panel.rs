@@ -11,7 +11,7 @@ use crate::db::{Db, Error};
 /// A dashboard panel.
 ///
 /// The panel's routes are mounted under `<admin prefix>/panels/<slug>`; take
-/// `AdminUser` (and `AdminForm` for posts) in them to protect them like the
+/// [`AdminAccess`](crate::admin::AdminAccess) (and `AdminForm` for posts) in them to protect them like the
 /// rest of the admin.
 ///
 /// # Example
