@@ -65,6 +65,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/admin/delete.html"),
     ),
     (
+        "admin/bulk_delete.html",
+        include_str!("../templates/admin/bulk_delete.html"),
+    ),
+    (
         "admin/export.html",
         include_str!("../templates/admin/export.html"),
     ),

@@ -177,7 +177,7 @@ pub fn page_range(page: u64, pages: u64, window: u64) -> Vec<Option<u64>> {
         return out;
     }
     let lo = page.saturating_sub(window).max(1);
-    let hi = (page + window).min(pages);
+    let hi = page.saturating_add(window).min(pages);
     if lo > 1 {
         out.push(Some(1));
         if lo > 2 {

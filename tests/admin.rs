@@ -516,12 +516,26 @@ async fn bulk_actions_over_the_selection(tdb: Arc<TestDb>) {
         .await
         .unwrap();
     assert_eq!(csv, format!("id\r\n{}\r\n{}\r\n", ids[0], ids[1]));
-    // delete the selection
-    let (status, _, _) = post(
+    // delete the selection: first a confirmation naming the rows, nothing deleted yet
+    let (status, _, html) = post(
         &client,
         "/admin/message/action/",
         format!(
             "csrf_token={token}&action=delete&pk={}&pk={}",
+            ids[0], ids[1]
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Delete 2 selected Message row(s)?"), "{html}");
+    assert!(html.contains("<li>hello world</li>") && html.contains("<li>alice again</li>"));
+    assert!(html.contains("name=\"confirm\""));
+    assert_eq!(Message::select().count(&db).await.unwrap(), 5);
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!(
+            "csrf_token={token}&action=delete&confirm=1&pk={}&pk={}",
             ids[0], ids[1]
         ),
     )

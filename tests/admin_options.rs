@@ -23,6 +23,7 @@ app_cases!(
     actions_lookups_fieldsets_and_overrides,
     users_join_the_admin_by_themselves,
     an_app_template_replaces_an_admin_page,
+    edges_pages_keys_caching_and_forms,
     bad_options_refuse_to_ignite,
 );
 
@@ -62,11 +63,34 @@ impl ModelAdminHooks for OwnMessages {
                 message: "Not allowed here.".into(),
             });
         }
+        if content.as_deref() == Some("elsewhere") {
+            // a buggy hook hands the row to someone else
+            values.retain(|(f, _)| *f != "user");
+            let root = User::select()
+                .filter("username", Op::Eq, "root")?
+                .one(&mut *tx)
+                .await?;
+            values.push(("user", Value::Int(root.id)));
+        }
         let pk = store(tx, schema, existing, values).await?;
         if content.as_deref() == Some("rollback") {
             return Err(AdminError::Invalid("Rolled back on purpose.".into()));
         }
         Ok(pk)
+    }
+}
+
+/// Staff users see only their own user row.
+struct OwnUser;
+
+#[rocket::async_trait]
+impl ModelAdminHooks for OwnUser {
+    fn get_query(&self, select: Select, user: &SessionUser) -> Select {
+        if user.admin {
+            select
+        } else {
+            select.filter("id", Op::Eq, user.id).expect("id")
+        }
     }
 }
 
@@ -165,7 +189,8 @@ async fn client(tdb: &TestDb) -> Client {
                 ModelAdmin::new()
                     .delete_collect_objects(false)
                     .template("edit", "custom/note_edit"),
-            ),
+            )
+            .register::<User>(ModelAdmin::for_users().hooks(OwnUser)),
     )
     .await
 }
@@ -342,11 +367,29 @@ async fn hooks_restrict_rows_and_saves(tdb: Arc<TestDb>) {
         .one(&db)
         .await
         .unwrap();
-    let (status, _, _) = post(
+    let (status, _, html) = post(
         &client,
         "/admin/message/action/",
         format!(
             "csrf_token={token}&action=delete&pk={hidden}&pk={}",
+            bobs.id
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("Delete 1 selected") && html.contains("<li>zebra</li>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("name=\"pk\" value=\"{hidden}\"")),
+        "the hidden row is not offered"
+    );
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!(
+            "csrf_token={token}&action=delete&confirm=1&pk={hidden}&pk={}",
             bobs.id
         ),
     )
@@ -423,6 +466,32 @@ async fn hooks_restrict_rows_and_saves(tdb: Arc<TestDb>) {
     assert_eq!(status, Status::BadRequest);
     assert!(html.contains("Rolled back on purpose."), "{html}");
     assert_eq!(Message::select().count(&db).await.unwrap(), before);
+    // a save may not move a row out of what get_query shows: refused, rolled back
+    let (status, _, html) = post(
+        &client,
+        "/admin/message/add/",
+        format!(
+            "csrf_token={token}&user={}&content=elsewhere&pub_date=2026-01-02T03:04:05",
+            world.alice
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("outside what you may see"), "{html}");
+    assert_eq!(Message::select().count(&db).await.unwrap(), before);
+    // lookups offer only the target rows its own admin shows bob: bob himself
+    let res = client
+        .get("/admin/message/ajax_list?field=user")
+        .dispatch()
+        .await;
+    let found: serde_json::Value = res.into_json().await.unwrap();
+    let labels: Vec<&str> = found["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["bob"]);
 }
 
 async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
@@ -553,6 +622,99 @@ async fn users_join_the_admin_by_themselves(tdb: Arc<TestDb>) {
     assert_eq!(page(&client, "/admin/user/").await.0, Status::NotFound);
 }
 
+async fn edges_pages_keys_caching_and_forms(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    login(&client, "root").await;
+    // a page number past any offset SQL takes: an empty page, not a 500
+    for uri in [
+        "/admin/message/?page=18446744073709551615",
+        "/admin/message/?page=500000000000000000",
+    ] {
+        let (status, html) = page(&client, uri).await;
+        assert_eq!(status, Status::Ok, "{uri}");
+        assert!(html.contains("Nothing here yet.") && html.contains("5 in all"));
+    }
+    let res = client
+        .get("/admin/message/ajax_list?field=user&page=18446744073709551615")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    // admin pages are never cached; the embedded assets are
+    let res = client.get("/admin/message/").dispatch().await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("no-store"));
+    let res = client
+        .get("/admin/message/export/?format=csv")
+        .dispatch()
+        .await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("no-store"));
+    let res = client.get("/admin/static/admin.js").dispatch().await;
+    assert_eq!(
+        res.headers().get_one("Cache-Control"),
+        Some("public, max-age=86400")
+    );
+    // the search box resubmits filters and sort; "clear filters" keeps search and sort
+    let (_, html) = page(
+        &client,
+        "/admin/message/?user__username__icontains=al&ordering=-content&q=a",
+    )
+    .await;
+    assert!(
+        html.contains("<input type=\"hidden\" name=\"user__username__icontains\" value=\"al\">"),
+        "{html}"
+    );
+    assert!(html.contains("<input type=\"hidden\" name=\"ordering\" value=\"-content\">"));
+    assert!(
+        html.contains("href=\"/admin/message/?ordering=-content&amp;q=a\">Clear filters</a>")
+            || html
+                .replace("&#x2F;", "/")
+                .contains("href=\"/admin/message/?ordering=-content&amp;q=a\">Clear filters</a>"),
+        "{html}"
+    );
+    // a doubled minus in the ordering is ignored, not a 400
+    assert_eq!(
+        page(&client, "/admin/message/?ordering=--content").await.0,
+        Status::Ok
+    );
+    // export fields may repeat (the picker's checkboxes)
+    let res = client
+        .get("/admin/message/export/?format=csv&fields=content&fields=user__username&content__icontains=zeb")
+        .dispatch()
+        .await;
+    assert_eq!(
+        res.into_string().await.unwrap(),
+        "content,user__username\r\nzebra,bob\r\n"
+    );
+    // a key the admin does not offer (no lookup, not in the form, not a filter)
+    let res = client
+        .get("/admin/note/ajax_list?field=nope")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest);
+    // a foreign key with more than 500 rows to pick from becomes a lookup
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let (_, html) = page(&client, "/admin/note/add/").await;
+    assert!(html.contains("<select id=\"f-user\""), "3 users: a select");
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..500 {
+        let mut u =
+            <User as hangar::auth::UserModel>::new_user(&format!("u{i}"), "", "!".into(), false);
+        u.insert(&mut tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (_, html) = page(&client, "/admin/note/add/").await;
+    assert!(
+        !html.contains("<select id=\"f-user\"") && html.contains("class=\"lookup\""),
+        "{html}"
+    );
+    let note = Note::select().one(&db).await.unwrap();
+    let (_, html) = page(&client, &format!("/admin/note/{}/", note.id)).await;
+    assert!(
+        html.contains("id=\"f-user-label\">alice</span>"),
+        "the current row's label"
+    );
+}
+
 /// `<template_dir>/admin/index.html.tera` replaces the embedded dashboard.
 async fn an_app_template_replaces_an_admin_page(tdb: Arc<TestDb>) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates_override");
@@ -633,6 +795,15 @@ async fn bad_options_refuse_to_ignite(tdb: Arc<TestDb>) {
             "{why}: {err}"
         );
     }
+    let err = rocket::custom(tdb.figment().merge(("hangar.admin.prefix", "/")))
+        .attach(Admin::fairing())
+        .ignite()
+        .await
+        .expect_err("`/` is no prefix");
+    assert!(matches!(
+        err.kind(),
+        rocket::error::ErrorKind::FailedFairings(_)
+    ));
     let twice = Admin::fairing()
         .register::<Message>(ModelAdmin::new())
         .register::<Message>(ModelAdmin::new());

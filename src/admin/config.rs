@@ -42,8 +42,8 @@ impl AdminConfig {
                 .map_err(|e| format!("[hangar.admin]: {e}"))?,
             Err(_) => AdminConfig::default(),
         };
-        if !c.prefix.starts_with('/') || c.prefix.len() > 1 && c.prefix.ends_with('/') {
-            return Err("[hangar.admin] prefix must start with `/` and not end with one".into());
+        if !c.prefix.starts_with('/') || c.prefix.ends_with('/') {
+            return Err("[hangar.admin] prefix must start with `/` and not end with one (`/` alone is not a prefix)".into());
         }
         if c.paginate_by == 0 {
             return Err("[hangar.admin] paginate_by must be positive".into());

@@ -127,7 +127,21 @@ impl AdminEntry {
             });
         }
         for s in &a.search_fields {
-            path(schema, s, "search field")?;
+            if !path(schema, s, "search field")?.column.sql_type.is_text() {
+                return Err(format!("search field {s:?} is not a text field"));
+            }
+        }
+        if let Some(pw) = &a.password_field {
+            if !schema.column(pw).is_some_and(|c| c.secret) {
+                return Err(format!(
+                    "password field {pw:?} is not a secret field of {}",
+                    schema.type_name
+                ));
+            }
+        }
+        for p in a.filter_exclude.iter().chain(&a.export_exclude) {
+            FieldPath::resolve_with(schema, p, true)
+                .map_err(|_| format!("{} has no field {p:?} to exclude", schema.type_name))?;
         }
         let mut filters = match &a.filter_fields {
             Some(list) => list
@@ -144,6 +158,12 @@ impl AdminEntry {
                 .collect::<Result<Vec<_>, _>>()?,
             None => all_paths(schema, 1),
         };
+        if let Some(deep) = exports.iter().find(|p| p.depth() > 1) {
+            return Err(format!(
+                "export field {:?}: exports cross one foreign key at most",
+                deep.dotted()
+            ));
+        }
         exports.retain(|p| !a.export_exclude.contains(&p.dotted()));
         for (field, search) in &a.fk_lookups {
             let col = schema

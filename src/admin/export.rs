@@ -108,22 +108,31 @@ pub(crate) async fn export(
         let template = e.admin.template_for("export", "admin/export.html");
         return Ok(ExportReply::Page(page.render(template.to_owned(), ctx)));
     };
-    let chosen: Vec<FieldPath> = match param("fields") {
-        Some(list) if !list.trim().is_empty() => list
-            .split(',')
-            .map(|f| {
-                available
-                    .iter()
-                    .find(|p| p.dotted() == f.trim())
-                    .cloned()
-                    .ok_or(Status::BadRequest)
-            })
-            .collect::<Result<_, _>>()?,
-        _ => available
+    // `fields` may repeat (the picker's checkboxes) or list paths with commas
+    let asked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "fields")
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    let chosen: Vec<FieldPath> = if asked.is_empty() {
+        available
             .iter()
             .filter(|p| p.depth() == 0)
             .cloned()
-            .collect(),
+            .collect()
+    } else {
+        asked
+            .iter()
+            .map(|f| {
+                available
+                    .iter()
+                    .find(|p| p.dotted() == *f)
+                    .cloned()
+                    .ok_or(Status::BadRequest)
+            })
+            .collect::<Result<_, _>>()?
     };
     let select = views::filtered_select(e, &pairs, &user).map_err(|_| Status::BadRequest)?;
     let mut select = select
@@ -142,6 +151,7 @@ pub(crate) async fn export(
     };
     let keys = select.cursor_keys();
     let name = e.name.clone();
+    let model_name = name.clone();
     let stream: Rows = Box::pin(rocket::async_stream::stream! {
         let header: Vec<String> = chosen.iter().map(|p| p.dotted()).collect();
         if csv {
@@ -151,6 +161,7 @@ pub(crate) async fn export(
         }
         let mut after: Option<Vec<Value>> = None;
         let mut first = true;
+        let mut failed = false;
         loop {
             let mut page_select = select.clone().order_by_keys(&keys).limit(CHUNK);
             if let Some(values) = after.take() {
@@ -159,7 +170,16 @@ pub(crate) async fn export(
                     Err(_) => break,
                 }
             }
-            let Ok(rows) = page_select.related_records(&db).await else { break };
+            let rows = match page_select.related_records(&db).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // the download ends short; JSON without its closing `]`
+                    // so a client sees an invalid, not a complete, document
+                    rocket::error!("hangar admin: export of {model_name} failed: {e}");
+                    failed = true;
+                    break;
+                }
+            };
             let n = rows.len() as u64;
             for row in &rows {
                 if csv {
@@ -180,7 +200,7 @@ pub(crate) async fn export(
                 break;
             }
         }
-        if !csv {
+        if !csv && !failed {
             yield "]".to_owned();
         }
     });

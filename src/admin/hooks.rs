@@ -86,7 +86,11 @@ pub async fn store(
     Ok(match existing {
         None => write::insert_fields(&mut *tx, schema, values).await?,
         Some(r) => {
-            write::update_fields(&mut *tx, schema, r.pk().clone(), values).await?;
+            let changed = write::update_fields(&mut *tx, schema, r.pk().clone(), values).await?;
+            if changed == 0 {
+                // deleted meanwhile
+                return Err(DbError::NotFound { model: schema.name }.into());
+            }
             r.pk().clone()
         }
     })

@@ -63,6 +63,8 @@ pub struct Admin {
     panels: Vec<Arc<dyn Panel>>,
     permission: access::PermissionFn,
     user_admin: Option<ModelAdmin>,
+    /// The prefix in force, once ignited (admin pages are never cached).
+    prefix: std::sync::OnceLock<String>,
 }
 
 impl Default for Admin {
@@ -72,6 +74,7 @@ impl Default for Admin {
             panels: Vec::new(),
             permission: Arc::new(|u: &SessionUser| u.admin),
             user_admin: Some(ModelAdmin::for_users()),
+            prefix: std::sync::OnceLock::new(),
         }
     }
 }
@@ -143,7 +146,7 @@ impl Fairing for Admin {
     fn info(&self) -> Info {
         Info {
             name: "hangar::Admin",
-            kind: Kind::Ignite,
+            kind: Kind::Ignite | Kind::Response,
         }
     }
 
@@ -177,6 +180,7 @@ impl Fairing for Admin {
             }
         }
         let prefix = config.prefix.clone();
+        let _ = self.prefix.set(prefix.clone());
         let mut rocket = rocket;
         for m in &models {
             if !m.admin.routes.is_empty() {
@@ -207,5 +211,22 @@ impl Fairing for Admin {
                 permission: self.permission.clone(),
             })
             .mount(prefix, views::routes()))
+    }
+
+    /// Admin pages, exports and lookups carry private data: `no-store`
+    /// (the embedded stylesheet and script keep their own caching).
+    async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, res: &mut rocket::Response<'r>) {
+        let Some(prefix) = self.prefix.get() else {
+            return;
+        };
+        let path = req.uri().path();
+        let under = path.as_str() == prefix.as_str()
+            || path
+                .as_str()
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
+        if under && !path.as_str()[prefix.len()..].starts_with("/static/") {
+            res.set_header(rocket::http::Header::new("Cache-Control", "no-store"));
+        }
     }
 }

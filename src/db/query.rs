@@ -258,6 +258,18 @@ impl Select {
         Ok(self)
     }
 
+    /// Orders by `spec` before any ordering already set (the list's clicked
+    /// header goes before a model admin's default order).
+    pub(crate) fn order_first(mut self, spec: &str) -> Result<Select> {
+        let (desc, path) = match spec.strip_prefix('-') {
+            Some(p) => (true, p),
+            None => (false, spec),
+        };
+        self.order
+            .insert(0, (FieldPath::resolve(self.schema, path)?, desc));
+        Ok(self)
+    }
+
     /// Removes all orderings.
     pub fn clear_order(mut self) -> Select {
         self.order.clear();

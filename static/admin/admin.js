@@ -14,17 +14,6 @@
     });
   }
 
-  // Export page: the ticked fields become one `fields` parameter.
-  var exportForm = $("#export-form");
-  if (exportForm) {
-    exportForm.addEventListener("submit", function () {
-      $("#fields").value = $all("input.field", exportForm)
-        .filter(function (i) { return i.checked; })
-        .map(function (i) { return i.value; })
-        .join(",");
-    });
-  }
-
   // Type-ahead lookups: a button next to a foreign key's input opens a
   // dialog that searches the related rows page by page.
   var dialog = $("#lookup-dialog");
@@ -35,15 +24,19 @@
   var next = $("#lookup-next", dialog);
   var current = null; // {input, label, url, page}
   var timer = null;
+  var seq = 0; // only the newest request may fill the list
+  var loaded = null; // the promise of the newest load
 
   function load() {
+    var mine = ++seq;
     var url = current.url + "&page=" + current.page + "&q=" + encodeURIComponent(search.value);
-    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+    loaded = fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) { throw new Error("lookup failed: " + r.status); }
         return r.json();
       })
       .then(function (data) {
+        if (mine !== seq) { return; }
         results.textContent = "";
         if (!data.objects.length) {
           var none = document.createElement("li");
@@ -67,6 +60,7 @@
         prev.parentNode.hidden = prev.disabled && next.disabled;
       })
       .catch(function () {
+        if (mine !== seq) { return; }
         results.textContent = "";
         var li = document.createElement("li");
         li.className = "error";
@@ -92,6 +86,7 @@
         page: 1
       };
       search.value = "";
+      results.textContent = "";
       dialog.showModal();
       search.focus();
       load();
@@ -99,13 +94,17 @@
   });
   search.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { current.page = 1; load(); }, 200);
+    timer = setTimeout(function () { timer = null; current.page = 1; load(); }, 200);
   });
   search.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") {
       ev.preventDefault();
-      var first = $("button.pick", results);
-      if (first) { first.click(); }
+      // pick from the results of what is typed now, not of an older query
+      if (timer) { clearTimeout(timer); timer = null; current.page = 1; load(); }
+      loaded.then(function () {
+        var first = $("button.pick", results);
+        if (first) { first.click(); }
+      });
     }
   });
   prev.addEventListener("click", function () { current.page -= 1; load(); });

@@ -1,15 +1,50 @@
-//! Deleting one row (with its dependents) and bulk actions over a selection.
+//! Deleting one row or a selection (each after a confirmation page listing
+//! the dependent rows that go too) and the other bulk actions.
 
 use rocket::http::Status;
+use rocket::response::status::Custom;
 use rocket::response::{Flash, Redirect};
 use rocket::{get, post, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
-use super::{base_ctx, entry, filtered_select, load, merge, AdminForm};
+use super::filters::{encode, query_string};
+use super::{
+    base_ctx, entry, filtered_select, forget_user, load, merge, AdminForm, PageOrRedirect,
+};
 use crate::admin::{AdminAccess, AdminEntry, AdminState};
-use crate::auth::Page;
+use crate::auth::{AuthState, Page};
 use crate::db::{delete, Db, DeleteMode, Error as DbError, Value};
+
+/// Rows named on a bulk confirmation page; more are counted, not listed.
+const LISTED: usize = 50;
+
+/// `{model, count}` per dependent model that deleting `pks` takes along
+/// (none when the model admin does not collect them).
+async fn dependents(e: &AdminEntry, db: &Db, pks: Vec<Value>) -> Result<serde_json::Value, Status> {
+    if !e.admin.delete_collect_objects {
+        return Ok(json!([]));
+    }
+    let plan = delete::collect(db, e.schema, pks)
+        .await
+        .map_err(|e| e.status())?;
+    // one line per model, however many foreign keys lead to it
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (s, pks) in plan
+        .deletes
+        .iter()
+        .filter(|(s, _)| !std::ptr::eq(*s, e.schema))
+    {
+        match counts.iter_mut().find(|(n, _)| *n == s.type_name) {
+            Some((_, c)) => *c += pks.len(),
+            None => counts.push((s.type_name, pks.len())),
+        }
+    }
+    Ok(json!(counts
+        .iter()
+        .map(|(model, count)| json!({ "model": model, "count": count }))
+        .collect::<Vec<_>>()))
+}
 
 #[get("/<model>/<pk>/delete")]
 pub(super) async fn delete_page(
@@ -22,29 +57,10 @@ pub(super) async fn delete_page(
 ) -> Result<Template, Status> {
     let e = entry(state, model)?;
     let record = load(e, &db, pk, &user).await?;
-    let plan = if e.admin.delete_collect_objects {
-        delete::collect(&db, e.schema, vec![record.pk().clone()])
-            .await
-            .map_err(|e| e.status())?
-            .deletes
-    } else {
-        Vec::new()
-    };
-    // one line per model, however many foreign keys lead to it
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for (s, pks) in plan.iter().filter(|(s, _)| !std::ptr::eq(*s, e.schema)) {
-        match counts.iter_mut().find(|(n, _)| *n == s.type_name) {
-            Some((_, c)) => *c += pks.len(),
-            None => counts.push((s.type_name, pks.len())),
-        }
-    }
-    let dependents: Vec<serde_json::Value> = counts
-        .iter()
-        .map(|(model, count)| json!({ "model": model, "count": count }))
-        .collect();
     let ctx = json!({
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
-        "pk": record.pk().to_string(), "label": record.label(), "dependents": dependents,
+        "pk": record.pk().to_string(), "pk_url": encode(&record.pk().to_string()),
+        "label": record.label(), "dependents": dependents(e, &db, vec![record.pk().clone()]).await?,
         "recursive": e.admin.delete_recursive, "collected": e.admin.delete_collect_objects,
     });
     let template = e.admin.template_for("delete", "admin/delete.html");
@@ -52,7 +68,9 @@ pub(super) async fn delete_page(
 }
 
 #[post("/<model>/<pk>/delete", data = "<_form>")]
+#[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 pub(super) async fn delete_post(
+    auth: Option<&State<AuthState>>,
     user: AdminAccess,
     state: &State<AdminState>,
     db: Db,
@@ -62,27 +80,38 @@ pub(super) async fn delete_post(
 ) -> Result<Flash<Redirect>, Status> {
     let e = entry(state, model)?;
     let record = load(e, &db, pk, &user).await?;
-    let mode = delete_mode(e);
-    let to = Redirect::to(format!(
-        "{}/{}/",
-        state.config.prefix.trim_end_matches('/'),
-        e.name
-    ));
-    match delete::delete_by_pks(&db, e.schema, vec![record.pk().clone()], mode).await {
-        Ok(_) => Ok(Flash::success(
-            to,
-            format!("“{}” was deleted.", record.label()),
-        )),
+    let to = Redirect::to(list_url(state, e));
+    match delete::delete_by_pks(&db, e.schema, vec![record.pk().clone()], delete_mode(e)).await {
+        Ok(_) => {
+            forget_user(auth, e, record.pk());
+            Ok(Flash::success(
+                to,
+                format!("“{}” was deleted.", short(&record.label())),
+            ))
+        }
         Err(DbError::Restricted {
             dependent, count, ..
         }) => Ok(Flash::error(
             to,
             format!(
                 "“{}” was not deleted: {count} {dependent} row(s) refer to it.",
-                record.label()
+                short(&record.label())
             ),
         )),
         Err(err) => Err(err.status()),
+    }
+}
+
+fn list_url(state: &AdminState, e: &AdminEntry) -> String {
+    format!("{}/{}/", state.config.prefix.trim_end_matches('/'), e.name)
+}
+
+/// A row label cut for a flash message (which travels in a cookie).
+fn short(label: &str) -> String {
+    if label.chars().count() > 60 {
+        format!("{}…", label.chars().take(60).collect::<String>())
+    } else {
+        label.to_owned()
     }
 }
 
@@ -95,80 +124,112 @@ fn delete_mode(e: &AdminEntry) -> DeleteMode {
 }
 
 /// `POST /admin/<model>/action`: the list's bulk actions over the ticked
-/// rows (only those the model admin's `get_query` shows): `delete`
-/// (recursive, one transaction), `export` (to the export page for those
-/// rows) or one of the model admin's own [`Action`](crate::admin::Action)s.
+/// rows (only those the model admin's `get_query` shows): `delete` (a
+/// confirmation page listing what goes too, then, with `confirm`, a
+/// recursive delete in one transaction), `export` (to the export page for
+/// those rows) or one of the model admin's own [`Action`](crate::admin::Action)s.
 #[post("/<model>/action", data = "<form>")]
+#[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 pub(super) async fn bulk_action(
+    auth: Option<&State<AuthState>>,
     user: AdminAccess,
+    page: Page,
     state: &State<AdminState>,
     db: Db,
     model: &str,
     form: AdminForm,
-) -> Result<Flash<Redirect>, Status> {
+) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
-    let list = format!("{}/{}/", state.config.prefix.trim_end_matches('/'), e.name);
-    let to_list = || Redirect::to(list.clone());
-    let ticked: Vec<&str> = form
+    let list = list_url(state, e);
+    let done = |f: Flash<Redirect>| Ok(PageOrRedirect::Done(f));
+    let ticked: Vec<(String, String)> = form
         .0
         .iter()
         .filter(|(k, _)| k == "pk")
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| ("_pk".to_owned(), v.clone()))
         .collect();
     if ticked.is_empty() {
-        return Ok(Flash::warning(to_list(), "Select some rows first."));
+        return done(Flash::warning(
+            Redirect::to(list),
+            "Select some rows first.",
+        ));
     }
-    let action = super::last_param(&form.0, "action").unwrap_or_default();
+    let action = form.get("action").unwrap_or_default();
     if action.is_empty() {
-        return Ok(Flash::warning(to_list(), "Choose an action."));
+        return done(Flash::warning(Redirect::to(list), "Choose an action."));
     }
     // only rows the model admin shows this user, in one query
-    let selection = vec![("_pks".to_owned(), ticked.join(","))];
-    let select = filtered_select(e, &selection, &user).map_err(|_| Status::BadRequest)?;
-    let pk_field = e.schema.pk().field;
-    let pks: Vec<Value> = select
-        .order_by(pk_field)
+    let select = filtered_select(e, &ticked, &user).map_err(|_| Status::BadRequest)?;
+    let rows = select
+        .order_by(e.schema.pk().field)
         .map_err(|_| Status::BadRequest)?
         .records(&db)
         .await
-        .map_err(|e| e.status())?
-        .iter()
-        .map(|r| r.pk().clone())
-        .collect();
+        .map_err(|e| e.status())?;
+    let pks: Vec<Value> = rows.iter().map(|r| r.pk().clone()).collect();
     if pks.is_empty() {
-        return Ok(Flash::warning(
-            to_list(),
+        return done(Flash::warning(
+            Redirect::to(list),
             "None of the selected rows exist any more.",
         ));
     }
     let n = pks.len();
     match action {
-        "delete" => match delete::delete_by_pks(&db, e.schema, pks, delete_mode(e)).await {
-            Ok(_) => Ok(Flash::success(to_list(), format!("Deleted {n} row(s)."))),
-            Err(DbError::Restricted { dependent, .. }) => Ok(Flash::error(
-                to_list(),
+        "delete" if form.get("confirm").is_none() => {
+            let listed: Vec<serde_json::Value> = rows
+                .iter()
+                .take(LISTED)
+                .map(|r| json!({ "pk": r.pk().to_string(), "label": r.label() }))
+                .collect();
+            let ctx = json!({
+                "model": e.name, "title": crate::utils::title_case(e.schema.name),
+                "rows": listed, "count": n, "more": n.saturating_sub(LISTED),
+                "pks": pks.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "dependents": dependents(e, &db, pks).await?,
+                "recursive": e.admin.delete_recursive, "collected": e.admin.delete_collect_objects,
+            });
+            Ok(PageOrRedirect::Page(Custom(
+                Status::Ok,
+                page.render("admin/bulk_delete.html", merge(base_ctx(state), ctx)),
+            )))
+        }
+        "delete" => match delete::delete_by_pks(&db, e.schema, pks.clone(), delete_mode(e)).await {
+            Ok(_) => {
+                for pk in &pks {
+                    forget_user(auth, e, pk);
+                }
+                done(Flash::success(
+                    Redirect::to(list),
+                    format!("Deleted {n} row(s)."),
+                ))
+            }
+            Err(DbError::Restricted { dependent, .. }) => done(Flash::error(
+                Redirect::to(list),
                 format!("Nothing was deleted: {dependent} rows refer to the selection."),
             )),
             Err(err) => Err(err.status()),
         },
         "export" => {
-            let keys: Vec<String> = pks.iter().map(ToString::to_string).collect();
-            Ok(Flash::success(
-                Redirect::to(format!("{list}export/?_pks={}", keys.join(","))),
+            let keys: Vec<(String, String)> = pks
+                .iter()
+                .map(|p| ("_pk".to_owned(), p.to_string()))
+                .collect();
+            done(Flash::success(
+                Redirect::to(format!("{list}export/?{}", query_string(&keys))),
                 format!("Exporting {n} row(s)."),
             ))
         }
         name => {
             let Some(custom) = e.admin.actions.iter().find(|a| a.name() == name) else {
-                return Ok(Flash::warning(to_list(), "Choose an action."));
+                return done(Flash::warning(Redirect::to(list), "Choose an action."));
             };
             match custom.run(&db, &user, pks).await {
-                Ok(message) => Ok(Flash::success(to_list(), message)),
+                Ok(message) => done(Flash::success(Redirect::to(list), message)),
                 Err(err) => {
                     if err.status().code >= 500 {
                         rocket::warn!("hangar admin: action {name}: {err}");
                     }
-                    Ok(Flash::error(to_list(), err.flash_message()))
+                    done(Flash::error(Redirect::to(list), err.flash_message()))
                 }
             }
         }

@@ -5,14 +5,14 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, State};
 use serde_json::json;
 
-use super::{base_ctx, entry, load, merge, AdminForm, PageOrRedirect};
+use super::{base_ctx, base_select, entry, load, merge, target_select, AdminForm, PageOrRedirect};
 use crate::admin::forms::{form_fields, parse_submission, FormField};
 use crate::admin::{AdminAccess, AdminEntry, AdminError, AdminState};
 use crate::auth::{Page, SessionUser};
-use crate::db::{Column, Db, Error as DbError, Record, Select, Value};
+use crate::db::{Column, Db, Error as DbError, Record, Value};
 
 /// The fields a form edits: not the auto primary key, not secret, as `fields`/`exclude` say.
-fn editable(e: &AdminEntry) -> Vec<&'static Column> {
+pub(super) fn editable(e: &AdminEntry) -> Vec<&'static Column> {
     e.schema
         .columns
         .iter()
@@ -27,47 +27,52 @@ fn editable(e: &AdminEntry) -> Vec<&'static Column> {
         .collect()
 }
 
+/// Foreign keys with more rows than this become type-ahead lookups.
+const SELECT_LIMIT: u64 = 500;
+
+/// The `<select>` options of each foreign key, from the rows the target's
+/// model admin shows; keys with a configured lookup, or whose target has
+/// more than [`SELECT_LIMIT`] rows, get none (they render as lookups).
 async fn fk_options(
+    ctx: &SaveCtx<'_>,
     e: &AdminEntry,
-    db: &Db,
     cols: &[&'static Column],
 ) -> Result<Vec<(String, Vec<(String, String)>)>, DbError> {
     let mut out = Vec::new();
     for col in cols {
+        let Some(fk) = col.references else { continue };
         if e.admin.lookup_for(col.field).is_some() {
             continue;
         }
-        if let Some(fk) = col.references {
-            let target = (fk.target)();
-            let rows = Select::new(target)
-                .order_by(target.pk().field)?
-                .limit(500)
-                .records(db)
-                .await?;
-            let mut opts: Vec<(String, String)> = Vec::with_capacity(rows.len() + 1);
-            if col.nullable {
-                opts.push((String::new(), "—".into()));
-            }
-            opts.extend(rows.iter().map(|r| (r.pk().to_string(), r.label())));
-            out.push((col.field.to_owned(), opts));
+        let target = (fk.target)();
+        let rows = target_select(ctx.state, target, ctx.user)
+            .order_by(target.pk().field)?
+            .limit(SELECT_LIMIT + 1)
+            .records(ctx.db)
+            .await?;
+        if rows.len() as u64 > SELECT_LIMIT {
+            continue;
         }
+        let opts = rows
+            .iter()
+            .map(|r| (r.pk().to_string(), r.label()))
+            .collect();
+        out.push((col.field.to_owned(), opts));
     }
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render_form(
-    page: &Page,
-    state: &AdminState,
+    ctx: &SaveCtx<'_>,
     e: &AdminEntry,
-    db: &Db,
     record: Option<&Record>,
     submitted: &[(String, String)],
     errors: &[(String, String)],
     status: Status,
 ) -> Result<PageOrRedirect, Status> {
+    let SaveCtx { page, state, .. } = *ctx;
     let cols = editable(e);
-    let options = fk_options(e, db, &cols).await.map_err(|e| e.status())?;
+    let options = fk_options(ctx, e, &cols).await.map_err(|e| e.status())?;
     let mut fields = form_fields(
         e.schema,
         &cols,
@@ -78,7 +83,10 @@ async fn render_form(
         &options,
     );
     for f in &mut fields {
-        lookup_widget(state, e, db, f).await?;
+        let is_select = options.iter().any(|(name, _)| *name == f.name);
+        if !is_select {
+            lookup_widget(ctx, e, f).await?;
+        }
     }
     if let Some(pw) = &e.admin.password_field {
         fields.push(crate::admin::FormField {
@@ -123,32 +131,23 @@ async fn render_form(
     )))
 }
 
-/// Turns a foreign key with a type-ahead lookup into a `lookup` widget
-/// showing the current row's label.
-async fn lookup_widget(
-    state: &AdminState,
-    e: &AdminEntry,
-    db: &Db,
-    f: &mut FormField,
-) -> Result<(), Status> {
-    let Some(fk) = e
-        .admin
-        .lookup_for(&f.name)
-        .and_then(|_| e.schema.column(&f.name))
-        .and_then(|c| c.references)
-    else {
+/// Turns a foreign key field into a `lookup` widget (a key input, the
+/// current row's label, a button opening the type-ahead dialog); other
+/// fields are left alone.
+async fn lookup_widget(ctx: &SaveCtx<'_>, e: &AdminEntry, f: &mut FormField) -> Result<(), Status> {
+    let Some(fk) = e.schema.column(&f.name).and_then(|c| c.references) else {
         return Ok(());
     };
     let target = (fk.target)();
     f.widget = "lookup";
     f.lookup_url = Some(format!(
         "{}/{}/ajax_list?field={}",
-        state.config.prefix, e.name, f.name
+        ctx.state.config.prefix, e.name, f.name
     ));
     if let Ok(pk) = Value::parse(target.pk().sql_type, f.value.trim()) {
-        let row = Select::new(target)
+        let row = target_select(ctx.state, target, ctx.user)
             .filter_pk(pk)
-            .first_record(db)
+            .first_record(ctx.db)
             .await
             .map_err(|e| e.status())?;
         f.lookup_label = row.map(|r| match e.admin.lookup_for(&f.name) {
@@ -182,14 +181,22 @@ fn fieldsets(e: &AdminEntry, fields: Vec<FormField>) -> serde_json::Value {
 
 #[get("/<model>/add")]
 pub(super) async fn add_page(
-    _user: AdminAccess,
+    auth: Option<&State<crate::auth::AuthState>>,
+    user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
     db: Db,
     model: &str,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
-    render_form(&page, state, e, &db, None, &[], &[], Status::Ok).await
+    let ctx = SaveCtx {
+        auth,
+        page: &page,
+        state,
+        db: &db,
+        user: &user,
+    };
+    render_form(&ctx, e, None, &[], &[], Status::Ok).await
 }
 
 /// The hashed password to store, when the form has a password field and a
@@ -254,7 +261,11 @@ fn after_save(
     let to = if form.iter().any(|(k, _)| k == "_addanother") {
         format!("{prefix}/{}/add/", e.name)
     } else if form.iter().any(|(k, _)| k == "_continue") {
-        format!("{prefix}/{}/{}/", e.name, pk)
+        format!(
+            "{prefix}/{}/{}/",
+            e.name,
+            super::filters::encode(&pk.to_string())
+        )
     } else {
         format!("{prefix}/{}/", e.name)
     };
@@ -302,10 +313,10 @@ async fn save(
 ) -> Result<PageOrRedirect, Status> {
     let SaveCtx {
         auth,
-        page,
         state,
         db,
         user,
+        ..
     } = *ctx;
     let cols = editable(e);
     let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, form);
@@ -321,12 +332,23 @@ async fn save(
                 .hooks
                 .save_model(&mut tx, e.schema, record, values, user)
                 .await?;
+            // a save may not move the row out of what this admin shows
+            let visible = base_select(e, user)
+                .filter_pk(pk.clone())
+                .exists(&mut tx)
+                .await?;
+            if !visible {
+                return Err(AdminError::Invalid(
+                    "The row would be outside what you may see here; nothing was saved.".into(),
+                ));
+            }
             tx.commit().await?;
             Ok::<_, AdminError>(pk)
         }
         .await;
         match saved {
             Ok(pk) => {
+                super::forget_user(auth, e, &pk);
                 let message = match record {
                     None => format!("The {} was added.", e.schema.name.replace('_', " ")),
                     Some(r) => format!("“{}” was saved.", r.label()),
@@ -339,21 +361,12 @@ async fn save(
             Err(err) => errors = err.form_messages()?,
         }
     }
-    render_form(
-        page,
-        state,
-        e,
-        db,
-        record,
-        form,
-        &errors,
-        Status::BadRequest,
-    )
-    .await
+    render_form(ctx, e, record, form, &errors, Status::BadRequest).await
 }
 
 #[get("/<model>/<pk>")]
 pub(super) async fn edit_page(
+    auth: Option<&State<crate::auth::AuthState>>,
     user: AdminAccess,
     page: Page,
     state: &State<AdminState>,
@@ -363,7 +376,14 @@ pub(super) async fn edit_page(
 ) -> Result<PageOrRedirect, Status> {
     let e = entry(state, model)?;
     let record = load(e, &db, pk, &user).await?;
-    render_form(&page, state, e, &db, Some(&record), &[], &[], Status::Ok).await
+    let ctx = SaveCtx {
+        auth,
+        page: &page,
+        state,
+        db: &db,
+        user: &user,
+    };
+    render_form(&ctx, e, Some(&record), &[], &[], Status::Ok).await
 }
 
 #[post("/<model>/<pk>", data = "<form>")]

@@ -5,7 +5,7 @@ use serde_json::{json, Value as Json};
 
 use super::list::RESERVED;
 use crate::admin::AdminEntry;
-use crate::db::{Db, FieldPath, Lookup, Op, Select, SqlType, Value};
+use crate::db::{Db, FieldPath, Lookup, Op, Schema, Select, SqlType, Value};
 
 /// `(parameter, label)` for each foreign-key filter in force: the label of
 /// the row the key points at, so chips and the filter bar read "User is
@@ -13,6 +13,7 @@ use crate::db::{Db, FieldPath, Lookup, Op, Select, SqlType, Value};
 pub(crate) async fn key_labels(
     e: &AdminEntry,
     pairs: &[(String, String)],
+    rows_of: &(dyn Fn(&'static Schema) -> Select + Sync),
     db: &Db,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -33,8 +34,22 @@ pub(crate) async fn key_labels(
         let Ok(pk) = Value::parse(target.pk().sql_type, value) else {
             continue;
         };
-        if let Ok(Some(row)) = Select::new(target).filter_pk(pk).first_record(db).await {
+        if let Ok(Some(row)) = rows_of(target).filter_pk(pk).first_record(db).await {
             out.push((key.clone(), row.label()));
+        }
+    }
+    out
+}
+
+/// `s` percent-encoded for a URL path segment or query value (everything
+/// but `A-Z a-z 0-9 - . _ ~`).
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
@@ -42,20 +57,9 @@ pub(crate) async fn key_labels(
 
 /// `pairs` as an `application/x-www-form-urlencoded` query string.
 pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
-    fn enc(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for b in s.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-        out
-    }
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -117,7 +121,7 @@ fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &st
         "choice"
     } else if col.references.is_some() {
         w["input"] = at("");
-        if p.depth() == 0 && e.admin.lookup_for(col.field).is_some() {
+        if p.depth() == 0 {
             w["lookup_url"] = json!(format!("{prefix}/{}/ajax_list?field={}", e.name, col.field));
         }
         "fk"
@@ -163,6 +167,11 @@ fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &st
     w
 }
 
+/// Whether a query value reads as true the way the filter parses it.
+fn is_true(value: &str) -> bool {
+    Value::parse(SqlType::Bool, value) == Ok(Value::Bool(true))
+}
+
 /// What an operator reads as in a chip.
 fn op_words(op: &str, value: &str) -> (String, String) {
     let words = match op {
@@ -174,7 +183,7 @@ fn op_words(op: &str, value: &str) -> (String, String) {
         "gte" => "≥",
         "icontains" | "contains" => "contains",
         "isnull" | "is_null" => {
-            let empty = matches!(value, "true" | "1" | "yes");
+            let empty = is_true(value);
             return (
                 if empty { "is empty" } else { "is not empty" }.into(),
                 String::new(),
@@ -210,12 +219,9 @@ pub(crate) fn active_filters(
                         .map(|(_, l)| l.clone());
                     let shown = match (row_label.or(choice), col.sql_type) {
                         (Some(label), _) => label,
-                        (None, SqlType::Bool) => if matches!(value.as_str(), "true" | "1") {
-                            "yes"
-                        } else {
-                            "no"
+                        (None, SqlType::Bool) => {
+                            if is_true(value) { "yes" } else { "no" }.to_owned()
                         }
-                        .to_owned(),
                         _ => value.clone(),
                     };
                     let title = crate::utils::title_case(&l.path.dotted().replace("__", "_"));

@@ -8,7 +8,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use super::filters::{active_filters, filter_widgets, key_labels, query_string};
-use super::{base_ctx, base_select, entry, last_param, merge, query_pairs};
+use super::{base_ctx, base_select, entry, last_param, merge, query_pairs, target_select};
 use crate::admin::entry::ListColumn;
 use crate::admin::{AdminAccess, AdminEntry, AdminState};
 use crate::auth::{Page, SessionUser};
@@ -71,11 +71,11 @@ fn cell(column: &ListColumn, row: &Related) -> String {
 }
 
 /// Query-string names that are not filters.
-pub(super) const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields", "_pks"];
+pub(super) const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields", "_pk"];
 
 /// The list's rows as its query string asks, within the model admin's
 /// `get_query`: `field__op=value` filters on the model admin's filter paths
-/// (an empty value is no filter), the `_pks` selection and the `q` search.
+/// (an empty value is no filter), the `_pk` selection and the `q` search.
 /// `Err` holds the refused parameter.
 pub(crate) fn filtered_select(
     e: &AdminEntry,
@@ -95,16 +95,21 @@ pub(crate) fn filtered_select(
             .where_lookup(lookup, &[value])
             .map_err(|_| key.clone())?;
     }
-    if let Some(pks) = last_param(pairs, "_pks") {
+    // a selection: repeated `_pk` values
+    let picked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "_pk")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if !picked.is_empty() {
         let pk = e.schema.pk();
-        let values = pks
-            .split(',')
-            .filter(|p| !p.is_empty())
-            .map(|p| Value::parse(pk.sql_type, p).map_err(|_| "_pks".to_owned()))
+        let values = picked
+            .iter()
+            .map(|p| Value::parse(pk.sql_type, p).map_err(|_| "_pk".to_owned()))
             .collect::<Result<Vec<_>, _>>()?;
         select = select
             .filter_values(pk.field, crate::db::Op::In, values)
-            .map_err(|_| "_pks".to_owned())?;
+            .map_err(|_| "_pk".to_owned())?;
     }
     let q = last_param(pairs, "q").unwrap_or_default().trim();
     if !q.is_empty() && !e.admin.search_fields.is_empty() {
@@ -129,12 +134,15 @@ pub(super) async fn list(
     let mut select = filtered_select(e, &pairs, &user).map_err(|_| Status::BadRequest)?;
     let q = param("q").unwrap_or_default().trim().to_owned();
     let ordering = param("ordering").unwrap_or_default().to_owned();
-    let order_name = ordering.trim_start_matches('-');
+    let order_name = ordering.strip_prefix('-').unwrap_or(&ordering);
     if e.columns
         .iter()
         .any(|c| c.sortable() && c.name() == order_name)
     {
-        select = select.order_by(&ordering).map_err(|_| Status::BadRequest)?;
+        // the clicked header first, then any order get_query set
+        select = select
+            .order_first(&ordering)
+            .map_err(|_| Status::BadRequest)?;
     }
     select = select
         .order_by(e.schema.pk().field)
@@ -143,9 +151,9 @@ pub(super) async fn list(
     let page_no = parse_page(param("page")).map_err(|_| Status::BadRequest)?;
     let count = select.count(&db).await.map_err(|e| e.status())?;
     let pages = count.div_ceil(per_page);
-    let mut rows_select = select
-        .limit(per_page)
-        .offset((page_no - 1).saturating_mul(per_page));
+    // past the last page: no query (a huge offset is an error in SQL)
+    let offset = (page_no - 1).checked_mul(per_page).filter(|o| *o < count);
+    let mut rows_select = select.limit(per_page).offset(offset.unwrap_or(0));
     let mut joined: Vec<&str> = Vec::new();
     for c in &e.columns {
         let fk = match c {
@@ -158,10 +166,13 @@ pub(super) async fn list(
             rows_select = rows_select.include(fk).map_err(|_| Status::BadRequest)?;
         }
     }
-    let rows = rows_select
-        .related_records(&db)
-        .await
-        .map_err(|e| e.status())?;
+    let rows = match offset {
+        Some(_) => rows_select
+            .related_records(&db)
+            .await
+            .map_err(|e| e.status())?,
+        None => Vec::new(),
+    };
     let body: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -177,6 +188,13 @@ pub(super) async fn list(
             .collect()
     };
     let keep = query_string(&without(&["page"]));
+    // the search box resubmits filters and sort; "clear filters" keeps q and sort
+    let kept = without(&["page", "q"]);
+    let unfiltered: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k == "q" || k == "ordering")
+        .cloned()
+        .collect();
     let unsorted = without(&["page", "ordering"]);
     let headers: Vec<serde_json::Value> = e
         .columns
@@ -202,7 +220,7 @@ pub(super) async fn list(
         })
         .collect();
     let prefix = &state.config.prefix;
-    let labels = key_labels(e, &pairs, &db).await;
+    let labels = key_labels(e, &pairs, &|t| target_select(state, t, &user), &db).await;
     let actions: Vec<serde_json::Value> = e
         .admin
         .actions
@@ -214,6 +232,7 @@ pub(super) async fn list(
         "headers": headers, "rows": body, "count": count, "page": page_no, "pages": pages,
         "page_range": page_range(page_no, pages, 3), "query": keep,
         "q": q, "ordering": ordering, "searchable": !e.admin.search_fields.is_empty(),
+        "kept": kept, "unfiltered": query_string(&unfiltered),
         "filters": filter_widgets(e, &pairs, &labels, prefix),
         "active_filters": active_filters(e, &pairs, &labels),
         "actions": actions,
@@ -229,7 +248,7 @@ pub(super) async fn list(
 /// for the type-ahead lookups.
 #[get("/<model>/ajax_list?<field>&<q>&<page>")]
 pub(super) async fn ajax_list(
-    _user: AdminAccess,
+    user: AdminAccess,
     state: &State<AdminState>,
     db: Db,
     model: &str,
@@ -238,24 +257,41 @@ pub(super) async fn ajax_list(
     page: Option<&str>,
 ) -> Result<rocket::serde::json::Json<serde_json::Value>, Status> {
     let e = entry(state, model)?;
+    // only keys this admin offers: a configured lookup, a form field or a filter
     let col = e
         .schema
         .column(field)
         .filter(|c| c.references.is_some() && !c.secret)
+        .filter(|c| {
+            e.admin.lookup_for(c.field).is_some()
+                || super::edit::editable(e).iter().any(|f| f.field == c.field)
+                || e.filters
+                    .iter()
+                    .any(|p| p.depth() == 0 && p.column.field == c.field)
+        })
         .ok_or(Status::BadRequest)?;
     let target = (col.references.expect("checked").target)();
     let page = parse_page(page).map_err(|_| Status::BadRequest)?;
+    let Some(offset) = (page - 1)
+        .checked_mul(20)
+        .filter(|o| *o <= u64::from(u32::MAX))
+    else {
+        return Ok(rocket::serde::json::Json(
+            json!({ "objects": [], "has_next": false, "page": page }),
+        ));
+    };
     let search = e
         .admin
         .lookup_for(field)
         .or(target.display)
         .unwrap_or(target.pk().field);
-    let mut select = Select::new(target);
+    let base = target_select(state, target, &user);
+    let mut select = base.clone();
     let q = q.unwrap_or_default().trim();
     if !q.is_empty() {
         select = select
             .search(&[search], q)
-            .or_else(|_| Select::new(target).filter(target.pk().field, crate::db::Op::Eq, q))
+            .or_else(|_| base.filter(target.pk().field, crate::db::Op::Eq, q))
             .map_err(|_| Status::BadRequest)?;
     }
     let rows = select
@@ -263,7 +299,7 @@ pub(super) async fn ajax_list(
         .and_then(|s| s.order_by(target.pk().field))
         .map_err(|_| Status::BadRequest)?
         .limit(21)
-        .offset((page - 1).saturating_mul(20))
+        .offset(offset)
         .records(&db)
         .await
         .map_err(|e| e.status())?;

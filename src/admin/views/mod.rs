@@ -40,8 +40,33 @@ pub(crate) fn routes() -> Vec<Route> {
     ]
 }
 
-/// A CSRF-checked form body as `(name, value)` pairs.
+/// A CSRF-checked form body as `(name, value)` pairs, in order (repeats
+/// kept). Take it in panel and extra admin routes that accept posts.
+///
+/// ```
+/// # use hangar::admin::AdminForm;
+/// let form = AdminForm(vec![("message".into(), "hi".into()), ("tag".into(), "a".into()), ("tag".into(), "b".into())]);
+/// assert_eq!(form.get("message"), Some("hi"));
+/// assert_eq!(form.get_all("tag"), ["a", "b"]);
+/// assert_eq!(form.get("nope"), None);
+/// ```
 pub struct AdminForm(pub Vec<(String, String)>);
+
+impl AdminForm {
+    /// The last value given for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        last_param(&self.0, name)
+    }
+
+    /// Every value given for `name`, in order.
+    pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
 
 #[rocket::async_trait]
 impl<'r> FromData<'r> for AdminForm {
@@ -156,6 +181,34 @@ fn script() -> Js {
 /// The rows of `e` the model admin's `get_query` lets `user` see.
 pub(crate) fn base_select(e: &AdminEntry, user: &SessionUser) -> Select {
     e.admin.hooks.get_query(Select::new(e.schema), user)
+}
+
+/// After the admin changed or deleted rows of the auth user model: drops
+/// them from the session cache, so a deactivation, demotion or new password
+/// counts at once on this instance.
+pub(crate) fn forget_user(
+    auth: Option<&rocket::State<crate::auth::AuthState>>,
+    e: &AdminEntry,
+    pk: &Value,
+) {
+    if let (Some(auth), Value::Int(id)) = (auth, pk) {
+        if auth.store().schema().table == e.schema.table {
+            auth.store().forget(*id);
+        }
+    }
+}
+
+/// The rows of `target` an admin may pick through a foreign key: those its
+/// own model admin's `get_query` shows when it is registered, else all.
+pub(crate) fn target_select(
+    state: &AdminState,
+    target: &'static crate::db::Schema,
+    user: &SessionUser,
+) -> Select {
+    match state.models.iter().find(|m| m.schema.table == target.table) {
+        Some(t) => base_select(t, user),
+        None => Select::new(target),
+    }
 }
 
 /// The row with primary key `pk`, through the model admin's `get_object`,
