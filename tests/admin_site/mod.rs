@@ -2,6 +2,8 @@
 //! alice, bob; five messages; one note) and HTTP helpers.
 #![allow(dead_code)]
 
+pub mod options;
+
 use hangar::auth::{AuthState, User};
 use hangar::db::{Db, Model as _};
 use hangar::Model;
