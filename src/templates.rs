@@ -114,14 +114,14 @@ where
 pub struct Templates {
     customize: std::sync::Arc<Customize>,
     inner: std::sync::OnceLock<Box<dyn Fairing>>,
-    /// The empty directory handed to rocket_dyn_templates (removed on drop).
+    /// The placeholder directory handed to rocket_dyn_templates (removed on drop).
     workdir: std::sync::OnceLock<PathBuf>,
 }
 
 impl Drop for Templates {
     fn drop(&mut self) {
         if let Some(dir) = self.workdir.get() {
-            let _ = std::fs::remove_dir(dir);
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -190,12 +190,26 @@ fn load_all(tera: &mut Tera, app_dir: Option<&Path>) -> Result<(), Box<dyn std::
     Ok(())
 }
 
-static EMPTY_DIRS: AtomicUsize = AtomicUsize::new(0);
+static WORK_DIRS: AtomicUsize = AtomicUsize::new(0);
 
-fn empty_dir() -> std::io::Result<PathBuf> {
-    let n = EMPTY_DIRS.fetch_add(1, Ordering::Relaxed);
+/// The directory handed to rocket_dyn_templates: an empty placeholder file
+/// per app template, so rocket_dyn_templates names each one and takes its
+/// content type from the file name (`index.html.tera` → `index`, HTML) as it
+/// would; the real sources (which may extend Hangar's embedded templates)
+/// replace the placeholders in the customize step.
+fn work_dir(app_dir: &Path) -> std::io::Result<PathBuf> {
+    let n = WORK_DIRS.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("hangar-templates-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    if app_dir.is_dir() {
+        for (_, full, _) in app_templates(app_dir)? {
+            let placeholder = dir.join(format!("{full}.tera"));
+            if let Some(parent) = placeholder.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(placeholder, "")?;
+        }
+    }
     Ok(dir)
 }
 
@@ -223,7 +237,7 @@ impl Fairing for Templates {
         }
         let made = match self.workdir.get() {
             Some(d) => Ok(d.clone()),
-            None => empty_dir().map(|d| self.workdir.get_or_init(|| d).clone()),
+            None => work_dir(&app_dir).map(|d| self.workdir.get_or_init(|| d).clone()),
         };
         let empty = match made {
             Ok(d) => d,

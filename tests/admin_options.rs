@@ -326,6 +326,9 @@ async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
     // template override and extra URL
     let (_, html) = page(&client, "/admin/message/").await;
     assert!(html.contains("<p id=\"custom-list\">Custom message list for root</p>"));
+    // an app template is served as HTML, like rocket_dyn_templates serves it
+    let res = client.get("/admin/message/").dispatch().await;
+    assert_eq!(res.content_type(), Some(rocket::http::ContentType::HTML));
     assert!(html.contains("<option value=\"shout\">Shout selected</option>"));
     assert_eq!(
         page(&client, "/admin/message/stats").await,

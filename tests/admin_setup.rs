@@ -76,6 +76,10 @@ async fn edges_pages_keys_caching_and_forms(tdb: Arc<TestDb>) {
     // admin pages are never cached; the embedded assets are
     let res = client.get("/admin/message/").dispatch().await;
     assert_eq!(res.headers().get_one("Cache-Control"), Some("no-store"));
+    assert_eq!(
+        res.headers().get_one("Content-Security-Policy"),
+        Some(hangar::admin::DEFAULT_CSP)
+    );
     let res = client
         .get("/admin/message/export/?format=csv")
         .dispatch()

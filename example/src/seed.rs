@@ -50,7 +50,7 @@ pub async fn seed_demo_data(db: &Db, bcrypt_cost: u32) -> Result<bool, Error> {
         "zaizee is sleeping in the sun",
         "Rocket + sqlx + Hangar: tables were created on first launch.",
         "mickey found a box",
-        "the admin site and the REST API arrive with the next batteries",
+        "the admin site is at /admin/ and the JSON API at /api/",
     ];
     for (i, text) in lines.iter().enumerate() {
         Message {

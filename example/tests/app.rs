@@ -41,6 +41,8 @@ async fn first_run_seeds_demo_data_and_shows_the_timeline() {
     assert!(admin.admin);
     let res = client.get("/").dispatch().await;
     assert_eq!(res.status(), Status::Ok);
+    // app templates (`public_timeline.html.tera`) are served as HTML
+    assert_eq!(res.content_type(), Some(rocket::http::ContentType::HTML));
     let html = res.into_string().await.unwrap();
     assert!(html.contains("Public timeline"));
     assert!(html.contains("mickey found a box"));

@@ -18,7 +18,14 @@ pub struct AdminConfig {
     pub paginate_by: u64,
     /// The name in the header.
     pub branding: String,
+    /// The `Content-Security-Policy` of admin pages (`""` sends none). The
+    /// default allows only the admin's own script and stylesheet, inline
+    /// styles, and `data:` images.
+    pub content_security_policy: String,
 }
+
+/// The default [`AdminConfig::content_security_policy`].
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 impl Default for AdminConfig {
     fn default() -> Self {
@@ -26,6 +33,7 @@ impl Default for AdminConfig {
             prefix: "/admin".into(),
             paginate_by: 20,
             branding: "Hangar admin".into(),
+            content_security_policy: DEFAULT_CSP.into(),
         }
     }
 }

@@ -34,7 +34,7 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
 
 pub use access::AdminAccess;
-pub use config::AdminConfig;
+pub use config::{AdminConfig, DEFAULT_CSP};
 pub use entry::AdminEntry;
 pub use export::csv_cell;
 pub use forms::FormField;
@@ -63,8 +63,8 @@ pub struct Admin {
     panels: Vec<Arc<dyn Panel>>,
     permission: access::PermissionFn,
     user_admin: Option<ModelAdmin>,
-    /// The prefix in force, once ignited (admin pages are never cached).
-    prefix: std::sync::OnceLock<String>,
+    /// The prefix and content security policy in force, once ignited.
+    headers: std::sync::OnceLock<(String, String)>,
 }
 
 impl Default for Admin {
@@ -74,7 +74,7 @@ impl Default for Admin {
             panels: Vec::new(),
             permission: Arc::new(|u: &SessionUser| u.admin),
             user_admin: Some(ModelAdmin::for_users()),
-            prefix: std::sync::OnceLock::new(),
+            headers: std::sync::OnceLock::new(),
         }
     }
 }
@@ -180,7 +180,9 @@ impl Fairing for Admin {
             }
         }
         let prefix = config.prefix.clone();
-        let _ = self.prefix.set(prefix.clone());
+        let _ = self
+            .headers
+            .set((prefix.clone(), config.content_security_policy.clone()));
         let mut rocket = rocket;
         for m in &models {
             if !m.admin.routes.is_empty() {
@@ -214,19 +216,25 @@ impl Fairing for Admin {
     }
 
     /// Admin pages, exports and lookups carry private data: `no-store`
-    /// (the embedded stylesheet and script keep their own caching).
+    /// (the embedded stylesheet and script keep their own caching); pages
+    /// get the configured content security policy.
     async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, res: &mut rocket::Response<'r>) {
-        let Some(prefix) = self.prefix.get() else {
+        let Some((prefix, csp)) = self.headers.get() else {
             return;
         };
         let path = req.uri().path();
-        let under = path.as_str() == prefix.as_str()
-            || path
-                .as_str()
-                .strip_prefix(prefix.as_str())
-                .is_some_and(|rest| rest.starts_with('/'));
-        if under && !path.as_str()[prefix.len()..].starts_with("/static/") {
-            res.set_header(rocket::http::Header::new("Cache-Control", "no-store"));
+        let Some(rest) = path.as_str().strip_prefix(prefix.as_str()) else {
+            return;
+        };
+        if !(rest.is_empty() || rest.starts_with('/')) || rest.starts_with("/static/") {
+            return;
+        }
+        res.set_header(rocket::http::Header::new("Cache-Control", "no-store"));
+        if !csp.is_empty() && res.content_type().is_some_and(|c| c.is_html()) {
+            res.set_header(rocket::http::Header::new(
+                "Content-Security-Policy",
+                csp.clone(),
+            ));
         }
     }
 }

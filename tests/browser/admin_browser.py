@@ -265,6 +265,16 @@ class Run:
                 print("  " + line, file=sys.stderr)
 
     # ---- flows
+    def flow_public_site(self):
+        # the example's own pages (app templates) render as HTML, not text
+        self.open("/")
+        ctype = self.d.execute("return document.contentType;")
+        self.check(ctype == "text/html", "the public timeline is served as HTML", ctype)
+        body = self.d.find("body").text
+        self.check("Public timeline" in body, "the public timeline renders", body[:200])
+        self.console("public timeline")
+        self.shot("00-public-timeline")
+
     def flow_login(self):
         self.open("/admin/")
         self.d.wait(lambda: "/accounts/login/" in self.d.url, "redirect to the login page")
@@ -585,6 +595,7 @@ class Run:
 
     def run(self):
         flows = [
+            ("public site", self.flow_public_site),
             ("login", self.flow_login),
             ("dashboard", self.flow_dashboard),
             ("add through the lookup dialog", self.flow_add_with_lookup),
