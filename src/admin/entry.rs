@@ -209,6 +209,25 @@ impl AdminEntry {
         })
     }
 
+    /// The rows this model admin shows `user` (its `get_query`), for an
+    /// extra admin route that should see what the list sees.
+    ///
+    /// ```no_run
+    /// use hangar::admin::{AdminAccess, AdminState};
+    /// use hangar::db::Db;
+    ///
+    /// #[rocket::get("/count")]
+    /// async fn count(user: AdminAccess, state: &rocket::State<AdminState>, db: Db) -> Option<String> {
+    ///     let messages = state.entry("message")?;
+    ///     Some(messages.select_for(&user).count(&db).await.ok()?.to_string())
+    /// }
+    /// ```
+    pub fn select_for(&self, user: &crate::auth::SessionUser) -> crate::db::Select {
+        self.admin
+            .hooks
+            .get_query(crate::db::Select::new(self.schema), user)
+    }
+
     /// Whether `path` (as written with `__`) may be filtered on.
     pub(crate) fn filterable(&self, path: &FieldPath) -> bool {
         let dotted = path.dotted();

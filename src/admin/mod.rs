@@ -57,6 +57,13 @@ pub struct AdminState {
     pub(crate) permission: access::PermissionFn,
 }
 
+impl AdminState {
+    /// The registered model whose URL name is `name` (`"message"`).
+    pub fn entry(&self, name: &str) -> Option<&AdminEntry> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}
+
 /// The admin fairing.
 pub struct Admin {
     registered: Vec<(&'static Schema, ModelAdmin)>,

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::filters::{encode, query_string};
 use super::{
-    base_ctx, entry, filtered_select, forget_user, load, merge, AdminForm, PageOrRedirect,
+    base_ctx, entry, filtered_select, forget_user, load, merge, short, AdminForm, PageOrRedirect,
 };
 use crate::admin::{AdminAccess, AdminEntry, AdminState};
 use crate::auth::{AuthState, Page};
@@ -104,15 +104,6 @@ pub(super) async fn delete_post(
 
 fn list_url(state: &AdminState, e: &AdminEntry) -> String {
     format!("{}/{}/", state.config.prefix.trim_end_matches('/'), e.name)
-}
-
-/// A row label cut for a flash message (which travels in a cookie).
-fn short(label: &str) -> String {
-    if label.chars().count() > 60 {
-        format!("{}…", label.chars().take(60).collect::<String>())
-    } else {
-        label.to_owned()
-    }
 }
 
 fn delete_mode(e: &AdminEntry) -> DeleteMode {

@@ -351,7 +351,7 @@ async fn save(
                 super::forget_user(auth, e, &pk);
                 let message = match record {
                     None => format!("The {} was added.", e.schema.name.replace('_', " ")),
-                    Some(r) => format!("“{}” was saved.", r.label()),
+                    Some(r) => format!("“{}” was saved.", super::short(&r.label())),
                 };
                 return Ok(PageOrRedirect::Done(Flash::success(
                     after_save(state, e, form, &pk),

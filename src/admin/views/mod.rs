@@ -180,7 +180,16 @@ fn script() -> Js {
 
 /// The rows of `e` the model admin's `get_query` lets `user` see.
 pub(crate) fn base_select(e: &AdminEntry, user: &SessionUser) -> Select {
-    e.admin.hooks.get_query(Select::new(e.schema), user)
+    e.select_for(user)
+}
+
+/// A row label cut for a flash message (which travels in a cookie).
+pub(crate) fn short(label: &str) -> String {
+    if label.chars().count() > 60 {
+        format!("{}…", label.chars().take(60).collect::<String>())
+    } else {
+        label.to_owned()
+    }
 }
 
 /// After the admin changed or deleted rows of the auth user model: drops
