@@ -190,6 +190,20 @@ fn load_all(tera: &mut Tera, app_dir: Option<&Path>) -> Result<(), Box<dyn std::
     Ok(())
 }
 
+/// Whether `name` is a template the app will have: one of Hangar's embedded
+/// ones, or a file of the app's `template_dir` (named as
+/// `Template::render` names it: `a/b` or `a/b.html` for `a/b.html.tera`).
+pub(crate) fn template_exists(figment: &rocket::figment::Figment, name: &str) -> bool {
+    if EMBEDDED.iter().any(|(e, _)| *e == name) {
+        return true;
+    }
+    let dir = match figment.extract_inner::<RelativePathBuf>("template_dir") {
+        Ok(p) => p.relative(),
+        Err(_) => PathBuf::from("templates"),
+    };
+    app_templates(&dir).is_ok_and(|all| all.iter().any(|(n, full, _)| n == name || full == name))
+}
+
 static WORK_DIRS: AtomicUsize = AtomicUsize::new(0);
 
 /// The directory handed to rocket_dyn_templates: an empty placeholder file

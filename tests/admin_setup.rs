@@ -213,6 +213,10 @@ async fn bad_options_refuse_to_ignite(tdb: Arc<TestDb>) {
         ),
         ("unknown view", ModelAdmin::new().template("list", "x")),
         (
+            "missing template",
+            ModelAdmin::new().template("index", "custom/nope"),
+        ),
+        (
             "built-in action name",
             ModelAdmin::new().action(Named("delete")),
         ),

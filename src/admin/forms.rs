@@ -12,7 +12,7 @@ pub struct FormField {
     pub name: String,
     /// The label ("Pub Date").
     pub label: String,
-    /// `text`, `textarea`, `number`, `checkbox`, `datetime-local`, `date`,
+    /// `text`, `textarea`, `integer`, `number`, `checkbox`, `datetime-local`, `date`,
     /// `select`, `lookup` (a foreign key picked by type-ahead), `password`.
     pub widget: &'static str,
     /// The current value, as the input shows it.
@@ -59,7 +59,8 @@ fn widget(col: &Column) -> &'static str {
     }
     match col.sql_type {
         SqlType::Bool => "checkbox",
-        SqlType::Int | SqlType::BigInt | SqlType::Float => "number",
+        SqlType::Int | SqlType::BigInt => "integer",
+        SqlType::Float => "number",
         SqlType::DateTime => "datetime-local",
         SqlType::Date => "date",
         SqlType::Text {

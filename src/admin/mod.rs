@@ -172,6 +172,17 @@ impl Fairing for Admin {
                 registered.push((schema, users.clone().retain_known(schema)));
             }
         }
+        for (schema, admin) in &registered {
+            for (_, name) in &admin.templates {
+                if !crate::templates::template_exists(rocket.figment(), name) {
+                    rocket::error!(
+                        "hangar admin: {} overrides a page with template {name:?}, which is neither Hangar's nor in the app's template_dir",
+                        schema.type_name
+                    );
+                    return Err(rocket);
+                }
+            }
+        }
         let mut models = Vec::new();
         for (schema, admin) in registered {
             if models.iter().any(|m: &AdminEntry| m.name == schema.name) {
