@@ -9,9 +9,9 @@ mod common;
 use std::sync::Arc;
 
 use admin_site::options::{client, client_in, client_with};
-use admin_site::{login, page, seed, Message, Note};
+use admin_site::{login, page, post, seed, token_in, Message, Note};
 use common::TestDb;
-use hangar::admin::{Action, Admin, AdminError, ModelAdmin};
+use hangar::admin::{Action, Admin, AdminError, ModelAdmin, ModelAdminHooks, Permission};
 use hangar::auth::{SessionUser, User};
 use hangar::db::{Database, Db, Model as _, Value};
 use rocket::http::Status;
@@ -20,8 +20,120 @@ app_cases!(
     users_join_the_admin_by_themselves,
     an_app_template_replaces_an_admin_page,
     edges_pages_keys_caching_and_forms,
+    permissions_per_model,
     bad_options_refuse_to_ignite,
 );
+
+/// Staff users may look at messages only, and not see notes at all.
+struct StaffLooksOnly;
+
+#[rocket::async_trait]
+impl ModelAdminHooks for StaffLooksOnly {
+    fn has_permission(&self, user: &SessionUser, what: Permission) -> bool {
+        user.admin || what == Permission::View
+    }
+}
+
+struct AdminsOnly;
+
+#[rocket::async_trait]
+impl ModelAdminHooks for AdminsOnly {
+    fn has_permission(&self, user: &SessionUser, _what: Permission) -> bool {
+        user.admin
+    }
+}
+
+async fn permissions_per_model(tdb: Arc<TestDb>) {
+    let client = client_with(
+        &tdb,
+        Admin::fairing()
+            .check_user_permission(|u| u.admin || u.username == "bob")
+            .register::<Message>(ModelAdmin::new().hooks(StaffLooksOnly))
+            .register::<Note>(ModelAdmin::new().hooks(AdminsOnly)),
+    )
+    .await;
+    seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let message = Message::select().one(&db).await.unwrap();
+    let note = Note::select().one(&db).await.unwrap();
+    login(&client, "bob").await;
+    // no view permission: gone from the menu and dashboard, 403 everywhere
+    let (status, html) = page(&client, "/admin/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains(">Message</a>") && !html.contains(">Note</a>"),
+        "{html}"
+    );
+    for uri in [
+        "/admin/note/".to_owned(),
+        format!("/admin/note/{}/", note.id),
+        "/admin/note/export/?format=csv".to_owned(),
+    ] {
+        assert_eq!(page(&client, &uri).await.0, Status::Forbidden, "{uri}");
+    }
+    // view only: the list without add/export/delete, a read-only form
+    let (status, html) = page(&client, "/admin/message/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("Add Message") && !html.contains(">Export</a>"));
+    assert!(!html.contains("value=\"delete\"") && !html.contains("/delete/"));
+    let token = token_in(&html);
+    let (status, html) = page(&client, &format!("/admin/message/{}/", message.id)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("You may look at this row but not change it.")
+            && !html.contains("name=\"_save\"")
+    );
+    assert!(html.contains("readonly"), "{html}");
+    assert_eq!(
+        page(&client, "/admin/message/add/").await.0,
+        Status::Forbidden
+    );
+    for (uri, body) in [
+        (
+            format!("/admin/message/{}/", message.id),
+            format!("csrf_token={token}&content=changed&user={}", message.user),
+        ),
+        (
+            "/admin/message/add/".to_owned(),
+            format!("csrf_token={token}&content=new&user={}", message.user),
+        ),
+        (
+            format!("/admin/message/{}/delete/", message.id),
+            format!("csrf_token={token}"),
+        ),
+        (
+            "/admin/message/action/".to_owned(),
+            format!(
+                "csrf_token={token}&action=delete&confirm=1&pk={}",
+                message.id
+            ),
+        ),
+        (
+            "/admin/message/action/".to_owned(),
+            format!("csrf_token={token}&action=export&pk={}", message.id),
+        ),
+    ] {
+        let (status, _, _) = post(&client, &uri, body).await;
+        assert_eq!(status, Status::Forbidden, "{uri}");
+    }
+    assert_eq!(
+        Message::select().count(&db).await.unwrap(),
+        5,
+        "nothing changed"
+    );
+    let unchanged = Message::select()
+        .filter("id", hangar::db::Op::Eq, message.id)
+        .unwrap()
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(unchanged.content, message.content);
+    // admins keep everything
+    login(&client, "root").await;
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("Add Message") && html.contains("value=\"delete\""));
+    assert_eq!(page(&client, "/admin/note/").await.0, Status::Ok);
+}
 
 async fn users_join_the_admin_by_themselves(tdb: Arc<TestDb>) {
     let client = client(&tdb).await;

@@ -228,6 +228,20 @@ impl AdminEntry {
             .get_query(crate::db::Select::new(self.schema), user)
     }
 
+    /// Whether `user` may do `what` here (the model admin's `has_permission`).
+    pub fn allows(&self, user: &crate::auth::SessionUser, what: crate::admin::Permission) -> bool {
+        self.admin.hooks.has_permission(user, what)
+    }
+
+    /// `{"view": bool, "add": bool, ...}` for templates.
+    pub(crate) fn perms(&self, user: &crate::auth::SessionUser) -> serde_json::Value {
+        let map: serde_json::Map<String, serde_json::Value> = crate::admin::Permission::ALL
+            .iter()
+            .map(|p| (p.name().to_owned(), self.allows(user, *p).into()))
+            .collect();
+        serde_json::Value::Object(map)
+    }
+
     /// Whether `path` (as written with `__`) may be filtered on.
     pub(crate) fn filterable(&self, path: &FieldPath) -> bool {
         let dotted = path.dotted();

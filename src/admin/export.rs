@@ -86,7 +86,7 @@ pub(crate) async fn export(
     model: &str,
     uri: &Origin<'_>,
 ) -> Result<ExportReply, Status> {
-    let e = views::entry(state, model)?;
+    let e = views::entry_for(state, model, &user, crate::admin::Permission::Export)?;
     let pairs = views::query_pairs(uri);
     let param = |name: &str| views::last_param(&pairs, name).map(str::to_owned);
     let available = &e.exports;
@@ -102,7 +102,7 @@ pub(crate) async fn export(
             .collect();
         let ctx = json!({
             "prefix": state.config.prefix, "branding": state.config.branding, "model": e.name,
-            "models": views::models_ctx(state),
+            "models": views::models_ctx(state, &user), "perms": e.perms(&user),
             "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
         });
         let template = e.admin.template_for("export", "admin/export.html");

@@ -7,6 +7,44 @@ use rocket::http::Status;
 use crate::auth::SessionUser;
 use crate::db::{write, Db, Error as DbError, Record, Select, Transaction, Value};
 
+/// What a user may do with a model in the admin
+/// ([`ModelAdminHooks::has_permission`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// See the list and the rows (the model shows in the menu and dashboard).
+    View,
+    /// Add rows.
+    Add,
+    /// Change rows and run custom bulk actions.
+    Change,
+    /// Delete rows (one or a selection).
+    Delete,
+    /// Export rows.
+    Export,
+}
+
+impl Permission {
+    /// Every permission, in order.
+    pub const ALL: [Permission; 5] = [
+        Permission::View,
+        Permission::Add,
+        Permission::Change,
+        Permission::Delete,
+        Permission::Export,
+    ];
+
+    /// The lower-case name (`"view"`), as templates see it in `perms`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::View => "view",
+            Permission::Add => "add",
+            Permission::Change => "change",
+            Permission::Delete => "delete",
+            Permission::Export => "export",
+        }
+    }
+}
+
 /// Hooks of a model admin (flask-peewee's overridable `ModelAdmin`
 /// methods). Every method has a default; implement the ones you need and
 /// pass the value to [`ModelAdmin::hooks`](crate::admin::ModelAdmin::hooks).
@@ -29,6 +67,14 @@ use crate::db::{write, Db, Error as DbError, Record, Select, Transaction, Value}
 /// ```
 #[rocket::async_trait]
 pub trait ModelAdminHooks: Send + Sync + 'static {
+    /// May `user` (already let into the admin) do `what` with this model?
+    /// Default: yes. A refusal answers 403 and hides the matching links
+    /// and buttons; without [`Permission::View`] the model leaves the menu
+    /// and the dashboard.
+    fn has_permission(&self, _user: &SessionUser, _what: Permission) -> bool {
+        true
+    }
+
     /// The rows this admin shows and acts on (list, counts, forms, deletes,
     /// bulk actions, export): restrict it to hide rows. A row outside it
     /// answers 404.

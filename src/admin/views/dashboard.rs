@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{base_ctx, merge};
 use crate::admin::panel::Running;
-use crate::admin::{AdminAccess, AdminState};
+use crate::admin::{AdminAccess, AdminState, Permission};
 use crate::auth::Page;
 use crate::db::Db;
 
@@ -20,14 +20,18 @@ pub(super) async fn index(
     running: Running<'_>,
 ) -> Result<Template, Status> {
     let mut rows = Vec::new();
-    for m in &state.models {
+    for m in state
+        .models
+        .iter()
+        .filter(|m| m.allows(&user, Permission::View))
+    {
         let count = super::base_select(m, &user)
             .count(&db)
             .await
             .map_err(|e| e.status())?;
         rows.push(json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name), "count": count }));
     }
-    let base = base_ctx(state);
+    let base = base_ctx(state, &user);
     let mut panels = Vec::new();
     if let Some(user) = page.user() {
         // the page's context (user, CSRF token, menu) is built once for all panels

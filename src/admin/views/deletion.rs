@@ -10,9 +10,10 @@ use serde_json::json;
 
 use super::filters::{encode, query_string};
 use super::{
-    base_ctx, entry, filtered_select, forget_user, load, merge, short, AdminForm, PageOrRedirect,
+    base_ctx, entry, entry_for, filtered_select, forget_user, load, merge, short, AdminForm,
+    PageOrRedirect,
 };
-use crate::admin::{AdminAccess, AdminEntry, AdminState};
+use crate::admin::{AdminAccess, AdminEntry, AdminState, Permission};
 use crate::auth::{AuthState, Page};
 use crate::db::{delete, Db, DeleteMode, Error as DbError, Value};
 
@@ -55,7 +56,7 @@ pub(super) async fn delete_page(
     model: &str,
     pk: &str,
 ) -> Result<Template, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::Delete)?;
     let record = load(e, &db, pk, &user).await?;
     let ctx = json!({
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
@@ -64,7 +65,7 @@ pub(super) async fn delete_page(
         "recursive": e.admin.delete_recursive, "collected": e.admin.delete_collect_objects,
     });
     let template = e.admin.template_for("delete", "admin/delete.html");
-    Ok(page.render(template.to_owned(), merge(base_ctx(state), ctx)))
+    Ok(page.render(template.to_owned(), merge(base_ctx(state, &user), ctx)))
 }
 
 #[post("/<model>/<pk>/delete", data = "<_form>")]
@@ -78,7 +79,7 @@ pub(super) async fn delete_post(
     pk: &str,
     _form: AdminForm,
 ) -> Result<Flash<Redirect>, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::Delete)?;
     let record = load(e, &db, pk, &user).await?;
     let to = Redirect::to(list_url(state, e));
     match delete::delete_by_pks(&db, e.schema, vec![record.pk().clone()], delete_mode(e)).await {
@@ -165,6 +166,14 @@ pub(super) async fn bulk_action(
         ));
     }
     let n = pks.len();
+    let needed = match action {
+        "delete" => Permission::Delete,
+        "export" => Permission::Export,
+        _ => Permission::Change,
+    };
+    if !e.allows(&user, needed) {
+        return Err(Status::Forbidden);
+    }
     match action {
         "delete" if form.get("confirm").is_none() => {
             let listed: Vec<serde_json::Value> = rows
@@ -181,7 +190,7 @@ pub(super) async fn bulk_action(
             });
             Ok(PageOrRedirect::Page(Custom(
                 Status::Ok,
-                page.render("admin/bulk_delete.html", merge(base_ctx(state), ctx)),
+                page.render("admin/bulk_delete.html", merge(base_ctx(state, &user), ctx)),
             )))
         }
         "delete" => match delete::delete_by_pks(&db, e.schema, pks.clone(), delete_mode(e)).await {

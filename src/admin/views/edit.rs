@@ -5,9 +5,11 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, State};
 use serde_json::json;
 
-use super::{base_ctx, base_select, entry, load, merge, target_select, AdminForm, PageOrRedirect};
+use super::{
+    base_ctx, base_select, entry_for, load, merge, target_select, AdminForm, PageOrRedirect,
+};
 use crate::admin::forms::{form_fields, parse_submission, FormField};
-use crate::admin::{AdminAccess, AdminEntry, AdminError, AdminState};
+use crate::admin::{AdminAccess, AdminEntry, AdminError, AdminState, Permission};
 use crate::auth::{Page, SessionUser};
 use crate::db::{Column, Db, Error as DbError, Record, Value};
 
@@ -70,8 +72,15 @@ async fn render_form(
     errors: &[(String, String)],
     status: Status,
 ) -> Result<PageOrRedirect, Status> {
-    let SaveCtx { page, state, .. } = *ctx;
+    let SaveCtx {
+        page, state, user, ..
+    } = *ctx;
     let cols = editable(e);
+    // without the change permission an existing row is shown read-only
+    let can_save = match record {
+        None => e.allows(user, Permission::Add),
+        Some(_) => e.allows(user, Permission::Change),
+    };
     let options = fk_options(ctx, e, &cols).await.map_err(|e| e.status())?;
     let mut fields = form_fields(
         e.schema,
@@ -83,6 +92,7 @@ async fn render_form(
         &options,
     );
     for f in &mut fields {
+        f.readonly |= !can_save;
         let is_select = options.iter().any(|(name, _)| *name == f.name);
         if !is_select {
             lookup_widget(ctx, e, f).await?;
@@ -120,6 +130,7 @@ async fn render_form(
         "model": e.name, "title": crate::utils::title_case(e.schema.name),
         "fieldsets": fieldsets(e, fields), "pk": record.map(|r| r.pk().to_string()),
         "label": record.map(Record::label), "errors": general,
+        "perms": e.perms(user), "can_save": can_save,
     });
     let template = match record {
         None => e.admin.template_for("add", "admin/form.html"),
@@ -127,7 +138,7 @@ async fn render_form(
     };
     Ok(PageOrRedirect::Page(rocket::response::status::Custom(
         status,
-        page.render(template.to_owned(), merge(base_ctx(state), ctx)),
+        page.render(template.to_owned(), merge(base_ctx(state, user), ctx)),
     )))
 }
 
@@ -188,7 +199,7 @@ pub(super) async fn add_page(
     db: Db,
     model: &str,
 ) -> Result<PageOrRedirect, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::Add)?;
     let ctx = SaveCtx {
         auth,
         page: &page,
@@ -282,7 +293,7 @@ pub(super) async fn add(
     model: &str,
     form: AdminForm,
 ) -> Result<PageOrRedirect, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::Add)?;
     let ctx = SaveCtx {
         auth,
         page: &page,
@@ -374,7 +385,7 @@ pub(super) async fn edit_page(
     model: &str,
     pk: &str,
 ) -> Result<PageOrRedirect, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::View)?;
     let record = load(e, &db, pk, &user).await?;
     let ctx = SaveCtx {
         auth,
@@ -398,7 +409,7 @@ pub(super) async fn edit(
     pk: &str,
     form: AdminForm,
 ) -> Result<PageOrRedirect, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::Change)?;
     let record = load(e, &db, pk, &user).await?;
     let ctx = SaveCtx {
         auth,

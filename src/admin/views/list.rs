@@ -8,9 +8,11 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use super::filters::{active_filters, filter_widgets, key_labels, query_string};
-use super::{base_ctx, base_select, entry, last_param, merge, query_pairs, target_select};
+use super::{
+    base_ctx, base_select, entry, entry_for, last_param, merge, query_pairs, target_select,
+};
 use crate::admin::entry::ListColumn;
-use crate::admin::{AdminAccess, AdminEntry, AdminState};
+use crate::admin::{AdminAccess, AdminEntry, AdminState, Permission};
 use crate::auth::{Page, SessionUser};
 use crate::db::{Column, Db, Lookup, Related, Select, Value};
 use crate::utils::{page_range, parse_page};
@@ -128,7 +130,7 @@ pub(super) async fn list(
     model: &str,
     uri: &Origin<'_>,
 ) -> Result<Template, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::View)?;
     let pairs = query_pairs(uri);
     let param = |name: &str| last_param(&pairs, name);
     let mut select = filtered_select(e, &pairs, &user).map_err(|_| Status::BadRequest)?;
@@ -235,10 +237,10 @@ pub(super) async fn list(
         "kept": kept, "unfiltered": query_string(&unfiltered),
         "filters": filter_widgets(e, &pairs, &labels, prefix),
         "active_filters": active_filters(e, &pairs, &labels),
-        "actions": actions,
+        "actions": actions, "perms": e.perms(&user),
     });
     let template = e.admin.template_for("index", "admin/list.html");
-    Ok(page.render(template.to_owned(), merge(base_ctx(state), ctx)))
+    Ok(page.render(template.to_owned(), merge(base_ctx(state, &user), ctx)))
 }
 
 /// `GET /admin/<model>/ajax_list?field=user&q=hu&page=1`: the rows a foreign

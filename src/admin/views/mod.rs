@@ -17,7 +17,7 @@ use rocket::{get, routes, Responder, Route};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
-use crate::admin::{AdminEntry, AdminState};
+use crate::admin::{AdminEntry, AdminState, Permission};
 use crate::auth::{check_origin, check_token, AuthError, SessionUser, CSRF_FIELD};
 use crate::db::{Db, Record, Select, Value};
 
@@ -132,16 +132,34 @@ pub(crate) fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminE
         .ok_or(Status::NotFound)
 }
 
-pub(crate) fn models_ctx(state: &AdminState) -> serde_json::Value {
+/// The menu: the models `user` may view.
+pub(crate) fn models_ctx(state: &AdminState, user: &SessionUser) -> serde_json::Value {
     json!(state
         .models
         .iter()
+        .filter(|m| m.allows(user, Permission::View))
         .map(|m| json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name) }))
         .collect::<Vec<_>>())
 }
 
-fn base_ctx(state: &AdminState) -> serde_json::Value {
-    json!({ "prefix": state.config.prefix, "branding": state.config.branding, "models": models_ctx(state), "model": "" })
+fn base_ctx(state: &AdminState, user: &SessionUser) -> serde_json::Value {
+    json!({ "prefix": state.config.prefix, "branding": state.config.branding, "models": models_ctx(state, user), "model": "" })
+}
+
+/// The registered model named `model` if `user` may do `what` with it:
+/// 404 for no such model, 403 for a refusal.
+pub(crate) fn entry_for<'a>(
+    state: &'a AdminState,
+    model: &str,
+    user: &SessionUser,
+    what: Permission,
+) -> Result<&'a AdminEntry, Status> {
+    let e = entry(state, model)?;
+    if e.allows(user, what) {
+        Ok(e)
+    } else {
+        Err(Status::Forbidden)
+    }
 }
 
 fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
