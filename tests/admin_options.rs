@@ -322,7 +322,21 @@ async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
         page(&client, "/admin/message/stats").await.0,
         Status::SeeOther
     );
+    // an extra route without a guard of its own is protected by the admin
+    assert_eq!(
+        page(&client, "/admin/message/unguarded").await.0,
+        Status::SeeOther
+    );
+    login(&client, "alice").await;
+    assert_eq!(
+        page(&client, "/admin/message/unguarded").await.0,
+        Status::Forbidden
+    );
     login(&client, "root").await;
+    assert_eq!(
+        page(&client, "/admin/message/unguarded").await,
+        (Status::Ok, "protected anyway".into())
+    );
     // template override and extra URL
     let (_, html) = page(&client, "/admin/message/").await;
     assert!(html.contains("<p id=\"custom-list\">Custom message list for root</p>"));

@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use admin_site::options::{client, client_in, client_with};
+use admin_site::options::{client, client_figment, client_in, client_with};
 use admin_site::{login, page, post, seed, token_in, Message, Note};
 use common::TestDb;
 use hangar::admin::{Action, Admin, AdminError, ModelAdmin, ModelAdminHooks, Permission};
@@ -43,23 +43,69 @@ impl ModelAdminHooks for AdminsOnly {
     }
 }
 
+#[rocket::get("/reports")]
+fn reports() -> &'static str {
+    "reports"
+}
+
+#[rocket::get("/summary")]
+fn note_summary() -> &'static str {
+    "note summary"
+}
+
 async fn permissions_per_model(tdb: Arc<TestDb>) {
-    let client = client_with(
-        &tdb,
+    let figment = tdb
+        .figment()
+        .merge((
+            "template_dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
+        ))
+        .merge(("hangar.admin.extra_css", ["/static/theme.css"]));
+    let client = client_figment(
+        figment,
         Admin::fairing()
             .check_user_permission(|u| u.admin || u.username == "bob")
             .register::<Message>(ModelAdmin::new().hooks(StaffLooksOnly))
-            .register::<Note>(ModelAdmin::new().hooks(AdminsOnly)),
+            .register::<Note>(
+                ModelAdmin::new()
+                    .hooks(AdminsOnly)
+                    .routes(rocket::routes![note_summary]),
+            )
+            .routes(rocket::routes![reports])
+            .link("Reports", "/admin/reports"),
     )
     .await;
     seed(&client).await;
     let db = client.rocket().state::<Db>().unwrap().clone();
     let message = Message::select().one(&db).await.unwrap();
     let note = Note::select().one(&db).await.unwrap();
+    // the site's extra page is protected like the admin
+    assert_eq!(page(&client, "/admin/reports").await.0, Status::SeeOther);
+    login(&client, "alice").await;
+    assert_eq!(page(&client, "/admin/reports").await.0, Status::Forbidden);
     login(&client, "bob").await;
+    assert_eq!(
+        page(&client, "/admin/reports").await,
+        (Status::Ok, "reports".into())
+    );
+    // a model's extra page needs the view permission on that model
+    assert_eq!(
+        page(&client, "/admin/note/summary").await.0,
+        Status::Forbidden
+    );
     // no view permission: gone from the menu and dashboard, 403 everywhere
     let (status, html) = page(&client, "/admin/").await;
     assert_eq!(status, Status::Ok);
+    assert!(
+        html.replace("&#x2F;", "/")
+            .contains("<a href=\"/admin/reports\" class=\"extra\">Reports</a>"),
+        "{html}"
+    );
+    assert!(
+        html.replace("&#x2F;", "/")
+            .contains("<link rel=\"stylesheet\" href=\"/static/theme.css\">"),
+        "{html}"
+    );
     assert!(
         html.contains(">Message</a>") && !html.contains(">Note</a>"),
         "{html}"
@@ -133,6 +179,10 @@ async fn permissions_per_model(tdb: Arc<TestDb>) {
     let (_, html) = page(&client, "/admin/message/").await;
     assert!(html.contains("Add Message") && html.contains("value=\"delete\""));
     assert_eq!(page(&client, "/admin/note/").await.0, Status::Ok);
+    assert_eq!(
+        page(&client, "/admin/note/summary").await,
+        (Status::Ok, "note summary".into())
+    );
 }
 
 async fn users_join_the_admin_by_themselves(tdb: Arc<TestDb>) {
@@ -234,6 +284,12 @@ async fn edges_pages_keys_caching_and_forms(tdb: Arc<TestDb>) {
         res.into_string().await.unwrap(),
         "content,user__username\r\nzebra,bob\r\n"
     );
+    // a related field the related model's admin does not export is not exported here
+    let res = client
+        .get("/admin/message/export/?format=csv&fields=user__session_epoch")
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest);
     // a key the admin does not offer (no lookup, not in the form, not a filter)
     let res = client
         .get("/admin/note/ajax_list?field=nope")

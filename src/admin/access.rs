@@ -6,9 +6,10 @@ use std::sync::Arc;
 use rocket::http::Status;
 use rocket::outcome::Outcome as RocketOutcome;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::Sentinel;
+use rocket::route::{self, Handler};
+use rocket::{Data, Route, Sentinel};
 
-use crate::admin::AdminState;
+use crate::admin::{AdminState, Permission};
 use crate::auth::{current_user, AuthError, SessionUser};
 
 /// Decides whether a logged-in user may use the admin.
@@ -68,4 +69,51 @@ impl Sentinel for AdminAccess {
         }
         false
     }
+}
+
+/// An app route mounted inside the admin (a panel's, a model admin's, the
+/// site's extra pages): it runs only for users the admin lets in and, for a
+/// model admin's routes, who may view that model — whether or not the
+/// handler takes [`AdminAccess`] itself.
+#[derive(Clone)]
+struct Guarded {
+    inner: Box<dyn Handler>,
+    model: Option<String>,
+}
+
+#[rocket::async_trait]
+impl Handler for Guarded {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        let user = match req.guard::<AdminAccess>().await {
+            RocketOutcome::Success(u) => u,
+            RocketOutcome::Error((status, _)) | RocketOutcome::Forward(status) => {
+                return route::Outcome::Error(status)
+            }
+        };
+        if let Some(model) = &self.model {
+            let allowed = req
+                .rocket()
+                .state::<AdminState>()
+                .and_then(|s| s.entry(model))
+                .is_some_and(|e| e.allows(&user, Permission::View));
+            if !allowed {
+                return route::Outcome::Error(Status::Forbidden);
+            }
+        }
+        self.inner.handle(req, data).await
+    }
+}
+
+/// `routes` protected like the admin's own pages (see [`Guarded`]).
+pub(crate) fn guarded(routes: Vec<Route>, model: Option<&str>) -> Vec<Route> {
+    routes
+        .into_iter()
+        .map(|mut r| {
+            r.handler = Box::new(Guarded {
+                inner: r.handler.clone(),
+                model: model.map(str::to_owned),
+            });
+            r
+        })
+        .collect()
 }

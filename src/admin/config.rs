@@ -22,6 +22,9 @@ pub struct AdminConfig {
     /// default allows only the admin's own script and stylesheet, inline
     /// styles, and `data:` images.
     pub content_security_policy: String,
+    /// Stylesheets added after the admin's own (a theme): URLs, same-origin
+    /// under the default content security policy.
+    pub extra_css: Vec<String>,
 }
 
 /// The default [`AdminConfig::content_security_policy`].
@@ -34,6 +37,7 @@ impl Default for AdminConfig {
             paginate_by: 20,
             branding: "Hangar admin".into(),
             content_security_policy: DEFAULT_CSP.into(),
+            extra_css: Vec::new(),
         }
     }
 }

@@ -228,6 +228,20 @@ impl AdminEntry {
             .get_query(crate::db::Select::new(self.schema), user)
     }
 
+    /// The rows the list shows `user` for these query parameters
+    /// (`field__op=value` filters on the allowed paths, `q`, repeated `_pk`),
+    /// within [`select_for`](Self::select_for).
+    ///
+    /// # Errors
+    /// The name of the refused parameter.
+    pub fn filtered(
+        &self,
+        params: &[(String, String)],
+        user: &crate::auth::SessionUser,
+    ) -> Result<crate::db::Select, String> {
+        crate::admin::views::filtered_select(self, params, user)
+    }
+
     /// Whether `user` may do `what` here (the model admin's `has_permission`).
     pub fn allows(&self, user: &crate::auth::SessionUser, what: crate::admin::Permission) -> bool {
         self.admin.hooks.has_permission(user, what)

@@ -100,11 +100,13 @@ pub(crate) async fn export(
             .filter(|(k, _)| k != "format" && k != "fields")
             .cloned()
             .collect();
-        let ctx = json!({
-            "prefix": state.config.prefix, "branding": state.config.branding, "model": e.name,
-            "models": views::models_ctx(state, &user), "perms": e.perms(&user),
-            "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
-        });
+        let ctx = views::merge(
+            views::base_ctx(state, &user),
+            json!({
+                "model": e.name, "perms": e.perms(&user),
+                "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
+            }),
+        );
         let template = e.admin.template_for("export", "admin/export.html");
         return Ok(ExportReply::Page(page.render(template.to_owned(), ctx)));
     };

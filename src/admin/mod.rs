@@ -54,6 +54,8 @@ pub struct AdminState {
     pub models: Vec<AdminEntry>,
     /// Dashboard panels, in order.
     pub panels: Vec<Arc<dyn Panel>>,
+    /// Extra menu links `(title, url)`.
+    pub links: Vec<(String, String)>,
     pub(crate) permission: access::PermissionFn,
 }
 
@@ -70,6 +72,9 @@ pub struct Admin {
     panels: Vec<Arc<dyn Panel>>,
     permission: access::PermissionFn,
     user_admin: Option<ModelAdmin>,
+    /// Site-wide extra pages (mounted at the prefix) and menu links.
+    routes: Vec<rocket::Route>,
+    links: Vec<(String, String)>,
     /// The prefix and content security policy in force, once ignited.
     headers: std::sync::OnceLock<(String, String)>,
 }
@@ -82,6 +87,8 @@ impl Default for Admin {
             permission: Arc::new(|u: &SessionUser| u.admin),
             user_admin: Some(ModelAdmin::for_users()),
             headers: std::sync::OnceLock::new(),
+            routes: Vec::new(),
+            links: Vec::new(),
         }
     }
 }
@@ -107,6 +114,31 @@ impl Admin {
         check: impl Fn(&SessionUser) -> bool + Send + Sync + 'static,
     ) -> Admin {
         self.permission = Arc::new(check);
+        self
+    }
+
+    /// Extra admin pages of the site (flask-peewee's `Admin.get_urls`),
+    /// mounted at the admin prefix and protected like the admin's own:
+    /// only users the admin lets in reach them. Add a menu entry with
+    /// [`link`](Self::link).
+    ///
+    /// ```
+    /// # use hangar::admin::Admin;
+    /// #[rocket::get("/reports")]
+    /// fn reports() -> &'static str { "reports" }
+    ///
+    /// let admin = Admin::fairing()
+    ///     .routes(rocket::routes![reports])
+    ///     .link("Reports", "/admin/reports");
+    /// ```
+    pub fn routes(mut self, routes: Vec<rocket::Route>) -> Admin {
+        self.routes.extend(routes);
+        self
+    }
+
+    /// A link in the admin's menu, after the models.
+    pub fn link(mut self, title: impl Into<String>, url: impl Into<String>) -> Admin {
+        self.links.push((title.into(), url.into()));
         self
     }
 
@@ -197,6 +229,30 @@ impl Fairing for Admin {
                 }
             }
         }
+        // a related field is exported only if the related model's own admin
+        // (when registered) exports it too (flask-peewee defers to it)
+        let allowed: Vec<(&'static str, Vec<String>)> = models
+            .iter()
+            .map(|m| {
+                (
+                    m.schema.table,
+                    m.exports
+                        .iter()
+                        .filter(|p| p.depth() == 0)
+                        .map(|p| p.dotted())
+                        .collect(),
+                )
+            })
+            .collect();
+        for m in &mut models {
+            m.exports.retain(|p| {
+                p.depth() == 0
+                    || allowed
+                        .iter()
+                        .find(|(table, _)| *table == p.schema.table)
+                        .is_none_or(|(_, cols)| cols.iter().any(|c| c == p.column.field))
+            });
+        }
         let prefix = config.prefix.clone();
         let _ = self
             .headers
@@ -204,8 +260,12 @@ impl Fairing for Admin {
         let mut rocket = rocket;
         for m in &models {
             if !m.admin.routes.is_empty() {
-                rocket = rocket.mount(format!("{prefix}/{}", m.name), m.admin.routes.clone());
+                let routes = access::guarded(m.admin.routes.clone(), Some(&m.name));
+                rocket = rocket.mount(format!("{prefix}/{}", m.name), routes);
             }
+        }
+        if !self.routes.is_empty() {
+            rocket = rocket.mount(prefix.clone(), access::guarded(self.routes.clone(), None));
         }
         for (i, p) in self.panels.iter().enumerate() {
             let slug = p.slug();
@@ -219,7 +279,10 @@ impl Fairing for Admin {
             }
             let routes = p.routes();
             if !routes.is_empty() {
-                rocket = rocket.mount(format!("{prefix}/panels/{slug}"), routes);
+                rocket = rocket.mount(
+                    format!("{prefix}/panels/{slug}"),
+                    access::guarded(routes, None),
+                );
             }
         }
         let panels = self.panels.clone();
@@ -228,6 +291,7 @@ impl Fairing for Admin {
                 config,
                 models,
                 panels,
+                links: self.links.clone(),
                 permission: self.permission.clone(),
             })
             .mount(prefix, views::routes()))

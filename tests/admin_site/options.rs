@@ -136,7 +136,13 @@ pub fn message_admin() -> ModelAdmin {
         .hooks(OwnMessages)
         .action(Shout)
         .template("index", "custom/message_list")
-        .routes(rocket::routes![stats])
+        .routes(rocket::routes![stats, unguarded])
+}
+
+/// An extra route that forgot its guard: the admin protects it anyway.
+#[rocket::get("/unguarded")]
+pub fn unguarded() -> &'static str {
+    "protected anyway"
 }
 
 pub async fn client_with(tdb: &TestDb, admin: Admin) -> Client {
@@ -149,10 +155,13 @@ pub async fn client_with(tdb: &TestDb, admin: Admin) -> Client {
 }
 
 pub async fn client_in(tdb: &TestDb, admin: Admin, template_dir: &str) -> Client {
-    let figment = tdb
-        .figment()
-        .merge(("template_dir", template_dir))
-        .merge(("hangar.auth.bcrypt_cost", 4));
+    let figment = tdb.figment().merge(("template_dir", template_dir));
+    client_figment(figment, admin).await
+}
+
+/// A client over `figment` (plus a fast bcrypt cost) with `admin`.
+pub async fn client_figment(figment: rocket::figment::Figment, admin: Admin) -> Client {
+    let figment = figment.merge(("hangar.auth.bcrypt_cost", 4));
     let rocket = rocket::custom(figment)
         .attach(Database::fairing().model::<Message>().model::<Note>())
         .attach(Auth::fairing())

@@ -8,9 +8,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use super::filters::{active_filters, filter_widgets, key_labels, query_string};
-use super::{
-    base_ctx, base_select, entry, entry_for, last_param, merge, query_pairs, target_select,
-};
+use super::{base_ctx, base_select, entry_for, last_param, merge, query_pairs, target_select};
 use crate::admin::entry::ListColumn;
 use crate::admin::{AdminAccess, AdminEntry, AdminState, Permission};
 use crate::auth::{Page, SessionUser};
@@ -258,7 +256,7 @@ pub(super) async fn ajax_list(
     q: Option<&str>,
     page: Option<&str>,
 ) -> Result<rocket::serde::json::Json<serde_json::Value>, Status> {
-    let e = entry(state, model)?;
+    let e = entry_for(state, model, &user, Permission::View)?;
     // only keys this admin offers: a configured lookup, a form field or a filter
     let col = e
         .schema

@@ -142,8 +142,10 @@ pub(crate) fn models_ctx(state: &AdminState, user: &SessionUser) -> serde_json::
         .collect::<Vec<_>>())
 }
 
-fn base_ctx(state: &AdminState, user: &SessionUser) -> serde_json::Value {
-    json!({ "prefix": state.config.prefix, "branding": state.config.branding, "models": models_ctx(state, user), "model": "" })
+pub(crate) fn base_ctx(state: &AdminState, user: &SessionUser) -> serde_json::Value {
+    json!({ "prefix": state.config.prefix, "branding": state.config.branding,
+            "models": models_ctx(state, user), "model": "", "links": state.links,
+            "extra_css": state.config.extra_css })
 }
 
 /// The registered model named `model` if `user` may do `what` with it:
@@ -162,7 +164,7 @@ pub(crate) fn entry_for<'a>(
     }
 }
 
-fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
+pub(crate) fn merge(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
     if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
         a.extend(b);
     }
