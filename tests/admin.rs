@@ -355,7 +355,10 @@ async fn delete_lists_dependents_then_deletes(tdb: Arc<TestDb>) {
     let (status, html) = page(&client, &uri).await;
     assert_eq!(status, Status::Ok);
     assert!(
-        html.contains("2 × Message") && html.contains("1 × Note"),
+        html.contains("2 × Message")
+            && html.contains("1 × Note")
+            && html.contains("<li>hello world</li>")
+            && html.contains("<li>alice again</li>"),
         "{html}"
     );
     let token = token_in(&html);

@@ -382,9 +382,18 @@ async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
     assert!(html.contains("Choose an action."));
     // fieldsets and the type-ahead lookup instead of a select
     let (_, html) = page(&client, &format!("/admin/message/{}/", ids[0])).await;
-    assert!(html.contains("<legend>Message</legend>") && html.contains("<legend>Dates</legend>"));
+    assert!(
+        html.contains("<legend>Message</legend>")
+            && html.contains("<details><summary>Dates</summary>")
+    );
+    // labels and help texts
+    assert!(
+        html.contains(">Published</label>")
+            && html.contains("<div class=\"muted help\">What is on your mind?</div>"),
+        "{html}"
+    );
     let message_set = html.find("<legend>Message</legend>").unwrap();
-    let dates_set = html.find("<legend>Dates</legend>").unwrap();
+    let dates_set = html.find("<summary>Dates</summary>").unwrap();
     let content_at = html.find("name=\"content\"").unwrap();
     assert!(message_set < content_at && content_at < dates_set);
     assert!(
@@ -405,6 +414,31 @@ async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
     let found: serde_json::Value = res.into_json().await.unwrap();
     assert_eq!(found["objects"].as_array().unwrap().len(), 1);
     assert_eq!(found["objects"][0]["label"], "alice");
+    // lookups page by lookup_page_size (2 here): three users make two pages
+    let res = client
+        .get("/admin/message/ajax_list?field=user")
+        .dispatch()
+        .await;
+    let first: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(
+        (
+            first["objects"].as_array().unwrap().len(),
+            first["has_next"].as_bool()
+        ),
+        (2, Some(true))
+    );
+    let res = client
+        .get("/admin/message/ajax_list?field=user&page=2")
+        .dispatch()
+        .await;
+    let second: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(
+        (
+            second["objects"].as_array().unwrap().len(),
+            second["has_next"].as_bool()
+        ),
+        (1, Some(false))
+    );
     assert_eq!(
         client
             .get("/admin/message/ajax_list?field=content")

@@ -385,6 +385,14 @@ async fn bad_options_refuse_to_ignite(tdb: Arc<TestDb>) {
             ModelAdmin::new().template("index", "custom/nope"),
         ),
         (
+            "collapsed unknown fieldset",
+            ModelAdmin::new().collapsed(["Nope"]),
+        ),
+        (
+            "label for no field",
+            ModelAdmin::new().label("nope", "Nope"),
+        ),
+        (
             "built-in action name",
             ModelAdmin::new().action(Named("delete")),
         ),

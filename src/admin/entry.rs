@@ -94,10 +94,21 @@ impl AdminEntry {
             .chain(&a.readonly)
             .chain(a.fields.iter().flatten())
             .chain(a.fieldsets.iter().flat_map(|(_, f)| f))
+            .chain(a.labels.iter().map(|(f, _)| f))
+            .chain(a.help.iter().map(|(f, _)| f))
         {
             if schema.column(f).is_none() {
                 return Err(format!("{} has no field {f:?}", schema.type_name));
             }
+        }
+        if let Some(t) = a
+            .collapsed
+            .iter()
+            .find(|t| !a.fieldsets.iter().any(|(title, _)| title == *t))
+        {
+            return Err(format!(
+                "collapsed fieldset {t:?} is not one of the fieldsets"
+            ));
         }
         let mut columns = Vec::new();
         let names: Vec<String> = match &a.columns {

@@ -31,6 +31,8 @@ pub struct FormField {
     pub lookup_url: Option<String>,
     /// For a foreign key with a type-ahead lookup: the current row's label.
     pub lookup_label: Option<String>,
+    /// A hint shown under the input.
+    pub help: Option<String>,
 }
 
 /// The text an input shows for a value.
@@ -136,6 +138,7 @@ pub(crate) fn form_fields(
                     .map(|(_, m)| m.clone()),
                 lookup_url: None,
                 lookup_label: None,
+                help: None,
             }
         })
         .collect()

@@ -44,6 +44,10 @@ pub struct ModelAdmin {
     pub(crate) exclude: Vec<String>,
     pub(crate) readonly: Vec<String>,
     pub(crate) fieldsets: Vec<(String, Vec<String>)>,
+    pub(crate) collapsed: Vec<String>,
+    pub(crate) labels: Vec<(String, String)>,
+    pub(crate) help: Vec<(String, String)>,
+    pub(crate) lookup_page_size: u64,
     pub(crate) fk_lookups: Vec<(String, String)>,
     pub(crate) delete_collect_objects: bool,
     pub(crate) delete_recursive: bool,
@@ -94,6 +98,10 @@ impl ModelAdmin {
             exclude: Vec::new(),
             readonly: Vec::new(),
             fieldsets: Vec::new(),
+            collapsed: Vec::new(),
+            labels: Vec::new(),
+            help: Vec::new(),
+            lookup_page_size: 20,
             fk_lookups: Vec::new(),
             delete_collect_objects: true,
             delete_recursive: true,
@@ -193,6 +201,33 @@ impl ModelAdmin {
             .into_iter()
             .map(|(title, fields)| (title.into(), strings(fields)))
             .collect();
+        self
+    }
+
+    /// These fieldsets (by title) start folded away (a `<details>` the
+    /// user opens).
+    pub fn collapsed<I: IntoIterator<Item = S>, S: Into<String>>(mut self, titles: I) -> Self {
+        self.collapsed = strings(titles);
+        self
+    }
+
+    /// The form label of `field` (default: its name in title case) —
+    /// flask-peewee's `field_args` label.
+    pub fn label(mut self, field: impl Into<String>, label: impl Into<String>) -> Self {
+        self.labels.push((field.into(), label.into()));
+        self
+    }
+
+    /// A hint shown under `field` in the form.
+    pub fn help_text(mut self, field: impl Into<String>, text: impl Into<String>) -> Self {
+        self.help.push((field.into(), text.into()));
+        self
+    }
+
+    /// Rows per page of the type-ahead lookup (default 20; flask-peewee's
+    /// `filter_paginate_by`).
+    pub fn lookup_page_size(mut self, n: u64) -> Self {
+        self.lookup_page_size = n.clamp(1, 500);
         self
     }
 

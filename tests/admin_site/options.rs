@@ -132,6 +132,10 @@ pub fn message_admin() -> ModelAdmin {
             ("Message", vec!["user", "content"]),
             ("Dates", vec!["pub_date"]),
         ])
+        .collapsed(["Dates"])
+        .label("pub_date", "Published")
+        .help_text("content", "What is on your mind?")
+        .lookup_page_size(2)
         .export_exclude(["user__email"])
         .hooks(OwnMessages)
         .action(Shout)

@@ -19,6 +19,8 @@ use crate::db::{delete, Db, DeleteMode, Error as DbError, Value};
 
 /// Rows named on a bulk confirmation page; more are counted, not listed.
 const LISTED: usize = 50;
+/// Dependent rows named per model on a delete page.
+const DEPENDENTS_NAMED: usize = 10;
 
 /// `{model, count}` per dependent model that deleting `pks` takes along
 /// (none when the model admin does not collect them).
@@ -30,21 +32,34 @@ async fn dependents(e: &AdminEntry, db: &Db, pks: Vec<Value>) -> Result<serde_js
         .await
         .map_err(|e| e.status())?;
     // one line per model, however many foreign keys lead to it
-    let mut counts: Vec<(&str, usize)> = Vec::new();
+    let mut groups: Vec<(&'static crate::db::Schema, Vec<Value>)> = Vec::new();
     for (s, pks) in plan
         .deletes
         .iter()
         .filter(|(s, _)| !std::ptr::eq(*s, e.schema))
     {
-        match counts.iter_mut().find(|(n, _)| *n == s.type_name) {
-            Some((_, c)) => *c += pks.len(),
-            None => counts.push((s.type_name, pks.len())),
+        match groups.iter_mut().find(|(g, _)| g.table == s.table) {
+            Some((_, all)) => all.extend(pks.iter().cloned()),
+            None => groups.push((s, pks.clone())),
         }
     }
-    Ok(json!(counts
-        .iter()
-        .map(|(model, count)| json!({ "model": model, "count": count }))
-        .collect::<Vec<_>>()))
+    let mut out = Vec::new();
+    for (schema, pks) in groups {
+        // the first few rows by name, the rest counted
+        let shown: Vec<Value> = pks.iter().take(DEPENDENTS_NAMED).cloned().collect();
+        let rows = crate::db::Select::new(schema)
+            .filter_values(schema.pk().field, crate::db::Op::In, shown)
+            .map_err(|e| e.status())?
+            .records(db)
+            .await
+            .map_err(|e| e.status())?;
+        let labels: Vec<String> = rows.iter().map(|r| short(&r.label())).collect();
+        out.push(json!({
+            "model": schema.type_name, "count": pks.len(), "labels": labels,
+            "more": pks.len().saturating_sub(labels.len()),
+        }));
+    }
+    Ok(json!(out))
 }
 
 #[get("/<model>/<pk>/delete")]

@@ -93,6 +93,15 @@ async fn render_form(
     );
     for f in &mut fields {
         f.readonly |= !can_save;
+        if let Some((_, l)) = e.admin.labels.iter().find(|(n, _)| *n == f.name) {
+            f.label = l.clone();
+        }
+        f.help = e
+            .admin
+            .help
+            .iter()
+            .find(|(n, _)| *n == f.name)
+            .map(|(_, h)| h.clone());
         let is_select = options.iter().any(|(name, _)| *name == f.name);
         if !is_select {
             lookup_widget(ctx, e, f).await?;
@@ -111,6 +120,7 @@ async fn render_form(
             error: errors.iter().find(|(f, _)| f == pw).map(|(_, m)| m.clone()),
             lookup_url: None,
             lookup_label: None,
+            help: None,
         });
     }
     // messages about fields the form does not show go on top
@@ -182,7 +192,8 @@ fn fieldsets(e: &AdminEntry, fields: Vec<FormField>) -> serde_json::Value {
                 group.push(rest.remove(i));
             }
         }
-        sets.push(json!({ "title": title, "fields": group }));
+        let collapsed = e.admin.collapsed.contains(title);
+        sets.push(json!({ "title": title, "fields": group, "collapsed": collapsed }));
     }
     if !rest.is_empty() {
         sets.push(json!({ "title": "", "fields": rest }));

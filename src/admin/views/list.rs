@@ -243,7 +243,7 @@ pub(super) async fn list(
 
 /// `GET /admin/<model>/ajax_list?field=user&q=hu&page=1`: the rows a foreign
 /// key of `model` may point at, as `{"objects": [{"id", "label"}],
-/// "has_next", "page"}`, 20 a page, searched case-insensitively on the
+/// "has_next", "page"}`, `lookup_page_size` (20) a page, searched case-insensitively on the
 /// field named in `foreign_key_lookups` (else the target's display field),
 /// for the type-ahead lookups.
 #[get("/<model>/ajax_list?<field>&<q>&<page>")]
@@ -272,8 +272,9 @@ pub(super) async fn ajax_list(
         .ok_or(Status::BadRequest)?;
     let target = (col.references.expect("checked").target)();
     let page = parse_page(page).map_err(|_| Status::BadRequest)?;
+    let size = e.admin.lookup_page_size;
     let Some(offset) = (page - 1)
-        .checked_mul(20)
+        .checked_mul(size)
         .filter(|o| *o <= u64::from(u32::MAX))
     else {
         return Ok(rocket::serde::json::Json(
@@ -298,15 +299,15 @@ pub(super) async fn ajax_list(
         .order_by(search)
         .and_then(|s| s.order_by(target.pk().field))
         .map_err(|_| Status::BadRequest)?
-        .limit(21)
+        .limit(size + 1)
         .offset(offset)
         .records(&db)
         .await
         .map_err(|e| e.status())?;
-    let has_next = rows.len() > 20;
+    let has_next = rows.len() as u64 > size;
     let objects: Vec<serde_json::Value> = rows
         .iter()
-        .take(20)
+        .take(usize::try_from(size).unwrap_or(20))
         .map(|r| {
             let label = match (e.admin.lookup_for(field), target.display) {
                 (Some(f), None) => r.get(f).map_or_else(|| r.label(), ToString::to_string),
