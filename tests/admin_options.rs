@@ -273,6 +273,26 @@ async fn hooks_restrict_rows_and_saves(tdb: Arc<TestDb>) {
         html.contains("<div class=\"error\">Not allowed here.</div>"),
         "{html}"
     );
+    // a field validator refuses: the message next to the field, nothing written
+    let (status, _, html) = post(
+        &client,
+        "/admin/message/add/",
+        format!(
+            "csrf_token={token}&user={}&content=buy+spam+now&pub_date=2026-01-02T03:04:05",
+            world.alice
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(
+        html.contains("<div class=\"error\">No spam, please.</div>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(">buy spam now</textarea>"),
+        "the input is kept"
+    );
+    assert_eq!(Message::select().count(&db).await.unwrap(), before);
     // the hook fails after writing: the transaction rolls the row back
     let (status, _, html) = post(
         &client,

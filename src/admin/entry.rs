@@ -96,6 +96,7 @@ impl AdminEntry {
             .chain(a.fieldsets.iter().flat_map(|(_, f)| f))
             .chain(a.labels.iter().map(|(f, _)| f))
             .chain(a.help.iter().map(|(f, _)| f))
+            .chain(a.validators.iter().map(|(f, _)| f))
         {
             if schema.column(f).is_none() {
                 return Err(format!("{} has no field {f:?}", schema.type_name));

@@ -12,6 +12,9 @@ use crate::utils::strings;
 /// A list column computed from the row (flask-peewee's callable columns).
 pub(crate) type ComputeFn = Arc<dyn Fn(&Record) -> String + Send + Sync>;
 
+/// A form field's own check: the parsed value, or the message to show.
+pub(crate) type ValidateFn = Arc<dyn Fn(&crate::db::Value) -> Result<(), String> + Send + Sync>;
+
 /// The pages whose template a model admin may replace
 /// ([`ModelAdmin::template`]).
 pub const TEMPLATE_VIEWS: &[&str] = &["index", "add", "edit", "delete", "export"];
@@ -47,6 +50,7 @@ pub struct ModelAdmin {
     pub(crate) collapsed: Vec<String>,
     pub(crate) labels: Vec<(String, String)>,
     pub(crate) help: Vec<(String, String)>,
+    pub(crate) validators: Vec<(String, ValidateFn)>,
     pub(crate) lookup_page_size: u64,
     pub(crate) fk_lookups: Vec<(String, String)>,
     pub(crate) delete_collect_objects: bool,
@@ -101,6 +105,7 @@ impl ModelAdmin {
             collapsed: Vec::new(),
             labels: Vec::new(),
             help: Vec::new(),
+            validators: Vec::new(),
             lookup_page_size: 20,
             fk_lookups: Vec::new(),
             delete_collect_objects: true,
@@ -221,6 +226,26 @@ impl ModelAdmin {
     /// A hint shown under `field` in the form.
     pub fn help_text(mut self, field: impl Into<String>, text: impl Into<String>) -> Self {
         self.help.push((field.into(), text.into()));
+        self
+    }
+
+    /// A check of `field`'s submitted value, after it parsed for its type
+    /// (flask-peewee's `field_args` validators): `Err(message)` shows the
+    /// message next to the field and nothing is saved. Several per field run
+    /// in order; the first refusal counts.
+    ///
+    /// ```
+    /// # use hangar::admin::ModelAdmin;
+    /// let admin = ModelAdmin::new().validate("content", |v| {
+    ///     if v.to_string().contains("http://") { Err("Links must use https.".into()) } else { Ok(()) }
+    /// });
+    /// ```
+    pub fn validate(
+        mut self,
+        field: impl Into<String>,
+        check: impl Fn(&crate::db::Value) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.validators.push((field.into(), Arc::new(check)));
         self
     }
 

@@ -136,6 +136,13 @@ pub fn message_admin() -> ModelAdmin {
         .label("pub_date", "Published")
         .help_text("content", "What is on your mind?")
         .lookup_page_size(2)
+        .validate("content", |v| {
+            if v.to_string().contains("spam") {
+                Err("No spam, please.".into())
+            } else {
+                Ok(())
+            }
+        })
         .export_exclude(["user__email"])
         .hooks(OwnMessages)
         .action(Shout)

@@ -342,6 +342,15 @@ async fn save(
     } = *ctx;
     let cols = editable(e);
     let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, form);
+    // the model admin's own checks, on values that parsed
+    for (field, value) in &values {
+        for (_, check) in e.admin.validators.iter().filter(|(f, _)| f == field) {
+            if let Err(message) = check(value) {
+                errors.push(((*field).to_owned(), message));
+                break;
+            }
+        }
+    }
     match password_values(auth, e, form, record.is_none()).await {
         Ok(v) => values.extend(v),
         Err(err) => errors.push(err),
