@@ -460,6 +460,17 @@ class Run:
         self.check(cells == sorted(cells, reverse=True), "Content cells are in descending order", f"{cells}")
         self.console("list sorted descending")
 
+    def flow_delete_lists_dependents(self):
+        # deleting a user names the rows that go with it (looked at, not confirmed)
+        self.open("/admin/user/?q=huey")
+        link = self.d.find("table tbody td a").attr("href")
+        self.open(urllib.parse.urlsplit(link).path + "delete/")
+        groups = [li.text for li in self.d.find_all("ul.dependents > li")]
+        self.check(any("Message" in g and "meow! anybody want to play?" in g for g in groups),
+                   "deleting huey lists his messages by name", f"{groups}")
+        self.console("user delete page")
+        self.shot("05c-delete-user-dependents")
+
     def flow_edit_and_delete(self):
         self.open(f"/admin/message/{self.new_pk}/")
         self.check(self.d.find("#f-content").prop("value") == self.unique,
@@ -602,6 +613,7 @@ class Run:
             ("filters", self.flow_filters),
             ("sorting", self.flow_sort),
             ("edit and delete", self.flow_edit_and_delete),
+            ("dependents", self.flow_delete_lists_dependents),
             ("bulk actions", self.flow_bulk),
             ("export", self.flow_export),
         ]
