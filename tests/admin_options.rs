@@ -400,6 +400,49 @@ async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
     .await;
     let (_, html) = page(&client, "/admin/message/").await;
     assert!(html.contains("Choose an action."));
+    // an action answering a download
+    let res = client
+        .post("/admin/message/action/")
+        .header(rocket::http::ContentType::Form)
+        .body(format!(
+            "csrf_token={token}&action=contents&pk={}&pk={}",
+            ids[0], ids[1]
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.content_type(), Some(rocket::http::ContentType::Plain));
+    assert_eq!(
+        res.headers().get_one("Content-Disposition"),
+        Some("attachment; filename=\"contents.txt\""),
+        "quotes stripped from the name"
+    );
+    assert_eq!(
+        res.into_string().await.unwrap(),
+        "HELLO WORLD\nALICE AGAIN\n"
+    );
+    // an action answering a redirect: on this site only
+    let (status, to, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!("csrf_token={token}&action=stats&pk={}", ids[0]),
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (Status::SeeOther, "/admin/message/stats")
+    );
+    let (status, to, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!("csrf_token={token}&action=away&pk={}", ids[0]),
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (Status::SeeOther, "/admin/message/"),
+        "no off-site redirect"
+    );
     // fieldsets and the type-ahead lookup instead of a select
     let (_, html) = page(&client, &format!("/admin/message/{}/", ids[0])).await;
     assert!(

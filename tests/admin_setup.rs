@@ -11,7 +11,9 @@ use std::sync::Arc;
 use admin_site::options::{client, client_figment, client_in, client_with};
 use admin_site::{login, page, post, seed, token_in, Message, Note};
 use common::TestDb;
-use hangar::admin::{Action, Admin, AdminError, ModelAdmin, ModelAdminHooks, Permission};
+use hangar::admin::{
+    Action, ActionOutcome, Admin, AdminError, ModelAdmin, ModelAdminHooks, Permission,
+};
 use hangar::auth::{SessionUser, User};
 use hangar::db::{Database, Db, Model as _, Value};
 use rocket::http::Status;
@@ -356,8 +358,13 @@ async fn bad_options_refuse_to_ignite(tdb: Arc<TestDb>) {
         fn label(&self) -> &str {
             "x"
         }
-        async fn run(&self, _: &Db, _: &SessionUser, _: Vec<Value>) -> Result<String, AdminError> {
-            Ok(String::new())
+        async fn run(
+            &self,
+            _: &Db,
+            _: &SessionUser,
+            _: Vec<Value>,
+        ) -> Result<ActionOutcome, AdminError> {
+            Ok("".into())
         }
     }
     let cases: Vec<(&str, ModelAdmin)> = vec![

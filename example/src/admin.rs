@@ -3,7 +3,7 @@
 //! The user model joins by itself (`ModelAdmin::for_users`, searching
 //! username and email) because `Auth` is attached before the admin.
 
-use hangar::admin::{Action, Admin, AdminError, ModelAdmin};
+use hangar::admin::{Action, ActionOutcome, Admin, AdminError, ModelAdmin};
 use hangar::auth::SessionUser;
 use hangar::db::{Db, Model, Op, Select, Value};
 
@@ -55,11 +55,11 @@ impl Action for MarkDeleted {
         db: &Db,
         _user: &SessionUser,
         pks: Vec<Value>,
-    ) -> Result<String, AdminError> {
+    ) -> Result<ActionOutcome, AdminError> {
         let changed = Select::new(Note::schema())
             .filter_values("id", Op::In, pks)?
             .update(db, vec![("status", Value::Int(2))])
             .await?;
-        Ok(format!("Marked {changed} note(s) as deleted."))
+        Ok(format!("Marked {changed} note(s) as deleted.").into())
     }
 }

@@ -151,7 +151,7 @@ impl ModelAdminHooks for NoHooks {}
 ///
 /// # Example
 /// ```
-/// use hangar::admin::{Action, AdminError};
+/// use hangar::admin::{Action, ActionOutcome, AdminError};
 /// use hangar::auth::SessionUser;
 /// use hangar::db::{Db, Value};
 ///
@@ -161,10 +161,10 @@ impl ModelAdminHooks for NoHooks {}
 /// impl Action for Deactivate {
 ///     fn name(&self) -> &str { "deactivate" }
 ///     fn label(&self) -> &str { "Deactivate selected" }
-///     async fn run(&self, db: &Db, _user: &SessionUser, pks: Vec<Value>) -> Result<String, AdminError> {
+///     async fn run(&self, db: &Db, _user: &SessionUser, pks: Vec<Value>) -> Result<ActionOutcome, AdminError> {
 ///         let n = pks.len();
 ///         // ... update the rows through `db` ...
-///         Ok(format!("Deactivated {n} user(s)."))
+///         Ok(format!("Deactivated {n} user(s).").into())
 ///     }
 /// }
 /// ```
@@ -174,12 +174,62 @@ pub trait Action: Send + Sync + 'static {
     fn name(&self) -> &str;
     /// The text in the dropdown.
     fn label(&self) -> &str;
-    /// Runs over the selected primary keys; the message is flashed.
+    /// Runs over the selected primary keys.
     ///
     /// # Errors
     /// The message of an [`AdminError`] is flashed as an error.
-    async fn run(&self, db: &Db, user: &SessionUser, pks: Vec<Value>)
-        -> Result<String, AdminError>;
+    async fn run(
+        &self,
+        db: &Db,
+        user: &SessionUser,
+        pks: Vec<Value>,
+    ) -> Result<ActionOutcome, AdminError>;
+}
+
+/// What a bulk [`Action`] answers.
+///
+/// ```
+/// use hangar::admin::ActionOutcome;
+/// let done: ActionOutcome = "Archived 3 rows.".into();
+/// let file = ActionOutcome::Download {
+///     filename: "labels.txt".into(),
+///     content_type: rocket::http::ContentType::Plain,
+///     body: b"huey\nmickey\n".to_vec(),
+/// };
+/// ```
+#[derive(Debug)]
+pub enum ActionOutcome {
+    /// Back to the list, flashing this message.
+    Message(String),
+    /// To `url` (a path on this site, starting with one `/`), flashing
+    /// `message` when there is one.
+    Redirect {
+        /// Where to.
+        url: String,
+        /// The success message.
+        message: Option<String>,
+    },
+    /// A file to download.
+    Download {
+        /// The suggested file name.
+        filename: String,
+        /// Its type.
+        content_type: rocket::http::ContentType,
+        /// Its bytes.
+        body: Vec<u8>,
+    },
+}
+
+impl From<String> for ActionOutcome {
+    fn from(message: String) -> Self {
+        ActionOutcome::Message(message)
+    }
+}
+
+impl From<&str> for ActionOutcome {
+    fn from(message: &str) -> Self {
+        ActionOutcome::Message(message.to_owned())
+    }
 }
 
 /// Why an admin page or hook failed.

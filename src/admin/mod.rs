@@ -38,7 +38,7 @@ pub use config::{AdminConfig, DEFAULT_CSP};
 pub use entry::AdminEntry;
 pub use export::csv_cell;
 pub use forms::FormField;
-pub use hooks::{store, Action, AdminError, ModelAdminHooks, Permission};
+pub use hooks::{store, Action, ActionOutcome, AdminError, ModelAdminHooks, Permission};
 pub use model_admin::{ModelAdmin, TEMPLATE_VIEWS};
 pub use panel::Panel;
 pub use views::AdminForm;

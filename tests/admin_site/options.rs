@@ -1,7 +1,9 @@
 //! The model admin set-up the option tests share: hooks restricting staff
 //! users to their own rows, a custom action, an extra route, and clients.
 
-use hangar::admin::{store, Action, Admin, AdminAccess, AdminError, ModelAdmin, ModelAdminHooks};
+use hangar::admin::{
+    store, Action, ActionOutcome, Admin, AdminAccess, AdminError, ModelAdmin, ModelAdminHooks,
+};
 use hangar::auth::{Auth, SessionUser, User};
 use hangar::db::{Database, Db, Model as _, Op, Record, Schema, Select, Transaction, Value};
 use rocket::local::asynchronous::Client;
@@ -87,7 +89,12 @@ impl Action for Shout {
     fn label(&self) -> &str {
         "Shout selected"
     }
-    async fn run(&self, db: &Db, _: &SessionUser, pks: Vec<Value>) -> Result<String, AdminError> {
+    async fn run(
+        &self,
+        db: &Db,
+        _: &SessionUser,
+        pks: Vec<Value>,
+    ) -> Result<ActionOutcome, AdminError> {
         let n = pks.len();
         for m in Message::select()
             .filter_values("id", Op::In, pks)?
@@ -99,7 +106,66 @@ impl Action for Shout {
                 .update(db, vec![("content", Value::Text(m.content.to_uppercase()))])
                 .await?;
         }
-        Ok(format!("Shouted {n} message(s)."))
+        Ok(format!("Shouted {n} message(s).").into())
+    }
+}
+
+/// Downloads the selected messages' contents as a text file.
+pub struct Contents;
+
+#[rocket::async_trait]
+impl Action for Contents {
+    fn name(&self) -> &str {
+        "contents"
+    }
+    fn label(&self) -> &str {
+        "Download contents"
+    }
+    async fn run(
+        &self,
+        db: &Db,
+        _: &SessionUser,
+        pks: Vec<Value>,
+    ) -> Result<ActionOutcome, AdminError> {
+        let rows = Message::select()
+            .filter_values("id", Op::In, pks)?
+            .order_by("id")?
+            .all(db)
+            .await?;
+        let body: String = rows.iter().map(|m| format!("{}\n", m.content)).collect();
+        Ok(ActionOutcome::Download {
+            filename: "contents\".txt".into(),
+            content_type: rocket::http::ContentType::Plain,
+            body: body.into_bytes(),
+        })
+    }
+}
+
+/// Sends the user to the stats page, or tries to leave the site.
+pub struct Away(pub &'static str);
+
+#[rocket::async_trait]
+impl Action for Away {
+    fn name(&self) -> &str {
+        if self.0.starts_with('/') {
+            "stats"
+        } else {
+            "away"
+        }
+    }
+    fn label(&self) -> &str {
+        "Go elsewhere"
+    }
+    async fn run(
+        &self,
+        _: &Db,
+        _: &SessionUser,
+        _: Vec<Value>,
+    ) -> Result<ActionOutcome, AdminError> {
+        Ok(ActionOutcome::Redirect {
+            url: self.0.to_owned(),
+            message: Some("Went elsewhere.".into()),
+        })
     }
 }
 
@@ -146,6 +212,9 @@ pub fn message_admin() -> ModelAdmin {
         .export_exclude(["user__email"])
         .hooks(OwnMessages)
         .action(Shout)
+        .action(Contents)
+        .action(Away("/admin/message/stats"))
+        .action(Away("https://evil.example/"))
         .template("index", "custom/message_list")
         .routes(rocket::routes![stats, unguarded])
 }

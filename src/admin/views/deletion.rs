@@ -13,7 +13,7 @@ use super::{
     base_ctx, entry, entry_for, filtered_select, forget_user, load, merge, short, AdminForm,
     PageOrRedirect,
 };
-use crate::admin::{AdminAccess, AdminEntry, AdminState, Permission};
+use crate::admin::{ActionOutcome, AdminAccess, AdminEntry, AdminState, Permission};
 use crate::auth::{AuthState, Page};
 use crate::db::{delete, Db, DeleteMode, Error as DbError, Value};
 
@@ -239,7 +239,34 @@ pub(super) async fn bulk_action(
                 return done(Flash::warning(Redirect::to(list), "Choose an action."));
             };
             match custom.run(&db, &user, pks).await {
-                Ok(message) => done(Flash::success(Redirect::to(list), message)),
+                Ok(ActionOutcome::Message(message)) => {
+                    done(Flash::success(Redirect::to(list), message))
+                }
+                Ok(ActionOutcome::Redirect { url, message }) => {
+                    // only a path on this site
+                    let to = if url.starts_with('/')
+                        && !url.starts_with("//")
+                        && !url.contains('\\')
+                    {
+                        url
+                    } else {
+                        rocket::warn!("hangar admin: action {name} redirected off-site; ignored");
+                        list
+                    };
+                    done(Flash::success(
+                        Redirect::to(to),
+                        message.unwrap_or_default(),
+                    ))
+                }
+                Ok(ActionOutcome::Download {
+                    filename,
+                    content_type,
+                    body,
+                }) => Ok(PageOrRedirect::File(super::FileReply::new(
+                    &filename,
+                    content_type,
+                    body,
+                ))),
                 Err(err) => {
                     if err.status().code >= 500 {
                         rocket::warn!("hangar admin: action {name}: {err}");

@@ -121,6 +121,38 @@ impl<'r> FromData<'r> for AdminForm {
 enum PageOrRedirect {
     Page(rocket::response::status::Custom<Template>),
     Done(Flash<Redirect>),
+    File(FileReply),
+}
+
+/// A download answered by a bulk action.
+#[derive(Responder)]
+struct FileReply {
+    body: Vec<u8>,
+    content_type: rocket::http::ContentType,
+    disposition: rocket::http::Header<'static>,
+}
+
+impl FileReply {
+    fn new(filename: &str, content_type: rocket::http::ContentType, body: Vec<u8>) -> FileReply {
+        // a plain, quoted file name: no quotes, slashes or control characters
+        let name: String = filename
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/'))
+            .collect();
+        let name = if name.trim().is_empty() {
+            "download".to_owned()
+        } else {
+            name
+        };
+        FileReply {
+            body,
+            content_type,
+            disposition: rocket::http::Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ),
+        }
+    }
 }
 
 /// The registered model named `model`, or 404.
