@@ -449,6 +449,11 @@ async fn actions_lookups_fieldsets_and_overrides(tdb: Arc<TestDb>) {
         html.contains("<legend>Message</legend>")
             && html.contains("<details><summary>Dates</summary>")
     );
+    // a computed value shown read-only on the edit page
+    assert!(
+        html.contains("<div class=\"static\" id=\"f-word_count\">2</div>"),
+        "{html}"
+    );
     // labels and help texts
     assert!(
         html.contains(">Published</label>")

@@ -98,7 +98,10 @@ impl AdminEntry {
             .chain(a.help.iter().map(|(f, _)| f))
             .chain(a.validators.iter().map(|(f, _)| f))
         {
-            if schema.column(f).is_none() {
+            // readonly fields and fieldsets may also name computed columns
+            let computed = a.computed.iter().any(|(n, _)| n == f)
+                && (a.readonly.contains(f) || a.fieldsets.iter().any(|(_, fs)| fs.contains(f)));
+            if schema.column(f).is_none() && !computed {
                 return Err(format!("{} has no field {f:?}", schema.type_name));
             }
         }

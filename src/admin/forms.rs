@@ -13,7 +13,8 @@ pub struct FormField {
     /// The label ("Pub Date").
     pub label: String,
     /// `text`, `textarea`, `integer`, `number`, `checkbox`, `datetime-local`, `date`,
-    /// `select`, `lookup` (a foreign key picked by type-ahead), `password`.
+    /// `select`, `lookup` (a foreign key picked by type-ahead), `password`,
+    /// `static` (a read-only computed value).
     pub widget: &'static str,
     /// The current value, as the input shows it.
     pub value: String,

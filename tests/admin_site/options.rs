@@ -198,6 +198,7 @@ pub fn message_admin() -> ModelAdmin {
             ("Message", vec!["user", "content"]),
             ("Dates", vec!["pub_date"]),
         ])
+        .readonly(["word_count"])
         .collapsed(["Dates"])
         .label("pub_date", "Published")
         .help_text("content", "What is on your mind?")

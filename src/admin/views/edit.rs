@@ -107,6 +107,35 @@ async fn render_form(
             lookup_widget(ctx, e, f).await?;
         }
     }
+    // computed values named in `readonly`, shown as text on an existing row
+    if let Some(r) = record {
+        for (name, compute) in e
+            .admin
+            .computed
+            .iter()
+            .filter(|(n, _)| e.admin.readonly.contains(n))
+        {
+            fields.push(crate::admin::FormField {
+                name: name.clone(),
+                label: crate::utils::title_case(name),
+                widget: "static",
+                value: compute(r),
+                required: false,
+                readonly: true,
+                options: Vec::new(),
+                max_length: None,
+                error: None,
+                lookup_url: None,
+                lookup_label: None,
+                help: e
+                    .admin
+                    .help
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, h)| h.clone()),
+            });
+        }
+    }
     if let Some(pw) = &e.admin.password_field {
         fields.push(crate::admin::FormField {
             name: pw.clone(),
