@@ -240,13 +240,7 @@ pub(super) async fn add_page(
     model: &str,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry_for(state, model, &user, Permission::Add)?;
-    let ctx = SaveCtx {
-        auth,
-        page: &page,
-        state,
-        db: &db,
-        user: &user,
-    };
+    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
     render_form(&ctx, e, None, &[], &[], Status::Ok).await
 }
 
@@ -334,23 +328,35 @@ pub(super) async fn add(
     form: AdminForm,
 ) -> Result<PageOrRedirect, Status> {
     let e = entry_for(state, model, &user, Permission::Add)?;
-    let ctx = SaveCtx {
-        auth,
-        page: &page,
-        state,
-        db: &db,
-        user: &user,
-    };
+    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
     save(&ctx, e, None, &form.0).await
 }
 
-/// What a save needs besides the model and the form.
+/// What rendering and saving a form need besides the model and the form.
 struct SaveCtx<'a> {
     auth: Option<&'a State<crate::auth::AuthState>>,
     page: &'a Page,
     state: &'a AdminState,
     db: &'a Db,
     user: &'a SessionUser,
+}
+
+impl<'a> SaveCtx<'a> {
+    fn new(
+        auth: Option<&'a State<crate::auth::AuthState>>,
+        page: &'a Page,
+        state: &'a AdminState,
+        db: &'a Db,
+        user: &'a SessionUser,
+    ) -> SaveCtx<'a> {
+        SaveCtx {
+            auth,
+            page,
+            state,
+            db,
+            user,
+        }
+    }
 }
 
 /// Validates a submitted add (`record` is `None`) or edit form and saves it
@@ -436,13 +442,7 @@ pub(super) async fn edit_page(
 ) -> Result<PageOrRedirect, Status> {
     let e = entry_for(state, model, &user, Permission::View)?;
     let record = load(e, &db, pk, &user).await?;
-    let ctx = SaveCtx {
-        auth,
-        page: &page,
-        state,
-        db: &db,
-        user: &user,
-    };
+    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
     render_form(&ctx, e, Some(&record), &[], &[], Status::Ok).await
 }
 
@@ -460,12 +460,6 @@ pub(super) async fn edit(
 ) -> Result<PageOrRedirect, Status> {
     let e = entry_for(state, model, &user, Permission::Change)?;
     let record = load(e, &db, pk, &user).await?;
-    let ctx = SaveCtx {
-        auth,
-        page: &page,
-        state,
-        db: &db,
-        user: &user,
-    };
+    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
     save(&ctx, e, Some(&record), &form.0).await
 }
