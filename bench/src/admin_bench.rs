@@ -95,8 +95,7 @@ async fn main() {
         .into_string()
         .await
         .expect("form");
-    let at = html.find("name=\"csrf_token\" value=\"").expect("csrf") + 25;
-    let token = html[at..at + 64].to_owned();
+    let token = hangar::testing::csrf_token_in(&html).expect("csrf field");
     let res = client
         .post("/accounts/login/")
         .header(ContentType::Form)

@@ -46,14 +46,6 @@ async fn guarded(_user: AuthUser, db: Db) -> Json<Vec<Note>> {
     page(&db).await
 }
 
-fn token_in(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("csrf field")
-        + 25;
-    html[at..at + 64].to_owned()
-}
-
 async fn rate(client: &Client, uri: &'static str, secs: f64) -> f64 {
     for _ in 0..200 {
         client.get(uri).dispatch().await.into_bytes().await;
@@ -126,7 +118,7 @@ async fn main() {
         .into_string()
         .await
         .expect("form");
-    let mut token = token_in(&html);
+    let mut token = hangar::testing::csrf_token_in(&html).expect("csrf field");
     let mut times = Vec::new();
     for _ in 0..10 {
         let start = Instant::now();
@@ -149,7 +141,7 @@ async fn main() {
             .into_string()
             .await
             .expect("form");
-        token = token_in(&html);
+        token = hangar::testing::csrf_token_in(&html).expect("csrf field");
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];

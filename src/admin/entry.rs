@@ -47,6 +47,8 @@ pub struct AdminEntry {
     pub admin: ModelAdmin,
     pub(crate) columns: Vec<ListColumn>,
     pub(crate) filters: Vec<FieldPath>,
+    /// `filters` as written with `__`, checked on every list request.
+    filter_names: Vec<String>,
     pub(crate) exports: Vec<FieldPath>,
 }
 
@@ -218,6 +220,7 @@ impl AdminEntry {
             name: schema.name.to_owned(),
             schema,
             columns,
+            filter_names: filters.iter().map(FieldPath::dotted).collect(),
             filters,
             exports,
             admin,
@@ -273,7 +276,6 @@ impl AdminEntry {
 
     /// Whether `path` (as written with `__`) may be filtered on.
     pub(crate) fn filterable(&self, path: &FieldPath) -> bool {
-        let dotted = path.dotted();
-        self.filters.iter().any(|p| p.dotted() == dotted)
+        self.filter_names.contains(&path.dotted())
     }
 }

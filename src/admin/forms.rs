@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::admin::views::last_param;
 use crate::db::{Column, Record, Schema, SqlType, Value};
 
 /// One form field as the templates render it.
@@ -88,11 +89,8 @@ pub(crate) fn form_fields(
     editable
         .iter()
         .map(|col| {
-            let current = submitted
-                .iter()
-                .rev()
-                .find(|(k, _)| k == col.field)
-                .map(|(_, v)| v.clone())
+            let current = last_param(submitted, col.field)
+                .map(str::to_owned)
                 .or_else(|| {
                     record
                         .and_then(|r| r.get(col.field))
@@ -161,11 +159,7 @@ pub(crate) fn parse_submission(
         .iter()
         .filter(|c| !readonly.iter().any(|r| r == c.field))
     {
-        let raw = submitted
-            .iter()
-            .rev()
-            .find(|(k, _)| k == col.field)
-            .map(|(_, v)| v.as_str());
+        let raw = last_param(submitted, col.field);
         if col.sql_type == SqlType::Bool {
             // an unticked checkbox sends nothing
             values.push((

@@ -25,7 +25,8 @@ pub(super) async fn index(
         .iter()
         .filter(|m| m.allows(&user, Permission::View))
     {
-        let count = super::base_select(m, &user)
+        let count = m
+            .select_for(&user)
             .count(&db)
             .await
             .map_err(|e| e.status())?;

@@ -5,9 +5,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{get, post, State};
 use serde_json::json;
 
-use super::{
-    base_ctx, base_select, entry_for, load, merge, target_select, AdminForm, PageOrRedirect,
-};
+use super::{base_ctx, entry_for, load, merge, target_select, AdminForm, PageOrRedirect};
 use crate::admin::forms::{form_fields, parse_submission, FormField};
 use crate::admin::{AdminAccess, AdminEntry, AdminError, AdminState, Permission};
 use crate::auth::{Page, SessionUser};
@@ -258,11 +256,7 @@ async fn password_values(
     let Some(col) = e.schema.column(field) else {
         return Ok(Vec::new());
     };
-    let raw = form
-        .iter()
-        .rev()
-        .find(|(k, _)| k == field)
-        .map_or("", |(_, v)| v.as_str());
+    let raw = super::last_param(form, field).unwrap_or_default();
     if raw.is_empty() {
         return if adding {
             Err((field.to_owned(), "This field is required.".into()))
@@ -399,7 +393,8 @@ async fn save(
                 .save_model(&mut tx, e.schema, record, values, user)
                 .await?;
             // a save may not move the row out of what this admin shows
-            let visible = base_select(e, user)
+            let visible = e
+                .select_for(user)
                 .filter_pk(pk.clone())
                 .exists(&mut tx)
                 .await?;

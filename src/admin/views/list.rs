@@ -8,7 +8,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use super::filters::{active_filters, filter_widgets, key_labels, query_string};
-use super::{base_ctx, base_select, entry_for, last_param, merge, query_pairs, target_select};
+use super::{base_ctx, entry_for, last_param, merge, query_pairs, target_select};
 use crate::admin::entry::ListColumn;
 use crate::admin::{AdminAccess, AdminEntry, AdminState, Permission};
 use crate::auth::{Page, SessionUser};
@@ -82,7 +82,7 @@ pub(crate) fn filtered_select(
     pairs: &[(String, String)],
     user: &SessionUser,
 ) -> Result<Select, String> {
-    let mut select = base_select(e, user);
+    let mut select = e.select_for(user);
     for (key, value) in pairs
         .iter()
         .filter(|(k, v)| !RESERVED.contains(&k.as_str()) && !v.is_empty())

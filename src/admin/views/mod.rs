@@ -157,11 +157,7 @@ impl FileReply {
 
 /// The registered model named `model`, or 404.
 pub(crate) fn entry<'a>(state: &'a AdminState, model: &str) -> Result<&'a AdminEntry, Status> {
-    state
-        .models
-        .iter()
-        .find(|m| m.name == model)
-        .ok_or(Status::NotFound)
+    state.entry(model).ok_or(Status::NotFound)
 }
 
 /// The menu: the models `user` may view.
@@ -230,11 +226,6 @@ fn script() -> Js {
     )
 }
 
-/// The rows of `e` the model admin's `get_query` lets `user` see.
-pub(crate) fn base_select(e: &AdminEntry, user: &SessionUser) -> Select {
-    e.select_for(user)
-}
-
 /// A row label cut for a flash message (which travels in a cookie).
 pub(crate) fn short(label: &str) -> String {
     if label.chars().count() > 60 {
@@ -267,7 +258,7 @@ pub(crate) fn target_select(
     user: &SessionUser,
 ) -> Select {
     match state.models.iter().find(|m| m.schema.table == target.table) {
-        Some(t) => base_select(t, user),
+        Some(t) => t.select_for(user),
         None => Select::new(target),
     }
 }
@@ -283,7 +274,7 @@ pub(super) async fn load(
     let pk = Value::parse(e.schema.pk().sql_type, pk).map_err(|_| Status::NotFound)?;
     e.admin
         .hooks
-        .get_object(base_select(e, user), pk, user)
+        .get_object(e.select_for(user), pk, user)
         .map_err(|_| Status::NotFound)?
         .first_record(db)
         .await
