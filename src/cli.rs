@@ -68,7 +68,7 @@ pub async fn run_with(
         ["create-tables"] => {
             let db = ignite_db(rocket).await?;
             let models = db.registry().models();
-            let created = ddl::create_tables(&db, &models)
+            let created = ddl::create_tables(&db, models)
                 .await
                 .map_err(|e| e.to_string())?;
             for t in &created {
@@ -80,7 +80,8 @@ pub async fn run_with(
             Ok(())
         }
         ["migrate", "create", name @ ..] if !name.is_empty() => {
-            let config = DatabaseConfig::from_figment(rocket.figment())?;
+            let config = crate::config::load::<DatabaseConfig>(rocket.figment())
+                .map_err(|e| e.to_string())?;
             let (up, down) =
                 Migrations::create(&config.migrations_dir, &name.join(" ")).map_err(io)?;
             writeln!(out, "{}\n{}", up.display(), down.display()).map_err(io)
@@ -90,7 +91,8 @@ pub async fn run_with(
                 Some(v) => Some(v.parse::<i64>().map_err(|_| format!("bad version {v:?}"))?),
                 None => None,
             };
-            let config = DatabaseConfig::from_figment(rocket.figment())?;
+            let config = crate::config::load::<DatabaseConfig>(rocket.figment())
+                .map_err(|e| e.to_string())?;
             let db = ignite_db(rocket).await?;
             let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
                 .await
@@ -141,7 +143,7 @@ pub async fn run_with(
             };
             let password = input.new_password()?;
             let ignited = ignite_auth(rocket).await?;
-            let (db, state) = auth_parts(&ignited);
+            let (db, state) = auth_parts(&ignited)?;
             let user = state
                 .store()
                 .create(
@@ -165,7 +167,7 @@ pub async fn run_with(
             let mut input = Input::stdin();
             let password = input.new_password()?;
             let ignited = ignite_auth(rocket).await?;
-            let (db, state) = auth_parts(&ignited);
+            let (db, state) = auth_parts(&ignited)?;
             state
                 .store()
                 .set_password(db, &state.config, username, &password)
@@ -259,22 +261,15 @@ async fn ignite_auth(rocket: Rocket<Build>) -> Result<Rocket<rocket::Ignite>, St
         .ignite()
         .await
         .map_err(|e| format!("launch failed: {e}"))?;
-    if rocket.state::<Db>().is_none() {
-        return Err("the hangar Database fairing is not attached".into());
-    }
-    if rocket.state::<crate::auth::AuthState>().is_none() {
-        return Err("the hangar Auth fairing is not attached".into());
-    }
+    auth_parts(&rocket)?;
     Ok(rocket)
 }
 
-fn auth_parts(rocket: &Rocket<rocket::Ignite>) -> (&Db, &crate::auth::AuthState) {
-    (
-        rocket.state::<Db>().expect("checked in ignite_auth"),
-        rocket
-            .state::<crate::auth::AuthState>()
-            .expect("checked in ignite_auth"),
-    )
+fn auth_parts(rocket: &Rocket<rocket::Ignite>) -> Result<(&Db, &crate::auth::AuthState), String> {
+    let db = Db::fetch(rocket).ok_or("the hangar Database fairing is not attached")?;
+    let auth =
+        crate::auth::AuthState::fetch(rocket).ok_or("the hangar Auth fairing is not attached")?;
+    Ok((db, auth))
 }
 
 /// Ignites `rocket` with automatic table creation and migration off, and
@@ -291,8 +286,7 @@ async fn ignite_db(rocket: Rocket<Build>) -> Result<Db, String> {
         .ignite()
         .await
         .map_err(|e| format!("launch failed: {e}"))?;
-    rocket
-        .state::<Db>()
+    Db::fetch(&rocket)
         .cloned()
         .ok_or_else(|| "the hangar Database fairing is not attached".to_string())
 }

@@ -37,7 +37,12 @@ async fn client(tdb: &TestDb) -> Client {
         .merge(("hangar.auth.bcrypt_cost", 4))
         .merge(("hangar.admin.paginate_by", 2));
     let rocket = rocket::custom(figment)
-        .attach(Database::fairing().model::<Message>().model::<Note>())
+        .attach(
+            Database::fairing()
+                .model::<Message>()
+                .model::<Note>()
+                .with(Auth::models()),
+        )
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .attach(
@@ -220,6 +225,22 @@ async fn lists_sort_search_filter_and_page(tdb: Arc<TestDb>) {
     // filters
     let (_, html) = page(&client, "/admin/message/?user__username=alice").await;
     assert!(html.contains("2 in all") && html.contains("User Username is alice"));
+    // the one query-string language: repeated matches OR, repeated exclusions AND
+    let (_, html) = page(
+        &client,
+        "/admin/message/?user__username=alice&user__username=bob",
+    )
+    .await;
+    assert!(html.contains("4 in all"), "{html}");
+    let (_, html) = page(
+        &client,
+        "/admin/message/?user__username__ne=alice&user__username__ne=bob",
+    )
+    .await;
+    assert!(
+        html.contains("1 in all") && html.contains("admin note"),
+        "{html}"
+    );
     assert_eq!(
         page(&client, "/admin/message/?content__contains=x").await.0,
         Status::BadRequest,

@@ -78,7 +78,7 @@ fn figment(tdb: &TestDb) -> rocket::figment::Figment {
 
 fn app(figment: rocket::figment::Figment) -> Rocket<Build> {
     rocket::custom(figment)
-        .attach(Database::fairing())
+        .attach(Database::fairing().with(Auth::models()))
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .mount("/", routes![private, staff, greet, notes, page])
@@ -742,11 +742,15 @@ fn auth_config_defaults() {
     assert_eq!(c.session_cache_ms, 2000);
     assert_eq!(c.trusted_proxy_header, None);
     let f = rocket::figment::Figment::new().merge(("hangar.auth.bcrypt_cost", 3));
-    assert!(AuthConfig::from_figment(&f)
+    assert!(hangar::config::load::<AuthConfig>(&f)
         .unwrap_err()
+        .to_string()
         .contains("bcrypt_cost"));
     let f = rocket::figment::Figment::new().merge(("hangar.auth.prefx", "/a"));
-    assert!(AuthConfig::from_figment(&f).unwrap_err().contains("prefx"));
+    assert!(hangar::config::load::<AuthConfig>(&f)
+        .unwrap_err()
+        .to_string()
+        .contains("prefx"));
 }
 
 fn failed<T>(r: Result<T, rocket::Error>) -> bool {
@@ -774,7 +778,7 @@ async fn launch_needs_the_fairings_and_a_release_secret_key() {
             concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
         ));
     let rocket = rocket::custom(release)
-        .attach(Database::fairing())
+        .attach(Database::fairing().with(Auth::models()))
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing());
     assert!(failed(rocket.ignite().await), "release without secret_key");

@@ -85,7 +85,7 @@ async fn run(backend: Backend) {
         ))
         .merge(("hangar.auth.bcrypt_cost", 4));
     let rocket = rocket::custom(figment)
-        .attach(Database::fairing())
+        .attach(Database::fairing().with(Auth::models_for::<Member>()))
         .attach(Auth::fairing_for::<Member>())
         .attach(hangar::templates::fairing())
         .attach(hangar::admin::Admin::fairing())
@@ -214,7 +214,7 @@ async fn a_guard_for_another_user_model_stops_the_launch() {
         user.username.clone()
     }
     let rocket = rocket::custom(figment)
-        .attach(Database::fairing())
+        .attach(Database::fairing().with(Auth::models_for::<Member>()))
         .attach(Auth::fairing_for::<Member>())
         .attach(hangar::templates::fairing())
         .mount("/", routes![plain]);

@@ -163,15 +163,19 @@ fn config_defaults() {
     let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
         .merge(("hangar.database.name", "other"));
     assert_eq!(
-        DatabaseConfig::from_figment(&figment).unwrap().name,
+        hangar::config::load::<DatabaseConfig>(&figment)
+            .unwrap()
+            .name,
         "other"
     );
-    let pool = c.pool_figment(
-        &rocket::figment::Figment::from(rocket::Config::debug_default())
-            .merge(("databases.main.url", "sqlite://x")),
-    );
-    assert_eq!(pool.extract_inner::<u64>("connect_timeout").unwrap(), 5);
-    assert!(pool.extract_inner::<usize>("max_connections").unwrap() >= 4);
+    let pool = c
+        .pool_config(
+            &rocket::figment::Figment::from(rocket::Config::debug_default())
+                .merge(("databases.main.url", "sqlite://x")),
+        )
+        .unwrap();
+    assert_eq!(pool.connect_timeout, 5);
+    assert!(pool.max_connections >= 4);
 }
 
 #[rocket::async_test]

@@ -182,7 +182,8 @@ fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocke
                 .model::<Note>()
                 .model::<ApiKey>()
                 .model::<ApiToken>()
-                .model::<Bookmark>(),
+                .model::<Bookmark>()
+                .with(Auth::models()),
         )
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
@@ -433,6 +434,20 @@ async fn filters_follow_the_query_language(tdb: Arc<TestDb>) {
         ["alice two"]
     );
     assert_eq!(q("/api/message/?-id__lt=5".into()).await, ["Bob TWO"]);
+    // repeated exclusions AND together (flask-peewee): both rows are left out
+    assert_eq!(
+        q("/api/message/?id__ne=1&id__ne=2&id__ne=3".into()).await,
+        ["Bob TWO", "admin says"]
+    );
+    assert_eq!(
+        q("/api/message/?id__not_in=1,2&id__not_in=3".into()).await,
+        ["Bob TWO", "admin says"]
+    );
+    // repeated matches OR together
+    assert_eq!(
+        q("/api/message/?id=2&id=3".into()).await,
+        ["alice two", "bob one"]
+    );
     assert_eq!(
         q("/api/message/?user__admin=true".into()).await,
         ["admin says"]

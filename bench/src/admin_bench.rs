@@ -39,7 +39,7 @@ async fn main() {
         .merge(("hangar.auth.bcrypt_cost", 4))
         .merge(("databases.main.url", format!("sqlite://{path}")));
     let rocket = rocket::custom(figment)
-        .attach(Database::fairing().model::<AMessage>())
+        .attach(Database::fairing().model::<AMessage>().with(Auth::models()))
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .attach(

@@ -85,7 +85,7 @@ async fn main() {
             format!("sqlite://{}", dir.join("auth.db").display()),
         ));
     let rocket = rocket::custom(figment)
-        .attach(Database::fairing().model::<Note>())
+        .attach(Database::fairing().model::<Note>().with(Auth::models()))
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .mount("/", routes![open, guarded]);

@@ -34,7 +34,8 @@ pub fn build(rocket: Rocket<Build>) -> Rocket<Build> {
             Database::fairing()
                 .model::<Relationship>()
                 .model::<Message>()
-                .model::<Note>(),
+                .model::<Note>()
+                .with(Auth::models()),
         )
         .attach(Auth::fairing())
         .attach(AdHoc::try_on_ignite("Seed demo data", |rocket| async move {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{ConfigError, Section};
+
 /// The admin site's settings.
 ///
 /// # Example
@@ -42,24 +44,24 @@ impl Default for AdminConfig {
     }
 }
 
-impl AdminConfig {
-    /// Reads `hangar.admin` (defaults for missing keys).
-    ///
-    /// # Errors
-    /// A message naming the bad key.
-    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
-        let c: AdminConfig = match figment.find_value("hangar.admin") {
-            Ok(_) => figment
-                .extract_inner("hangar.admin")
-                .map_err(|e| format!("[hangar.admin]: {e}"))?,
-            Err(_) => AdminConfig::default(),
-        };
-        if !c.prefix.starts_with('/') || c.prefix.ends_with('/') {
-            return Err("[hangar.admin] prefix must start with `/` and not end with one (`/` alone is not a prefix)".into());
+impl Section for AdminConfig {
+    const KEY: &'static str = "hangar.admin";
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.prefix.starts_with('/') || self.prefix.ends_with('/') {
+            return Err(ConfigError::invalid(
+                Self::KEY,
+                "prefix",
+                "must start with `/` and not end with one (`/` alone is not a prefix)",
+            ));
         }
-        if c.paginate_by == 0 {
-            return Err("[hangar.admin] paginate_by must be positive".into());
+        if self.paginate_by == 0 {
+            return Err(ConfigError::invalid(
+                Self::KEY,
+                "paginate_by",
+                "must be positive",
+            ));
         }
-        Ok(c)
+        Ok(())
     }
 }

@@ -107,7 +107,7 @@ pub trait ModelAdminHooks: Send + Sync + 'static {
     /// field go next to that field.
     async fn save_model(
         &self,
-        tx: &mut Transaction,
+        tx: &mut Transaction<'_>,
         schema: &'static crate::db::Schema,
         existing: Option<&Record>,
         values: Vec<(&'static str, Value)>,
@@ -124,7 +124,7 @@ pub trait ModelAdminHooks: Send + Sync + 'static {
 /// # Errors
 /// The database's refusal (a unique value taken, a missing row, ...).
 pub async fn store(
-    tx: &mut Transaction,
+    tx: &mut Transaction<'_>,
     schema: &'static crate::db::Schema,
     existing: Option<&Record>,
     values: Vec<(&'static str, Value)>,

@@ -12,7 +12,7 @@
 //! # #[derive(Model)] struct Note { id: i64, message: String }
 //! use hangar::admin::{Admin, ModelAdmin};
 //! let rocket = rocket::build()
-//!     .attach(hangar::db::Database::fairing().model::<Note>())
+//!     .attach(hangar::db::Database::fairing().model::<Note>().with(hangar::auth::Auth::models()))
 //!     .attach(hangar::auth::Auth::fairing())
 //!     .attach(hangar::templates::fairing())
 //!     .attach(Admin::fairing().register::<Note>(ModelAdmin::new().search_fields(["message"])));
@@ -44,7 +44,7 @@ pub use panel::Panel;
 pub use views::AdminForm;
 
 use crate::auth::{AuthState, SessionUser};
-use crate::db::{Model, Schema};
+use crate::db::{Db, Model, Schema};
 
 /// What the `Admin` fairing manages.
 pub struct AdminState {
@@ -66,7 +66,39 @@ impl AdminState {
     }
 }
 
+impl std::fmt::Debug for AdminState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminState")
+            .field("config", &self.config)
+            .field(
+                "models",
+                &self.models.iter().map(|m| &m.name).collect::<Vec<_>>(),
+            )
+            .field("panels", &self.panels.len())
+            .field("links", &self.links)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminState {
+    /// The admin state of an ignited rocket: what a dependent fairing or an
+    /// app's launch code fetches. `None` (with an error logged that says to
+    /// attach `Admin::fairing()`) when it is missing.
+    pub fn fetch<P: rocket::Phase>(rocket: &Rocket<P>) -> Option<&AdminState> {
+        let state = rocket.state::<AdminState>();
+        if state.is_none() {
+            rocket::error!("hangar: no admin: attach `hangar::admin::Admin::fairing()`");
+        }
+        state
+    }
+}
+
 /// The admin fairing.
+///
+/// Its work at ignite waits until every fairing attached at build time has
+/// run (the user model's admin needs `Auth`), so it may be attached before
+/// or after `Auth` and `RestApi`.
+#[derive(Clone)]
 pub struct Admin {
     registered: Vec<(&'static Schema, ModelAdmin)>,
     panels: Vec<Arc<dyn Panel>>,
@@ -75,9 +107,31 @@ pub struct Admin {
     /// Site-wide extra pages (mounted at the prefix) and menu links.
     routes: Vec<rocket::Route>,
     links: Vec<(String, String)>,
-    /// The prefix and content security policy in force, once ignited.
-    headers: std::sync::OnceLock<(String, String)>,
 }
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field(
+                "registered",
+                &self
+                    .registered
+                    .iter()
+                    .map(|(s, _)| s.type_name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("panels", &self.panels.len())
+            .field("user_admin", &self.user_admin.is_some())
+            .field("routes", &self.routes.len())
+            .field("links", &self.links)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The admin's real ignite work, attached by [`Admin`]'s own `on_ignite`
+/// so that it runs after every fairing attached at build time (Rocket runs
+/// fairings attached during ignition after the others).
+struct AdminIgnite(Admin);
 
 impl Default for Admin {
     fn default() -> Self {
@@ -86,7 +140,6 @@ impl Default for Admin {
             panels: Vec::new(),
             permission: Arc::new(|u: &SessionUser| u.admin),
             user_admin: Some(ModelAdmin::for_users()),
-            headers: std::sync::OnceLock::new(),
             routes: Vec::new(),
             links: Vec::new(),
         }
@@ -95,7 +148,7 @@ impl Default for Admin {
 
 impl Admin {
     /// An admin with no models yet (the user model joins by itself when
-    /// `Auth` is attached before it).
+    /// `Auth` is attached, before or after it).
     pub fn fairing() -> Admin {
         Admin::default()
     }
@@ -185,12 +238,18 @@ impl Fairing for Admin {
     fn info(&self) -> Info {
         Info {
             name: "hangar::Admin",
-            kind: Kind::Ignite | Kind::Response,
+            kind: Kind::Ignite,
         }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        let config = match AdminConfig::from_figment(rocket.figment()) {
+        Ok(rocket.attach(AdminIgnite(self.clone())))
+    }
+}
+
+impl Admin {
+    fn ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let config: AdminConfig = match crate::config::load(rocket.figment()) {
             Ok(c) => c,
             Err(e) => {
                 rocket::error!("hangar admin: {e}");
@@ -254,9 +313,6 @@ impl Fairing for Admin {
             });
         }
         let prefix = config.prefix.clone();
-        let _ = self
-            .headers
-            .set((prefix.clone(), config.content_security_policy.clone()));
         let mut rocket = rocket;
         for m in &models {
             if !m.admin.routes.is_empty() {
@@ -285,6 +341,11 @@ impl Fairing for Admin {
                 );
             }
         }
+        // the options are checked first, so a bad one is reported even
+        // without a database
+        if Db::fetch(&rocket).is_none() {
+            return Err(rocket);
+        }
         let panels = self.panels.clone();
         Ok(rocket
             .manage(AdminState {
@@ -296,14 +357,29 @@ impl Fairing for Admin {
             })
             .mount(prefix, views::routes()))
     }
+}
+
+#[rocket::async_trait]
+impl Fairing for AdminIgnite {
+    fn info(&self) -> Info {
+        Info {
+            name: "hangar::Admin",
+            kind: Kind::Ignite | Kind::Response,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        self.0.ignite(rocket)
+    }
 
     /// Admin pages, exports and lookups carry private data: `no-store`
     /// (the embedded stylesheet and script keep their own caching); pages
     /// get the configured content security policy.
     async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, res: &mut rocket::Response<'r>) {
-        let Some((prefix, csp)) = self.headers.get() else {
+        let Some(state) = req.rocket().state::<AdminState>() else {
             return;
         };
+        let (prefix, csp) = (&state.config.prefix, &state.config.content_security_policy);
         let path = req.uri().path();
         let Some(rest) = path.as_str().strip_prefix(prefix.as_str()) else {
             return;

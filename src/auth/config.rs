@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{ConfigError, Section};
+
 /// The auth battery's settings, every one with a default.
 ///
 /// # Example
@@ -61,36 +63,34 @@ impl Default for AuthConfig {
     }
 }
 
-impl AuthConfig {
-    /// Reads `hangar.auth` (defaults for missing keys) and checks the values.
-    ///
-    /// # Errors
-    /// A message naming the bad key.
-    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
-        let c: AuthConfig = match figment.find_value("hangar.auth") {
-            Ok(_) => figment
-                .extract_inner("hangar.auth")
-                .map_err(|e| format!("[hangar.auth]: {e}"))?,
-            Err(_) => AuthConfig::default(),
-        };
-        if !(4..=31).contains(&c.bcrypt_cost) {
-            return Err("[hangar.auth] bcrypt_cost must be between 4 and 31".into());
-        }
-        if !c.prefix.starts_with('/') || c.prefix.ends_with('/') && c.prefix.len() > 1 {
-            return Err("[hangar.auth] prefix must start with `/` and not end with one".into());
-        }
-        if c.session_max_age <= 0 || c.throttle_window <= 0 || c.throttle_limit <= 0 {
-            return Err(
-                "[hangar.auth] session_max_age, throttle_window and throttle_limit must be positive"
-                    .into(),
-            );
-        }
-        if c.user_table.is_empty() {
-            return Err("[hangar.auth] user_table must not be empty".into());
-        }
-        Ok(c)
-    }
+impl Section for AuthConfig {
+    const KEY: &'static str = "hangar.auth";
 
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, message: &str| Err(ConfigError::invalid(Self::KEY, key, message));
+        if !(4..=31).contains(&self.bcrypt_cost) {
+            return bad("bcrypt_cost", "must be between 4 and 31");
+        }
+        if !self.prefix.starts_with('/') || self.prefix.ends_with('/') && self.prefix.len() > 1 {
+            return bad("prefix", "must start with `/` and not end with one");
+        }
+        for (key, value) in [
+            ("session_max_age", self.session_max_age),
+            ("throttle_window", self.throttle_window),
+            ("throttle_limit", self.throttle_limit),
+        ] {
+            if value <= 0 {
+                return bad(key, "must be positive");
+            }
+        }
+        if self.user_table.is_empty() {
+            return bad("user_table", "must not be empty");
+        }
+        Ok(())
+    }
+}
+
+impl AuthConfig {
     /// The login URL (`/accounts/login/`).
     pub fn login_url(&self) -> String {
         format!("{}/login/", self.prefix.trim_end_matches('/'))

@@ -10,20 +10,23 @@ use rocket::{Build, Request, Response, Rocket};
 use crate::auth::config::AuthConfig;
 use crate::auth::guards::AuthState;
 use crate::auth::store::TypedStore;
-use crate::auth::user::{configure_table, User, UserModel};
-use crate::db::{counter::Counter, ddl, DatabaseConfig, Db, Model as _};
+use crate::auth::user::{User, UserModel};
+use crate::config::{self, HangarConfig};
+use crate::db::{counter::Counter, Db, Model as _, ModelSet};
 
 /// The auth fairing: users, login/logout/password views, sessions, CSRF,
 /// throttling, the 401/403/429 catchers and security headers.
 ///
-/// Attach it after `Database` (whose pool it uses) and with
-/// `hangar::templates::fairing()` (its pages are templates).
+/// Its models (the user model and the throttle counters) are handed to the
+/// database with [`Auth::models`]; attach `Database` first, and
+/// `hangar::templates::fairing()` (its pages are templates). Its order
+/// relative to `Admin` and `RestApi` does not matter.
 ///
 /// # Example
 /// ```no_run
 /// use hangar::{auth::Auth, db::Database};
 /// let rocket = rocket::build()
-///     .attach(Database::fairing())
+///     .attach(Database::fairing().with(Auth::models()))
 ///     .attach(Auth::fairing())
 ///     .attach(hangar::templates::fairing());
 /// ```
@@ -31,41 +34,67 @@ pub struct Auth<U: UserModel = User> {
     _user: PhantomData<fn() -> U>,
 }
 
+impl<U: UserModel> std::fmt::Debug for Auth<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("user_model", &U::schema().type_name)
+            .finish()
+    }
+}
+
 impl Auth<User> {
     /// Auth over the built-in [`User`] model.
     pub fn fairing() -> Auth<User> {
         Auth { _user: PhantomData }
     }
-}
 
-impl Auth<User> {
     /// Auth over an app's own user model.
     pub fn fairing_for<U: UserModel>() -> Auth<U> {
         Auth { _user: PhantomData }
     }
+
+    /// The models `Auth::fairing()` needs registered with the database: the
+    /// built-in [`User`] (in the table `[hangar.auth] user_table` names) and
+    /// the login-throttle counters.
+    ///
+    /// ```
+    /// let models = hangar::auth::Auth::models();
+    /// assert_eq!(models.schemas().len(), 2);
+    /// ```
+    pub fn models() -> ModelSet {
+        ModelSet::new()
+            .model::<User>()
+            .table_from_config::<User>("hangar.auth.user_table")
+            .model::<Counter>()
+    }
+
+    /// The models `Auth::fairing_for::<U>()` needs: `U` and the counters.
+    pub fn models_for<U: UserModel>() -> ModelSet {
+        ModelSet::new().model::<U>().model::<Counter>()
+    }
 }
 
 impl<U: UserModel> Auth<U> {
-    async fn prepare(&self, rocket: &Rocket<Build>) -> Result<AuthState, String> {
+    fn prepare(&self, rocket: &Rocket<Build>) -> Result<AuthState, String> {
         let figment = rocket.figment();
-        let config = AuthConfig::from_figment(figment)?;
-        if TypeId::of::<U>() == TypeId::of::<User>() {
-            configure_table(&config.user_table)?;
+        let config: AuthConfig = config::load(figment).map_err(|e| e.to_string())?;
+        let db = Db::fetch(rocket).ok_or("the Auth fairing needs the Database fairing")?;
+        for schema in [U::schema(), Counter::schema()] {
+            if !db.registry().contains(schema) {
+                let with = if TypeId::of::<U>() == TypeId::of::<User>() {
+                    "Auth::models()".to_owned()
+                } else {
+                    format!("Auth::models_for::<{}>()", U::schema().type_name)
+                };
+                return Err(format!(
+                    "{} is not registered with the database: attach `Database::fairing().with({with})`",
+                    schema.type_name
+                ));
+            }
         }
-        let db = rocket.state::<Db>().ok_or(
-            "the Auth fairing needs the Database fairing: attach `Database::fairing()` first",
-        )?;
-        let schemas = vec![U::schema(), Counter::schema()];
-        for s in &schemas {
-            db.registry().register(s);
-        }
-        let db_config = DatabaseConfig::from_figment(figment)?;
-        if db_config.auto_create {
-            ddl::create_tables(db, &schemas)
-                .await
-                .map_err(|e| format!("creating the user table: {e}"))?;
-        }
-        let site_name = crate::config::HangarConfig::from_figment(figment)?.site_name;
+        let site_name = config::load::<HangarConfig>(figment)
+            .map_err(|e| e.to_string())?
+            .site_name;
         let ttl = std::time::Duration::from_millis(config.session_cache_ms);
         Ok(AuthState {
             config,
@@ -86,7 +115,7 @@ impl<U: UserModel> Fairing for Auth<U> {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        match self.prepare(&rocket).await {
+        match self.prepare(&rocket) {
             Ok(state) => {
                 let prefix = state.config.prefix.clone();
                 Ok(rocket

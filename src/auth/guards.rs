@@ -23,7 +23,33 @@ pub struct AuthState {
     pub(crate) site_name: String,
 }
 
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState")
+            .field("config", &self.config)
+            .field("user_model", &self.store.schema().type_name)
+            .field("site_name", &self.site_name)
+            .finish()
+    }
+}
+
 impl AuthState {
+    /// The auth state of an ignited (or igniting) rocket: what a dependent
+    /// fairing fetches. `None` (with an error logged that says to attach
+    /// `Auth::fairing()`) when it is missing.
+    ///
+    /// ```
+    /// let rocket = rocket::build();
+    /// assert!(hangar::auth::AuthState::fetch(&rocket).is_none());
+    /// ```
+    pub fn fetch<P: rocket::Phase>(rocket: &Rocket<P>) -> Option<&AuthState> {
+        let state = rocket.state::<AuthState>();
+        if state.is_none() {
+            rocket::error!("hangar: no users: attach `hangar::auth::Auth::fairing()`");
+        }
+        state
+    }
+
     /// The type-erased user operations.
     pub fn store(&self) -> &dyn UserStore {
         &*self.store

@@ -21,7 +21,7 @@
 //! #[rocket::launch]
 //! fn rocket() -> _ {
 //!     rocket::build()
-//!         .attach(Database::fairing())
+//!         .attach(Database::fairing().with(Auth::models()))
 //!         .attach(Auth::fairing())
 //!         .attach(hangar::templates::fairing())
 //!         .mount("/", routes![private, staff])
@@ -54,6 +54,5 @@ pub use page::Page;
 pub use password::PasswordError;
 pub use session::{Session, SESSION_COOKIE};
 pub use store::{SessionUser, TypedStore, UserStore};
-pub(crate) use user::configure_from_figment;
 pub use user::{User, UserModel};
 pub use views::{safe_next, ClientIp};

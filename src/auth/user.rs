@@ -1,7 +1,6 @@
 //! The built-in `User` model and the `UserModel` trait for custom ones.
 
 use std::future::Future;
-use std::sync::OnceLock;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -129,9 +128,10 @@ pub trait UserModel: Model + Clone + Send + Sync + 'static {
     }
 }
 
-/// The built-in user (flask-peewee's `User`), registered automatically by
-/// `Auth::fairing()`. Its table is `user` unless `[hangar.auth] user_table`
-/// says otherwise.
+/// The built-in user (flask-peewee's `User`), registered with the database
+/// by `Database::fairing().with(Auth::models())`. Its table is `user` unless
+/// `[hangar.auth] user_table` says otherwise (per rocket: the database's
+/// registry names the table, the schema stays the same).
 ///
 /// # Example
 /// ```
@@ -229,7 +229,7 @@ static COLUMNS: [Column; 8] = [
     },
 ];
 
-static DEFAULT_SCHEMA: Schema = Schema {
+static SCHEMA: Schema = Schema {
     name: "user",
     type_name: "User",
     table: "user",
@@ -237,43 +237,6 @@ static DEFAULT_SCHEMA: Schema = Schema {
     pk_index: 0,
     display: Some("username"),
 };
-
-static CONFIGURED: OnceLock<&'static Schema> = OnceLock::new();
-
-/// Applies `[hangar.auth] user_table` from a figment (the Database fairing
-/// calls this before creating tables, so references to `User` find its table).
-pub(crate) fn configure_from_figment(figment: &rocket::figment::Figment) -> Result<(), String> {
-    match figment.extract_inner::<String>("hangar.auth.user_table") {
-        Ok(table) if !table.is_empty() => configure_table(&table),
-        _ => Ok(()),
-    }
-}
-
-/// Points the built-in model at another table (`[hangar.auth] user_table`).
-/// A process can use one table name for it.
-pub(crate) fn configure_table(table: &str) -> Result<(), String> {
-    let current = User::schema().table;
-    if current == table {
-        return Ok(());
-    }
-    if CONFIGURED.get().is_some() || table == DEFAULT_SCHEMA.table {
-        return Err(format!(
-            "[hangar.auth] user_table = {table:?}: this process already uses {current:?}"
-        ));
-    }
-    let table: &'static str = Box::leak(table.to_owned().into_boxed_str());
-    let schema: &'static Schema = Box::leak(Box::new(Schema {
-        name: "user",
-        type_name: "User",
-        table,
-        columns: &COLUMNS,
-        pk_index: 0,
-        display: Some("username"),
-    }));
-    CONFIGURED
-        .set(schema)
-        .map_err(|_| "[hangar.auth] user_table was configured concurrently".to_string())
-}
 
 fn field<T: FromValue>(values: &mut std::vec::IntoIter<Value>, name: &str) -> Result<T, Error> {
     T::from_value(values.next().unwrap_or(Value::Null)).map_err(|expected| Error::InvalidValue {
@@ -284,7 +247,7 @@ fn field<T: FromValue>(values: &mut std::vec::IntoIter<Value>, name: &str) -> Re
 
 impl Model for User {
     fn schema() -> &'static Schema {
-        CONFIGURED.get().copied().unwrap_or(&DEFAULT_SCHEMA)
+        &SCHEMA
     }
 
     fn from_record(record: Record) -> Result<Self, Error> {

@@ -1,12 +1,13 @@
 //! Atomic windowed counters in the database (login throttling uses them):
 //! `bump` adds one within the current window or starts a new window.
 
-use crate::db::dialect::Backend;
+use crate::db::backend::Upsert;
 use crate::db::error::Result;
-use crate::db::exec::{Executor, Statement};
+use crate::db::executor::Executor;
 use crate::db::lookup::Op;
 use crate::db::query::Select;
 use crate::db::schema::SqlType;
+use crate::db::sql::SqlWriter;
 use crate::db::value::Value;
 use crate::db::Model as _;
 
@@ -47,55 +48,66 @@ fn unix_now() -> i64 {
 pub async fn bump<E: Executor>(mut ex: E, name: &str, window_secs: i64) -> Result<Counter> {
     let now = unix_now();
     let expired_before = now - window_secs;
-    let backend = ex.backend();
-    let table = backend.quote(Counter::schema().table);
+    let schema = Counter::schema();
     let text = SqlType::Text {
         max_length: Some(191),
     };
-    let name_v = Value::Text(name.to_owned());
-    if backend == Backend::MySql {
-        let sql = format!(
-            "INSERT INTO {table} (`name`, `hits`, `window_start`) VALUES (?, 1, ?) \
-             ON DUPLICATE KEY UPDATE `hits` = IF(`window_start` <= ?, 1, `hits` + 1), \
-             `window_start` = IF(`window_start` <= ?, ?, `window_start`)"
-        );
-        let stmt = Statement::new(sql)
-            .bind(name_v, text)
-            .bind(Value::Int(now), SqlType::BigInt)
-            .bind(Value::Int(expired_before), SqlType::BigInt)
-            .bind(Value::Int(expired_before), SqlType::BigInt)
-            .bind(Value::Int(now), SqlType::BigInt);
-        ex.execute(stmt).await?;
+    let int = SqlType::BigInt;
+    let mut w = SqlWriter::new(ex.backend(), ex.registry());
+    w.push("INSERT INTO ").push_table(schema).push(" (");
+    w.push_ident("name")
+        .push(", ")
+        .push_ident("hits")
+        .push(", ");
+    w.push_ident("window_start").push(") VALUES (");
+    w.push_bind(Value::Text(name.to_owned()), text);
+    w.push(", 1, ").push_bind(Value::Int(now), int).push(")");
+    // the row's current values: `t.col` under ON CONFLICT, `col` under ON DUPLICATE KEY
+    let current = |w: &mut SqlWriter<'_>, col: &str| {
+        if w.backend().upsert() == Upsert::OnConflict {
+            w.push_table(schema).push(".");
+        }
+        w.push_ident(col);
+    };
+    match w.backend().upsert() {
+        Upsert::OnConflict => {
+            w.push(" ON CONFLICT (")
+                .push_ident("name")
+                .push(") DO UPDATE SET ");
+        }
+        Upsert::OnDuplicateKey => {
+            w.push(" ON DUPLICATE KEY UPDATE ");
+        }
+    }
+    // hits = CASE WHEN window_start <= expired THEN 1 ELSE hits + 1 END
+    w.push_ident("hits").push(" = CASE WHEN ");
+    current(&mut w, "window_start");
+    w.push(" <= ").push_bind(Value::Int(expired_before), int);
+    w.push(" THEN 1 ELSE ");
+    current(&mut w, "hits");
+    w.push(" + 1 END, ");
+    // window_start = CASE WHEN window_start <= expired THEN now ELSE window_start END
+    w.push_ident("window_start").push(" = CASE WHEN ");
+    current(&mut w, "window_start");
+    w.push(" <= ").push_bind(Value::Int(expired_before), int);
+    w.push(" THEN ")
+        .push_bind(Value::Int(now), int)
+        .push(" ELSE ");
+    current(&mut w, "window_start");
+    w.push(" END");
+    if !w.backend().supports_returning() {
+        ex.execute(w.finish()).await?;
         return Ok(get(ex, name, i64::MAX).await?.unwrap_or(Counter {
             name: name.to_owned(),
             hits: 1,
             window_start: now,
         }));
     }
-    let p = |n: usize| {
-        let mut s = String::new();
-        backend.push_placeholder(&mut s, n);
-        s
-    };
-    let sql = format!(
-        "INSERT INTO {table} (\"name\", \"hits\", \"window_start\") VALUES ({}, 1, {}) \
-         ON CONFLICT (\"name\") DO UPDATE SET \
-         \"hits\" = CASE WHEN {table}.\"window_start\" <= {} THEN 1 ELSE {table}.\"hits\" + 1 END, \
-         \"window_start\" = CASE WHEN {table}.\"window_start\" <= {} THEN {} ELSE {table}.\"window_start\" END \
-         RETURNING \"hits\", \"window_start\"",
-        p(1),
-        p(2),
-        p(3),
-        p(4),
-        p(5)
-    );
-    let stmt = Statement::new(sql)
-        .bind(name_v, text)
-        .bind(Value::Int(now), SqlType::BigInt)
-        .bind(Value::Int(expired_before), SqlType::BigInt)
-        .bind(Value::Int(expired_before), SqlType::BigInt)
-        .bind(Value::Int(now), SqlType::BigInt);
-    let rows = ex.fetch(stmt, &[SqlType::BigInt, SqlType::BigInt]).await?;
+    w.push(" RETURNING ")
+        .push_ident("hits")
+        .push(", ")
+        .push_ident("window_start");
+    let rows = ex.fetch(w.finish(), &[int, int]).await?;
     let (hits, window_start) = match rows.first().map(Vec::as_slice) {
         Some([Value::Int(h), Value::Int(w)]) => (*h, *w),
         _ => (1, now),
@@ -127,23 +139,23 @@ pub async fn get<E: Executor>(ex: E, name: &str, window_secs: i64) -> Result<Opt
 /// # Errors
 /// Database errors.
 pub async fn take_back<E: Executor>(mut ex: E, name: &str) -> Result<()> {
-    let backend = ex.backend();
-    let q = |c: &str| backend.quote(c);
-    let mut sql = format!(
-        "UPDATE {} SET {hits} = {hits} - 1 WHERE {} = ",
-        q(Counter::schema().table),
-        q("name"),
-        hits = q("hits")
-    );
-    backend.push_placeholder(&mut sql, 1);
-    sql.push_str(&format!(" AND {} > 0", q("hits")));
-    let stmt = Statement::new(sql).bind(
+    let mut w = SqlWriter::new(ex.backend(), ex.registry());
+    w.push("UPDATE ")
+        .push_table(Counter::schema())
+        .push(" SET ");
+    w.push_ident("hits")
+        .push(" = ")
+        .push_ident("hits")
+        .push(" - 1 WHERE ");
+    w.push_ident("name").push(" = ");
+    w.push_bind(
         Value::Text(name.to_owned()),
         SqlType::Text {
             max_length: Some(191),
         },
     );
-    ex.execute(stmt).await.map(drop)
+    w.push(" AND ").push_ident("hits").push(" > 0");
+    ex.execute(w.finish()).await.map(drop)
 }
 
 /// Deletes the counter.

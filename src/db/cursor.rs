@@ -74,7 +74,7 @@ impl Select {
                 } else {
                     Op::Gt
                 };
-                let value = crate::db::query::coerce_one(path.column, value.clone())
+                let value = crate::db::coerce::coerce_one(path.column, value.clone())
                     .map_err(|_| Error::invalid_value("cursor", "a cursor from this listing"))?;
                 all.push(Cond::Match {
                     lookup: Lookup {

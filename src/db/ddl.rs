@@ -1,9 +1,11 @@
 //! CREATE TABLE / CREATE INDEX from schemas, in foreign-key order.
 
-use crate::db::dialect::Backend;
+use crate::db::backend::Backend;
 use crate::db::error::Result;
-use crate::db::exec::{Executor, Statement};
+use crate::db::executor::Executor;
+use crate::db::registry::Registry;
 use crate::db::schema::{Column, Schema, SqlType};
+use crate::db::sql::{Returns, Statement};
 use crate::db::value::Value;
 
 /// The `CREATE TABLE IF NOT EXISTS` statement for a schema.
@@ -13,13 +15,14 @@ use crate::db::value::Value;
 /// # use hangar::Model;
 /// # use hangar::db::Model as _;
 /// # #[derive(Model)] struct Item { id: i64, #[model(unique, max_length = 40)] name: String }
-/// let sql = hangar::db::ddl::create_table_sql(hangar::db::Backend::Postgres, Item::schema());
+/// let registry = hangar::db::Registry::default();
+/// let sql = hangar::db::ddl::create_table_sql(hangar::db::Backend::Postgres, &registry, Item::schema());
 /// assert!(sql.starts_with("CREATE TABLE IF NOT EXISTS \"item\""));
 /// assert!(sql.contains("\"name\" VARCHAR(40) NOT NULL UNIQUE"));
 /// ```
-pub fn create_table_sql(backend: Backend, schema: &Schema) -> String {
+pub fn create_table_sql(backend: Backend, registry: &Registry, schema: &Schema) -> String {
     let mut sql = String::from("CREATE TABLE IF NOT EXISTS ");
-    backend.push_quoted(&mut sql, schema.table);
+    backend.push_quoted(&mut sql, registry.table(schema));
     sql.push_str(" (");
     for (i, col) in schema.columns.iter().enumerate() {
         if i > 0 {
@@ -33,7 +36,7 @@ pub fn create_table_sql(backend: Backend, schema: &Schema) -> String {
             sql.push_str(", FOREIGN KEY (");
             backend.push_quoted(&mut sql, col.name);
             sql.push_str(") REFERENCES ");
-            backend.push_quoted(&mut sql, target.table);
+            backend.push_quoted(&mut sql, registry.table(target));
             sql.push_str(" (");
             backend.push_quoted(&mut sql, target.pk().name);
             sql.push_str(") ON DELETE ");
@@ -84,8 +87,8 @@ fn column_sql(backend: Backend, sql: &mut String, col: &Column) {
 }
 
 /// The index name for a column: `<table>_<column>` (shortened past 60 bytes).
-fn index_name(schema: &Schema, col: &Column) -> String {
-    let name = format!("idx_{}_{}", schema.table, col.name);
+fn index_name(table: &str, col: &Column) -> String {
+    let name = format!("idx_{table}_{}", col.name);
     if name.len() <= 60 {
         name
     } else {
@@ -100,19 +103,20 @@ fn fxhash(s: &str) -> u64 {
 }
 
 /// `CREATE INDEX` statements for `index` columns and foreign keys.
-pub fn create_index_sql(backend: Backend, schema: &Schema) -> Vec<String> {
+pub fn create_index_sql(backend: Backend, registry: &Registry, schema: &Schema) -> Vec<String> {
+    let table = registry.table(schema);
     schema
         .columns
         .iter()
         .filter(|c| (c.index || c.references.is_some()) && !c.unique && !c.primary_key)
         .map(|col| {
             let mut sql = String::from("CREATE INDEX ");
-            if backend != Backend::MySql {
+            if backend.create_index_if_not_exists() {
                 sql.push_str("IF NOT EXISTS ");
             }
-            backend.push_quoted(&mut sql, &index_name(schema, col));
+            backend.push_quoted(&mut sql, &index_name(table, col));
             sql.push_str(" ON ");
-            backend.push_quoted(&mut sql, schema.table);
+            backend.push_quoted(&mut sql, table);
             sql.push_str(" (");
             backend.push_quoted(&mut sql, col.name);
             sql.push(')');
@@ -126,20 +130,14 @@ pub fn create_index_sql(backend: Backend, schema: &Schema) -> Vec<String> {
 /// # Errors
 /// Database errors.
 pub async fn table_exists<E: Executor>(mut ex: E, table: &str) -> Result<bool> {
-    let stmt = match ex.backend() {
-        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-        Backend::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-        }
-        Backend::MySql => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-        }
-    };
+    let stmt = ex.backend().table_exists_sql();
     let stmt = Statement::new(stmt).bind(
         Value::Text(table.into()),
         SqlType::Text { max_length: None },
     );
-    let rows = ex.fetch(stmt, &[SqlType::BigInt]).await?;
+    let rows = ex
+        .fetch(stmt.read(Returns::OneRow), &[SqlType::BigInt])
+        .await?;
     Ok(rows
         .first()
         .and_then(|r| r.first())
@@ -153,13 +151,15 @@ pub async fn table_exists<E: Executor>(mut ex: E, table: &str) -> Result<bool> {
 /// # Errors
 /// Database errors.
 pub async fn create_table<E: Executor>(mut ex: E, schema: &Schema) -> Result<bool> {
-    if table_exists(&mut ex, schema.table).await? {
+    let table = ex.registry().table(schema).to_owned();
+    if table_exists(&mut ex, &table).await? {
         return Ok(false);
     }
     let backend = ex.backend();
-    ex.execute(Statement::new(create_table_sql(backend, schema)))
-        .await?;
-    for sql in create_index_sql(backend, schema) {
+    let create = create_table_sql(backend, ex.registry(), schema);
+    let indexes = create_index_sql(backend, ex.registry(), schema);
+    ex.execute(Statement::new(create)).await?;
+    for sql in indexes {
         ex.execute(Statement::new(sql)).await?;
     }
     Ok(true)
@@ -237,19 +237,17 @@ pub fn with_references(schemas: &[&'static Schema]) -> Vec<&'static Schema> {
 }
 
 /// Creates every missing table (and index) in foreign-key order, in one
-/// transaction where the backend allows; returns the tables created.
+/// transaction where the backend allows; returns the tables created (as
+/// the registry names them).
 ///
 /// # Errors
 /// Database errors.
-pub async fn create_tables(
-    db: &crate::db::Db,
-    schemas: &[&'static Schema],
-) -> Result<Vec<&'static str>> {
+pub async fn create_tables(db: &crate::db::Db, schemas: &[&'static Schema]) -> Result<Vec<String>> {
     let mut created = Vec::new();
     let mut tx = db.begin().await?;
     for s in dependency_order(&with_references(schemas)) {
         if create_table(&mut tx, s).await? {
-            created.push(s.table);
+            created.push(db.registry().table(s).to_owned());
         }
     }
     tx.commit().await?;

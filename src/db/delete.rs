@@ -2,11 +2,14 @@
 
 use std::collections::HashSet;
 
+use crate::db::backend::Backend;
 use crate::db::error::{Error, Result};
-use crate::db::exec::{atomically, Executor, Statement};
+use crate::db::executor::Executor;
 use crate::db::lookup::Op;
 use crate::db::query::Select;
+use crate::db::registry::Registry;
 use crate::db::schema::{Column, OnDelete, Schema};
+use crate::db::sql::{SqlWriter, Statement};
 use crate::db::value::Value;
 
 /// How a delete treats rows that refer to the deleted rows.
@@ -82,8 +85,7 @@ fn collect_into<'a, E: Executor>(
         if pks.is_empty() {
             return Ok(());
         }
-        let registry = ex.registry().clone();
-        for (dep, col) in registry.dependents(schema) {
+        for (dep, col) in ex.registry().dependents(schema) {
             for chunk in pks.chunks(CHUNK) {
                 let dep_pks = Select::new(dep)
                     .filter_values(col.field, Op::In, chunk.to_vec())?
@@ -127,34 +129,34 @@ async fn delete_rows<E: Executor>(
     schema: &'static Schema,
     pks: &[Value],
 ) -> Result<u64> {
-    let backend = ex.backend();
-    let pk = schema.pk();
-    let mut sql = String::from("DELETE FROM ");
-    backend.push_quoted(&mut sql, schema.table);
-    sql.push_str(" WHERE ");
-    backend.push_quoted(&mut sql, pk.name);
-    sql.push_str(" IN (");
-    let mut args = Vec::with_capacity(pks.len());
-    for (i, v) in pks.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        backend.push_placeholder(&mut sql, i + 1);
-        args.push((v.clone(), pk.sql_type));
-    }
-    sql.push(')');
-    let res = ex
-        .execute(Statement { sql, args })
-        .await
-        .map_err(|e| match e {
-            Error::ForeignKey { .. } => Error::Restricted {
-                model: schema.name,
-                dependent: "another",
-                count: 1,
-            },
-            e => e,
-        })?;
+    let stmt = delete_statement(ex.backend(), ex.registry(), schema, pks);
+    let res = ex.execute(stmt).await.map_err(|e| match e {
+        Error::ForeignKey { .. } => Error::Restricted {
+            model: schema.name,
+            dependent: "another",
+            count: 1,
+        },
+        e => e,
+    })?;
     Ok(res.rows_affected)
+}
+
+/// `DELETE FROM t WHERE pk IN (...)`.
+pub(crate) fn delete_statement(
+    backend: Backend,
+    registry: &Registry,
+    schema: &Schema,
+    pks: &[Value],
+) -> Statement {
+    let pk = schema.pk();
+    let mut w = SqlWriter::new(backend, registry);
+    w.push("DELETE FROM ").push_table(schema).push(" WHERE ");
+    w.push_ident(pk.name).push(" IN (");
+    w.push_separated(pks, ", ", |w, v| {
+        w.push_bind(v.clone(), pk.sql_type);
+    });
+    w.push(")");
+    w.finish()
 }
 
 async fn restrict_check<E: Executor>(
@@ -162,8 +164,7 @@ async fn restrict_check<E: Executor>(
     schema: &'static Schema,
     pks: &[Value],
 ) -> Result<()> {
-    let registry = ex.registry().clone();
-    for (dep, col) in registry.dependents(schema) {
+    for (dep, col) in ex.registry().dependents(schema) {
         if nulls_instead(col) {
             continue;
         }
@@ -237,7 +238,10 @@ pub async fn delete_by_pks<E: Executor>(
     if pks.is_empty() {
         return Ok(0);
     }
-    atomically!(&mut ex, delete_in_scope(schema, pks, mode))
+    let mut tx = ex.begin().await?;
+    let deleted = delete_in_scope(&mut &mut tx, schema, pks, mode).await?;
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 /// Deletes every row a query matches (see [`delete_by_pks`]).

@@ -4,6 +4,7 @@ use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 
+use crate::db::backend::Backend;
 use crate::db::schema::Schema;
 
 /// `Result` with [`Error`] as the default error.
@@ -166,12 +167,9 @@ impl Error {
             E::RowNotFound => Error::NotFound {
                 model: schema.map_or("row", |s| s.name),
             },
-            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) => {
-                Error::Unavailable(e.to_string())
-            }
-            E::Database(ref db) => {
-                classify_database_error(&**db, schema).unwrap_or(Error::Database(e))
-            }
+            E::PoolTimedOut | E::PoolClosed => Error::Unavailable(e.to_string()),
+            e if connection_lost(&e) => Error::Unavailable(e.to_string()),
+            E::Database(ref db) => classify(&**db, schema).unwrap_or(Error::Database(e)),
             e => Error::Database(e),
         }
     }
@@ -183,128 +181,65 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+/// Whether a driver error means the connection was lost before an answer
+/// came (server restart, failover, `pg_terminate_backend`): the statement
+/// may be retried on another connection if it only reads.
+pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
+    use sqlx::Error as E;
+    match e {
+        E::Io(_) | E::Tls(_) | E::Protocol(_) | E::WorkerCrashed => true,
+        E::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            Backend::of_error(&**db).is_connection_lost(&code, db.message())
+        }
+        _ => false,
+    }
+}
+
+/// Constraint violations by sqlx's [`ErrorKind`](sqlx::error::ErrorKind);
+/// only the column name is read per backend. Then SQLSTATE classes that
+/// mean a bad value, and the backend's transient codes.
+fn classify(db: &dyn sqlx::error::DatabaseError, schema: Option<&Schema>) -> Option<Error> {
+    use sqlx::error::ErrorKind;
+    let backend = Backend::of_error(db);
+    let kind = db.kind();
+    let field = backend
+        .constraint_column(db, &kind)
+        .map(|col| field_of(schema, &col))
+        .unwrap_or_default();
+    let code = db.code().unwrap_or_default();
+    let msg = db.message();
+    Some(match kind {
+        ErrorKind::UniqueViolation => Error::Unique { field },
+        ErrorKind::ForeignKeyViolation => Error::ForeignKey { field },
+        ErrorKind::NotNullViolation => Error::Required { field },
+        ErrorKind::CheckViolation | ErrorKind::ExclusionViolation => Error::InvalidValue {
+            field,
+            expected: "one of the allowed values".into(),
+        },
+        _ if backend.is_transient(&code, msg) => Error::Unavailable(msg.to_owned()),
+        _ if backend.is_bad_regex(&code, msg) => Error::InvalidValue {
+            field: String::new(),
+            expected: "a valid regular expression".into(),
+        },
+        // value too long for the column
+        _ if code == "22001" => Error::InvalidValue {
+            field,
+            expected: "a shorter value".into(),
+        },
+        // a date/time or number the column cannot hold
+        _ if matches!(code.as_ref(), "22007" | "22008" | "22003") => Error::InvalidValue {
+            field,
+            expected: "a value in the column's range".into(),
+        },
+        _ => return None,
+    })
+}
+
 fn field_of(schema: Option<&Schema>, column: &str) -> String {
     schema
         .and_then(|s| s.columns.iter().find(|c| c.name == column))
         .map_or_else(|| column.to_owned(), |c| c.field.to_owned())
-}
-
-fn between<'a>(msg: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let rest = &msg[msg.find(start)? + start.len()..];
-    Some(&rest[..rest.find(end)?])
-}
-
-fn classify_database_error(
-    db: &dyn sqlx::error::DatabaseError,
-    schema: Option<&Schema>,
-) -> Option<Error> {
-    let msg = db.message();
-    let code = db.code().unwrap_or_default();
-    let field = |col: &str| field_of(schema, col);
-    match code.as_ref() {
-        // PostgreSQL
-        "23505" => {
-            let col = between(db_detail(db).as_deref().unwrap_or(""), "Key (", ")=")
-                .map(str::to_owned)
-                .unwrap_or_else(|| db.constraint().unwrap_or("unique").to_owned());
-            Some(Error::Unique { field: field(&col) })
-        }
-        "23503" => {
-            let col = between(db_detail(db).as_deref().unwrap_or(""), "Key (", ")=")
-                .map(str::to_owned)
-                .unwrap_or_default();
-            Some(Error::ForeignKey { field: field(&col) })
-        }
-        "23502" => Some(Error::Required {
-            field: field(pg_column(db).as_deref().unwrap_or("")),
-        }),
-        // value too long for the column (PostgreSQL, MySQL)
-        "22001" => Some(Error::InvalidValue {
-            field: pg_column(db)
-                .map(|c| field(&c))
-                .or_else(|| between(msg, "column '", "'").map(field))
-                .unwrap_or_default(),
-            expected: "a shorter value".into(),
-        }),
-        // an invalid regular expression (PostgreSQL, MySQL, MariaDB)
-        "2201B" => Some(Error::InvalidValue {
-            field: String::new(),
-            expected: "a valid regular expression".into(),
-        }),
-        // (SQLite's regexp function fails with SQLITE_CONSTRAINT_FUNCTION, 1043)
-        "42000" | "HY000" | "1" | "1043"
-            if code == "1043" || msg.to_lowercase().contains("regex") =>
-        {
-            Some(Error::InvalidValue {
-                field: String::new(),
-                expected: "a valid regular expression".into(),
-            })
-        }
-        // CHECK constraints (choices): PostgreSQL, SQLite, MySQL
-        "23514" | "275" => Some(Error::InvalidValue {
-            field: db
-                .constraint()
-                .map(&field)
-                .unwrap_or_else(|| msg.rsplit(':').next().unwrap_or_default().trim().to_owned()),
-            expected: "one of the allowed values".into(),
-        }),
-        "HY000" if msg.contains("Check constraint") => Some(Error::InvalidValue {
-            field: between(msg, "'", "'").map(field).unwrap_or_default(),
-            expected: "one of the allowed values".into(),
-        }),
-        // a date/time or number the column cannot hold
-        "22007" | "22008" | "22003" => Some(Error::InvalidValue {
-            field: pg_column(db).map(|c| field(&c)).unwrap_or_default(),
-            expected: "a value in the column's range".into(),
-        }),
-        // lock and serialization conflicts: retryable, not a server bug
-        "40001" | "40P01" | "55P03" => Some(Error::Unavailable(msg.to_owned())),
-        "HY000" if msg.contains("Lock wait timeout") => Some(Error::Unavailable(msg.to_owned())),
-        "5" | "6" | "517" | "261" => Some(Error::Unavailable(msg.to_owned())),
-        // MySQL / MariaDB
-        "23000" | "HY000" if msg.starts_with("Duplicate entry") => {
-            let key = msg
-                .rsplit("for key '")
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('\'');
-            let key = key.rsplit('.').next().unwrap_or(key);
-            Some(Error::Unique { field: field(key) })
-        }
-        "23000" if msg.contains("foreign key constraint fails") => {
-            let col = between(msg, "FOREIGN KEY (`", "`)").unwrap_or("");
-            Some(Error::ForeignKey { field: field(col) })
-        }
-        "23000" | "HY000"
-            if msg.ends_with("cannot be null") || msg.contains("doesn't have a default value") =>
-        {
-            let col = between(msg, "'", "'").unwrap_or("");
-            Some(Error::Required { field: field(col) })
-        }
-        // SQLite (extended result codes)
-        "2067" | "1555" => {
-            let col = msg.rsplit('.').next().unwrap_or("").to_owned();
-            Some(Error::Unique { field: field(&col) })
-        }
-        "787" => Some(Error::ForeignKey {
-            field: String::new(),
-        }),
-        "1299" => {
-            let col = msg.rsplit('.').next().unwrap_or("").to_owned();
-            Some(Error::Required { field: field(&col) })
-        }
-        _ => None,
-    }
-}
-
-fn db_detail(db: &dyn sqlx::error::DatabaseError) -> Option<String> {
-    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .and_then(|pg| pg.detail().map(str::to_owned))
-}
-
-fn pg_column(db: &dyn sqlx::error::DatabaseError) -> Option<String> {
-    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .and_then(|pg| pg.column().map(str::to_owned))
 }
 
 /// The one mapping of database errors to HTML/plain responses: the status of

@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::figment::providers::Serialized;
+use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 use serde::{Deserialize, Serialize};
 
-use crate::db::exec::{Db, Registry};
+use crate::config::{self, Section};
+use crate::db::executor::Db;
 use crate::db::migrate::Migrations;
 use crate::db::model::Model;
 use crate::db::pool::Pool;
+use crate::db::registry::ModelSet;
 use crate::db::schema::Schema;
 
 /// `[default.hangar.database]`: which pool and what to do at launch.
@@ -49,30 +52,33 @@ impl Default for DatabaseConfig {
     }
 }
 
+impl Section for DatabaseConfig {
+    const KEY: &'static str = "hangar.database";
+}
+
 impl DatabaseConfig {
-    /// Reads `hangar.database` from a figment (defaults for missing keys).
+    /// The pool settings (`databases.<name>`), read as rocket_db_pools'
+    /// [`Config`](rocket_db_pools::Config) with its defaults
+    /// (`max_connections` = workers × 4, `connect_timeout` = 5).
     ///
     /// # Errors
-    /// A message naming the bad key.
-    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
-        match figment.find_value("hangar.database") {
-            Ok(_) => figment
-                .extract_inner::<DatabaseConfig>("hangar.database")
-                .map_err(|e| format!("[hangar.database]: {e}")),
-            Err(_) => Ok(DatabaseConfig::default()),
+    /// A message naming the missing or bad key.
+    pub fn pool_config(&self, figment: &Figment) -> Result<rocket_db_pools::Config, String> {
+        let key = format!("databases.{}", self.name);
+        if figment.find_value(&format!("{key}.url")).is_err() {
+            return Err(format!(
+                "missing `{key}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)"
+            ));
         }
-    }
-
-    /// The pool settings figment: `databases.<name>` with rocket_db_pools'
-    /// defaults (`max_connections` = workers × 4, `connect_timeout` = 5).
-    pub fn pool_figment(&self, figment: &rocket::figment::Figment) -> rocket::figment::Figment {
         let workers: usize = figment
             .extract_inner(rocket::Config::WORKERS)
             .unwrap_or_else(|_| rocket::Config::default().workers);
         figment
-            .focus(&format!("databases.{}", self.name))
+            .focus(&key)
             .join(Serialized::default("max_connections", workers * 4))
             .join(Serialized::default("connect_timeout", 5))
+            .extract()
+            .map_err(|e| format!("[{key}]: {e}"))
     }
 }
 
@@ -94,7 +100,7 @@ impl DatabaseConfig {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Database {
-    models: Vec<&'static Schema>,
+    models: ModelSet,
 }
 
 impl Database {
@@ -105,19 +111,34 @@ impl Database {
 
     /// Registers model `M`: its table is created and it takes part in recursive deletes.
     pub fn model<M: Model>(mut self) -> Database {
-        self.models.push(M::schema());
+        self.models = self.models.model::<M>();
         self
     }
 
-    /// Registers a schema directly (for batteries that add their own models).
+    /// Registers a schema directly.
     pub fn schema(mut self, schema: &'static Schema) -> Database {
-        self.models.push(schema);
+        self.models = self.models.schema(schema);
+        self
+    }
+
+    /// Registers the models a battery brings (`.with(Auth::models())`).
+    ///
+    /// ```no_run
+    /// # use hangar::Model;
+    /// # #[derive(Model)] struct Note { id: i64, message: String }
+    /// use hangar::{auth::Auth, db::Database};
+    /// let rocket = rocket::build()
+    ///     .attach(Database::fairing().model::<Note>().with(Auth::models()))
+    ///     .attach(Auth::fairing());
+    /// ```
+    pub fn with(mut self, models: ModelSet) -> Database {
+        self.models = self.models.with(models);
         self
     }
 
     /// The registered schemas.
     pub fn schemas(&self) -> &[&'static Schema] {
-        &self.models
+        self.models.schemas()
     }
 
     /// Connects, creates tables and migrates as configured: what ignite does,
@@ -125,12 +146,11 @@ impl Database {
     ///
     /// # Errors
     /// A message naming the configuration key or the failed step.
-    pub async fn prepare(&self, figment: &rocket::figment::Figment) -> Result<Db, String> {
-        let config = DatabaseConfig::from_figment(figment)?;
-        crate::auth::configure_from_figment(figment)?;
+    pub async fn prepare(&self, figment: &Figment) -> Result<Db, String> {
+        let config: DatabaseConfig = config::load(figment).map_err(|e| e.to_string())?;
         let db = self.connect(figment, &config).await?;
         if config.auto_create {
-            crate::db::ddl::create_tables(&db, &self.models)
+            crate::db::ddl::create_tables(&db, self.models.schemas())
                 .await
                 .map_err(|e| format!("creating tables: {e}"))?;
         }
@@ -146,29 +166,39 @@ impl Database {
         Ok(db)
     }
 
-    /// Connects the pool only.
+    /// Connects the pool only (the registry is built from the figment too).
     ///
     /// # Errors
     /// A message naming `databases.<name>.url` (or the key at fault).
-    pub async fn connect(
-        &self,
-        figment: &rocket::figment::Figment,
-        config: &DatabaseConfig,
-    ) -> Result<Db, String> {
-        let pool_figment = config.pool_figment(figment);
-        if pool_figment.find_value("url").is_err() {
-            return Err(format!(
-                "missing `databases.{}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)",
-                config.name
-            ));
-        }
-        let pool = <Pool as rocket_db_pools::Pool>::init(&pool_figment)
+    pub async fn connect(&self, figment: &Figment, config: &DatabaseConfig) -> Result<Db, String> {
+        let registry = self.models.build(figment)?;
+        let pool_config = config.pool_config(figment)?;
+        let pool = Pool::from_config(&pool_config)
             .await
             .map_err(|e| format!("databases.{}: {e}", config.name))?;
-        Ok(Db::new(
-            pool,
-            Registry::new(crate::db::ddl::with_references(&self.models)),
-        ))
+        Ok(Db::new(pool, registry))
+    }
+}
+
+impl Db {
+    /// The [`Db`] of an ignited (or igniting) rocket: what a dependent
+    /// fairing fetches in its `on_ignite`. `None` (with an error logged that
+    /// says to attach `Database::fairing()` first) when it is missing.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let rocket = rocket::build();
+    /// assert!(hangar::db::Db::fetch(&rocket).is_none());
+    /// # });
+    /// ```
+    pub fn fetch<P: rocket::Phase>(rocket: &Rocket<P>) -> Option<&Db> {
+        let db = rocket.state::<Db>();
+        if db.is_none() {
+            rocket::error!(
+                "hangar: no database: attach `hangar::db::Database::fairing()` before the other Hangar fairings"
+            );
+        }
+        db
     }
 }
 

@@ -5,7 +5,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
 use crate::db::error::Error;
-use crate::db::exec::{Conn, Db};
+use crate::db::executor::{Conn, Db};
 
 fn missing() -> Error {
     Error::Config("the hangar Database fairing is not attached".into())

@@ -2,7 +2,7 @@
 //! foreign-key path (no query per row).
 
 use crate::db::error::{Error, Result};
-use crate::db::exec::Executor;
+use crate::db::executor::Executor;
 use crate::db::query::Select;
 use crate::db::schema::{Column, Schema, SqlType};
 use crate::db::value::{Record, Value};
@@ -84,7 +84,8 @@ impl Select {
         for t in &targets {
             types.extend(t.columns.iter().map(|c| c.sql_type));
         }
-        let rows = ex.fetch(self.to_statement(ex.backend()), &types).await?;
+        let stmt = self.statement(ex.backend(), ex.registry());
+        let rows = ex.fetch(stmt, &types).await?;
         Ok(rows
             .into_iter()
             .map(|row| {

@@ -269,7 +269,8 @@ impl Lookup {
     /// Checks the operator applies to the column and converts raw values.
     ///
     /// `in`/`not_in` split comma lists; `between` needs exactly two values;
-    /// `is`/`is_not` take `null`/`none` (or a boolean); `is_null` a boolean.
+    /// `is`/`is_not` take `null`/`none` (or a boolean); `is_null` a boolean;
+    /// `eq`/`ne` read `none` as NULL.
     ///
     /// # Errors
     /// [`Error::InvalidLookup`] or [`Error::InvalidValue`] naming the field.
@@ -305,6 +306,14 @@ impl Lookup {
                 .map(|r| {
                     Value::parse(SqlType::Bool, r)
                         .map_err(|_| Error::invalid_value(&field, "true or false"))
+                })
+                .collect(),
+            // flask-peewee's special constant: `none` means NULL for (in)equality
+            Op::Eq | Op::Ne => raw
+                .iter()
+                .map(|r| match r.eq_ignore_ascii_case("none") {
+                    true => Ok(Value::Null),
+                    false => parse(r),
                 })
                 .collect(),
             _ => raw.iter().map(|r| parse(r)).collect(),

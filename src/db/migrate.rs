@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sqlx::migrate::{Migrate, MigrationType, Migrator};
 
 use crate::db::error::{Error, Result};
-use crate::db::exec::Db;
+use crate::db::executor::Db;
 use crate::db::pool::Pool;
 
 /// One migration and whether it is applied.

@@ -23,13 +23,14 @@
 //! }
 //! ```
 
+mod backend;
+mod coerce;
 pub mod counter;
 pub mod cursor;
 pub mod ddl;
 pub mod delete;
-mod dialect;
 mod error;
-mod exec;
+mod executor;
 mod fairing;
 mod guards;
 mod include;
@@ -38,16 +39,22 @@ pub mod migrate;
 mod model;
 mod pool;
 mod query;
+pub mod querystring;
+mod registry;
 mod schema;
 mod search;
+mod select_sql;
+mod sql;
+#[cfg(test)]
+mod sql_tests;
 mod typed_query;
 mod value;
 pub mod write;
 
+pub use backend::Backend;
 pub use delete::{Collected, DeleteMode};
-pub use dialect::Backend;
 pub use error::{Error, Result};
-pub use exec::{Conn, Db, ExecResult, Executor, Registry, Statement, Transaction};
+pub use executor::{Conn, Db, ExecResult, Executor, Transaction};
 pub use fairing::{Database, DatabaseConfig};
 pub use include::Related;
 pub use lookup::{FieldPath, Lookup, Op};
@@ -55,6 +62,8 @@ pub use migrate::{MigrationStatus, Migrations};
 pub use model::Model;
 pub use pool::{Pool, PoolConnection};
 pub use query::Select;
+pub use registry::{ModelSet, Registry};
 pub use schema::{Column, ColumnDefault, ForeignKey, Literal, OnDelete, Schema, SqlType};
+pub use sql::{Returns, SqlWriter, Statement};
 pub use typed_query::Query;
 pub use value::{normalize_datetime, now, FromValue, Record, Value};

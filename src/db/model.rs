@@ -4,7 +4,7 @@ use std::future::Future;
 
 use crate::db::delete::DeleteMode;
 use crate::db::error::Result;
-use crate::db::exec::Executor;
+use crate::db::executor::Executor;
 use crate::db::schema::Schema;
 use crate::db::typed_query::Query;
 use crate::db::value::{Record, Value};

@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
+use rocket::figment::providers::Serialized;
 use rocket::figment::Figment;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
-use crate::db::dialect::Backend;
+use crate::db::backend::Backend;
 use crate::db::error::Error;
 
 /// A pool of connections to SQLite, PostgreSQL or MySQL/MariaDB.
@@ -49,6 +50,17 @@ pub enum PoolConnection {
     MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
 }
 
+impl PoolConnection {
+    /// Which backend this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            PoolConnection::Sqlite(_) => Backend::Sqlite,
+            PoolConnection::Postgres(_) => Backend::Postgres,
+            PoolConnection::MySql(_) => Backend::MySql,
+        }
+    }
+}
+
 impl Pool {
     /// Which backend this pool talks to.
     pub fn backend(&self) -> Backend {
@@ -86,6 +98,56 @@ impl Pool {
         }
     }
 
+    /// Connects a pool with rocket_db_pools' settings (`url`, `min_connections`,
+    /// `max_connections`, `connect_timeout`, `idle_timeout`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown scheme or bad URL, [`Error::Unavailable`]
+    /// when the server cannot be reached.
+    pub async fn from_config(s: &rocket_db_pools::Config) -> Result<Pool, Error> {
+        let backend = Backend::from_url(&s.url).ok_or_else(|| {
+            Error::Config(format!(
+                "`url` = {:?} has an unknown scheme; use sqlite:, postgres:, postgresql:, mysql: or mariadb:",
+                redact(&s.url)
+            ))
+        })?;
+        match backend {
+            Backend::Sqlite => {
+                let opts: SqliteConnectOptions =
+                    s.url.parse().map_err(|e| unavailable(&s.url, e))?;
+                let opts = opts
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(s.connect_timeout.max(1)))
+                    .foreign_keys(true)
+                    .pragma("case_sensitive_like", "ON")
+                    .with_regexp();
+                let pool = options(s)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
+                let pool = options(s)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::Postgres(pool))
+            }
+            Backend::MySql => {
+                let url = s.url.replacen("mariadb:", "mysql:", 1);
+                let opts: MySqlConnectOptions = url.parse().map_err(|e| unavailable(&s.url, e))?;
+                let pool = options(s)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::MySql(pool))
+            }
+        }
+    }
+
     /// Checks out one connection (waits at most `connect_timeout`).
     ///
     /// # Errors
@@ -100,31 +162,12 @@ impl Pool {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct PoolSettings {
-    url: String,
-    min_connections: Option<u32>,
-    #[serde(default = "default_max")]
-    max_connections: usize,
-    #[serde(default = "default_timeout")]
-    connect_timeout: u64,
-    idle_timeout: Option<u64>,
-}
-
-fn default_max() -> usize {
-    16
-}
-
-fn default_timeout() -> u64 {
-    5
-}
-
-fn options<DB: sqlx::Database>(s: &PoolSettings) -> PoolOptions<DB> {
+fn options<DB: sqlx::Database>(c: &rocket_db_pools::Config) -> PoolOptions<DB> {
     PoolOptions::new()
-        .max_connections(s.max_connections.max(1) as u32)
-        .min_connections(s.min_connections.unwrap_or(0))
-        .acquire_timeout(Duration::from_secs(s.connect_timeout.max(1)))
-        .idle_timeout(s.idle_timeout.map(Duration::from_secs))
+        .max_connections(c.max_connections.max(1) as u32)
+        .min_connections(c.min_connections.unwrap_or(0))
+        .acquire_timeout(Duration::from_secs(c.connect_timeout.max(1)))
+        .idle_timeout(c.idle_timeout.map(Duration::from_secs))
 }
 
 fn unavailable(url: &str, e: sqlx::Error) -> Error {
@@ -155,50 +198,15 @@ impl rocket_db_pools::Pool for Pool {
     type Error = Error;
 
     async fn init(figment: &Figment) -> Result<Self, Self::Error> {
-        let s: PoolSettings = figment
+        // what rocket_db_pools' Initializer would default (16 for want of a
+        // worker count)
+        let config: rocket_db_pools::Config = figment
+            .clone()
+            .join(Serialized::default("max_connections", 16))
+            .join(Serialized::default("connect_timeout", 5))
             .extract()
             .map_err(|e| Error::Config(e.to_string()))?;
-        let backend = Backend::from_url(&s.url).ok_or_else(|| {
-            Error::Config(format!(
-                "`url` = {:?} has an unknown scheme; use sqlite:, postgres:, postgresql:, mysql: or mariadb:",
-                redact(&s.url)
-            ))
-        })?;
-        match backend {
-            Backend::Sqlite => {
-                let opts: SqliteConnectOptions =
-                    s.url.parse().map_err(|e| unavailable(&s.url, e))?;
-                let opts = opts
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(s.connect_timeout.max(1)))
-                    .foreign_keys(true)
-                    .pragma("case_sensitive_like", "ON")
-                    .with_regexp();
-                let pool = options(&s)
-                    .connect_with(opts)
-                    .await
-                    .map_err(|e| unavailable(&s.url, e))?;
-                Ok(Pool::Sqlite(pool))
-            }
-            Backend::Postgres => {
-                let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
-                let pool = options(&s)
-                    .connect_with(opts)
-                    .await
-                    .map_err(|e| unavailable(&s.url, e))?;
-                Ok(Pool::Postgres(pool))
-            }
-            Backend::MySql => {
-                let url = s.url.replacen("mariadb:", "mysql:", 1);
-                let opts: MySqlConnectOptions = url.parse().map_err(|e| unavailable(&s.url, e))?;
-                let pool = options(&s)
-                    .connect_with(opts)
-                    .await
-                    .map_err(|e| unavailable(&s.url, e))?;
-                Ok(Pool::MySql(pool))
-            }
-        }
+        Pool::from_config(&config).await
     }
 
     async fn get(&self) -> Result<Self::Connection, Self::Error> {

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::db::error::{Error, Result};
-use crate::db::exec::Executor;
+use crate::db::executor::Executor;
 use crate::db::lookup::{Lookup, Op};
 use crate::db::model::Model;
 use crate::db::query::Select;
@@ -73,8 +73,8 @@ impl<M: Model> Query<M> {
     delegate! {
         /// See [`Select::filter_values`].
         fn filter_values(path: &str, op: Op, values: Vec<Value>) -> Result;
-        /// See [`Select::where_lookup`].
-        fn where_lookup(lookup: Lookup, raw: &[&str]) -> Result;
+        /// See [`Select::where_query`].
+        fn where_query(lookup: Lookup, raw: &[&str]) -> Result;
         /// See [`Select::order_by`].
         fn order_by(spec: &str) -> Result;
     }

@@ -1,10 +1,13 @@
 //! INSERT and UPDATE: the single place write SQL is built.
 
-use crate::db::dialect::Backend;
+use crate::db::backend::Backend;
+use crate::db::coerce::coerce_for_write;
 use crate::db::error::{Error, Result};
-use crate::db::exec::{Executor, Statement};
-use crate::db::query::{coerce_for_write, Select};
+use crate::db::executor::Executor;
+use crate::db::query::Select;
+use crate::db::registry::Registry;
 use crate::db::schema::{Column, Schema};
+use crate::db::sql::{SqlWriter, Statement};
 use crate::db::value::{Record, Value};
 
 /// Whether the column's value should be left for the database to assign.
@@ -92,67 +95,29 @@ async fn insert_values<E: Executor>(
     let backend = ex.backend();
     let pk = schema.pk();
     let mut given_pk = None;
-    let mut args = Vec::with_capacity(values.len());
-    let mut cols = Vec::with_capacity(values.len());
-    let mut sql = String::from("INSERT INTO ");
-    backend.push_quoted(&mut sql, schema.table);
-    let mut placeholders = String::new();
-    sql.push_str(" (");
-    for (i, (col, v)) in values.into_iter().enumerate() {
+    let mut given = Vec::with_capacity(values.len());
+    for (col, v) in values {
         let v = coerce_for_write(col, v)?;
         if v.is_null() && !col.nullable {
             return Err(Error::Required {
                 field: col.field.into(),
             });
         }
-        if i > 0 {
-            sql.push_str(", ");
-            placeholders.push_str(", ");
-        }
-        backend.push_quoted(&mut sql, col.name);
-        backend.push_placeholder(&mut placeholders, i + 1);
         if col.primary_key {
             given_pk = Some(v.clone());
         }
-        cols.push(col);
-        args.push((v, col.sql_type));
+        given.push((col, v));
     }
-    if args.is_empty() {
-        sql.truncate(sql.len() - 2);
-        sql.push_str(match backend {
-            Backend::MySql => " () VALUES ()",
-            _ => " DEFAULT VALUES",
-        });
-    } else {
-        sql.push_str(") VALUES (");
-        sql.push_str(&placeholders);
-        sql.push(')');
-    }
-    let stmt_args = args.clone();
+    let stmt = insert_statement(backend, ex.registry(), schema, &given);
     let result = if backend.supports_returning() {
-        sql.push_str(" RETURNING ");
-        backend.push_quoted(&mut sql, pk.name);
-        ex.fetch(
-            Statement {
-                sql,
-                args: stmt_args,
-            },
-            &[pk.sql_type],
-        )
-        .await
-        .map(|rows| {
+        ex.fetch(stmt, &[pk.sql_type]).await.map(|rows| {
             rows.into_iter()
                 .next()
                 .and_then(|r| r.into_iter().next())
                 .unwrap_or(Value::Null)
         })
     } else {
-        ex.execute(Statement {
-            sql,
-            args: stmt_args,
-        })
-        .await
-        .map(|r| {
+        ex.execute(stmt).await.map(|r| {
             given_pk
                 .clone()
                 .unwrap_or_else(|| r.last_insert_id.map_or(Value::Null, Value::Int))
@@ -160,14 +125,37 @@ async fn insert_values<E: Executor>(
     };
     match result {
         Ok(pk) => Ok(pk),
-        Err(e) => {
-            let given: Vec<(&'static Column, Value)> = cols
-                .into_iter()
-                .zip(args.into_iter().map(|(v, _)| v))
-                .collect();
-            Err(name_field(&mut ex, schema, e, &given).await)
-        }
+        Err(e) => Err(name_field(&mut ex, schema, e, &given).await),
     }
+}
+
+/// `INSERT INTO t (cols) VALUES (...)`, with `RETURNING pk` where the
+/// backend has it (else the driver's last insert id is read).
+pub(crate) fn insert_statement(
+    backend: Backend,
+    registry: &Registry,
+    schema: &Schema,
+    given: &[(&'static Column, Value)],
+) -> Statement {
+    let mut w = SqlWriter::new(backend, registry);
+    w.push("INSERT INTO ").push_table(schema);
+    if given.is_empty() {
+        w.push(backend.insert_defaults());
+    } else {
+        w.push(" (");
+        w.push_separated(given, ", ", |w, (col, _)| {
+            w.push_ident(col.name);
+        });
+        w.push(") VALUES (");
+        w.push_separated(given, ", ", |w, (col, v)| {
+            w.push_bind(v.clone(), col.sql_type);
+        });
+        w.push(")");
+    }
+    if backend.supports_returning() {
+        w.push(" RETURNING ").push_ident(schema.pk().name);
+    }
+    w.finish()
 }
 
 /// Completes a constraint error with the field involved where the driver
@@ -284,7 +272,7 @@ pub async fn update_fields<E: Executor>(
             return Err(name_field(&mut ex, schema, e, &given).await);
         }
     };
-    if n == 0 && ex.backend() == Backend::MySql {
+    if n == 0 && ex.backend().counts_changed_rows() {
         return Ok(u64::from(select.exists(&mut ex).await?));
     }
     Ok(n)

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{ConfigError, Section};
+
 /// The REST API's settings, every one with a default.
 ///
 /// # Example
@@ -36,24 +38,25 @@ impl Default for ApiConfig {
     }
 }
 
-impl ApiConfig {
-    /// Reads `hangar.api` (defaults for missing keys) and checks the values.
-    ///
-    /// # Errors
-    /// A message naming the bad key.
-    pub fn from_figment(figment: &rocket::figment::Figment) -> Result<Self, String> {
-        let c: ApiConfig = match figment.find_value("hangar.api") {
-            Ok(_) => figment
-                .extract_inner("hangar.api")
-                .map_err(|e| format!("[hangar.api]: {e}"))?,
-            Err(_) => ApiConfig::default(),
-        };
-        if !c.prefix.starts_with('/') || c.prefix.len() > 1 && c.prefix.ends_with('/') {
-            return Err("[hangar.api] prefix must start with `/` and not end with one".into());
+impl Section for ApiConfig {
+    const KEY: &'static str = "hangar.api";
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.prefix.starts_with('/') || self.prefix.len() > 1 && self.prefix.ends_with('/') {
+            return Err(ConfigError::invalid(
+                Self::KEY,
+                "prefix",
+                "must start with `/` and not end with one",
+            ));
         }
-        if c.paginate_by == 0 || c.max_paginate_by == 0 {
-            return Err("[hangar.api] paginate_by and max_paginate_by must be positive".into());
+        for (key, value) in [
+            ("paginate_by", self.paginate_by),
+            ("max_paginate_by", self.max_paginate_by),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(Self::KEY, key, "must be positive"));
+            }
         }
-        Ok(c)
+        Ok(())
     }
 }

@@ -22,7 +22,7 @@ use crate::rest::resource::Resource;
 /// # #[derive(Model)] struct Note { id: i64, text: String }
 /// use hangar::rest::{Resource, RestApi, UserAuthentication};
 /// let rocket = rocket::build()
-///     .attach(hangar::db::Database::fairing().model::<Note>())
+///     .attach(hangar::db::Database::fairing().model::<Note>().with(hangar::auth::Auth::models()))
 ///     .attach(hangar::auth::Auth::fairing())
 ///     .attach(RestApi::fairing()
 ///         .default_auth(UserAuthentication::default())
@@ -145,15 +145,14 @@ impl Fairing for RestApi {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        let config = match ApiConfig::from_figment(rocket.figment()) {
+        let config: ApiConfig = match crate::config::load(rocket.figment()) {
             Ok(c) => c,
             Err(e) => {
                 rocket::error!("hangar api: {e}");
                 return Err(rocket);
             }
         };
-        if rocket.state::<Db>().is_none() {
-            rocket::error!("hangar api: attach `Database::fairing()` before `RestApi::fairing()`");
+        if Db::fetch(&rocket).is_none() {
             return Err(rocket);
         }
         let state = match self.state(config.clone()) {

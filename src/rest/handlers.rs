@@ -4,9 +4,7 @@ use rocket::http::{Method, Status};
 use rocket::request::Request;
 use serde_json::{json, Map, Value as Json};
 
-use crate::db::{
-    write, Db, DeleteMode, Error as DbError, FieldPath, Lookup, Op, Record, Select, Value,
-};
+use crate::db::{querystring, write, Db, DeleteMode, FieldPath, Op, Record, Select, Value};
 use crate::rest::authn::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::marshal::exposes;
@@ -133,33 +131,18 @@ pub(crate) fn filter_allowed(entry: &Entry, path: &FieldPath) -> bool {
     r.max_filter_depth.is_none_or(|max| path.depth() <= max)
 }
 
-fn typed_values(lookup: &Lookup, raw: &[&str]) -> Result<Vec<Value>, DbError> {
-    // flask-peewee's special constant: `none` means NULL for (in)equality
-    if matches!(lookup.op, Op::Eq | Op::Ne) && raw.iter().all(|r| r.eq_ignore_ascii_case("none")) {
-        return Ok(vec![Value::Null; raw.len()]);
-    }
-    lookup.values_from_strings(raw)
-}
-
-/// Applies the filters of a query string.
+/// Applies the filters of a query string, in the one [query-string
+/// language](crate::db::querystring); keys the resource does not expose are
+/// ignored (or a 400 with `reject_unknown_filters`).
 fn apply_filters(
     entry: &Entry,
     mut select: Select,
     pairs: &[(String, String)],
 ) -> Result<Select, ApiError> {
-    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (k, v) in pairs {
-        if RESERVED.contains(&k.as_str()) || entry.auth.reserved_params().contains(&k.as_str()) {
-            continue;
-        }
-        match grouped.iter_mut().find(|(gk, _)| gk == k) {
-            Some((_, vals)) => vals.push(v),
-            None => grouped.push((k, vec![v])),
-        }
-    }
+    let reserved = |k: &str| RESERVED.contains(&k) || entry.auth.reserved_params().contains(&k);
     let mut refused = Vec::new();
-    for (key, raw) in grouped {
-        let lookup = match Lookup::parse(entry.schema, key) {
+    for filter in querystring::parse(entry.schema, pairs.iter().map(|(k, v)| (k, v)), reserved) {
+        let lookup = match filter.lookup {
             Ok(l)
                 if filter_allowed(entry, &l.path)
                     && (entry.resource.allow_regexp
@@ -168,11 +151,12 @@ fn apply_filters(
                 l
             }
             _ => {
-                refused.push(key.to_owned());
+                refused.push(filter.key.to_owned());
                 continue;
             }
         };
-        let values = typed_values(&lookup, &raw).map_err(|e| {
+        let key = filter.key;
+        let values = lookup.values_from_strings(&filter.values).map_err(|e| {
             let field = lookup.path.dotted();
             ApiError::bad_request(format!("Invalid value for filter `{key}`: {e}")).with_field(
                 "invalid_value",

@@ -7,7 +7,7 @@
 //! use hangar::auth::User;
 //!
 //! let rocket = rocket::build()
-//!     .attach(hangar::db::Database::fairing().model::<Message>())
+//!     .attach(hangar::db::Database::fairing().model::<Message>().with(hangar::auth::Auth::models()))
 //!     .attach(hangar::auth::Auth::fairing())
 //!     .attach(RestApi::fairing()
 //!         .default_auth(UserAuthentication::default())

@@ -44,7 +44,7 @@ fn nullish(col: &Column, json: Json) -> Json {
 /// The payload's writable fields as typed values; nested objects of included
 /// keys are created or updated first and replaced by their primary keys.
 pub(crate) fn prepare<'a>(
-    tx: &'a mut Transaction,
+    tx: &'a mut Transaction<'static>,
     level: Level<'a>,
     payload: Map<String, Json>,
     user: Option<&'a ApiUser>,
@@ -139,7 +139,7 @@ pub(crate) fn prepare<'a>(
 
 /// Creates or updates one nested object; answers with its primary key.
 async fn write_nested(
-    tx: &mut Transaction,
+    tx: &mut Transaction<'static>,
     level: Level<'_>,
     obj: Map<String, Json>,
     user: Option<&ApiUser>,

@@ -27,7 +27,7 @@ impl ModelAdminHooks for OwnMessages {
 
     async fn save_model(
         &self,
-        tx: &mut Transaction,
+        tx: &mut Transaction<'_>,
         schema: &'static Schema,
         existing: Option<&Record>,
         mut values: Vec<(&'static str, Value)>,
@@ -244,7 +244,12 @@ pub async fn client_in(tdb: &TestDb, admin: Admin, template_dir: &str) -> Client
 pub async fn client_figment(figment: rocket::figment::Figment, admin: Admin) -> Client {
     let figment = figment.merge(("hangar.auth.bcrypt_cost", 4));
     let rocket = rocket::custom(figment)
-        .attach(Database::fairing().model::<Message>().model::<Note>())
+        .attach(
+            Database::fairing()
+                .model::<Message>()
+                .model::<Note>()
+                .with(Auth::models()),
+        )
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .attach(admin);

@@ -136,7 +136,7 @@ where
     let db = Db::connect(&tdb.url)
         .await
         .expect("connect test database")
-        .with_models(schemas.clone());
+        .with_models(&schemas);
     hangar::db::ddl::create_tables(&db, &schemas)
         .await
         .expect("create tables");

@@ -12,7 +12,7 @@ use super::{base_ctx, entry_for, last_param, merge, query_pairs, target_select};
 use crate::admin::entry::ListColumn;
 use crate::admin::{AdminAccess, AdminEntry, AdminState, Permission};
 use crate::auth::{Page, SessionUser};
-use crate::db::{Column, Db, Lookup, Related, Select, Value};
+use crate::db::{querystring, Column, Db, Related, Select, Value};
 use crate::utils::{page_range, parse_page};
 
 /// A value as a list cell shows it.
@@ -83,17 +83,20 @@ pub(crate) fn filtered_select(
     user: &SessionUser,
 ) -> Result<Select, String> {
     let mut select = e.select_for(user);
-    for (key, value) in pairs
+    // an empty value is an untouched filter-bar input: no filter
+    let given = pairs
         .iter()
-        .filter(|(k, v)| !RESERVED.contains(&k.as_str()) && !v.is_empty())
-    {
-        let lookup = Lookup::parse(e.schema, key).map_err(|_| key.clone())?;
-        if !e.filterable(&lookup.path) {
-            return Err(key.clone());
-        }
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v));
+    for filter in querystring::parse(e.schema, given, |k| RESERVED.contains(&k)) {
+        let refused = || filter.key.to_owned();
+        let lookup = match &filter.lookup {
+            Ok(l) if e.filterable(&l.path) => l.clone(),
+            _ => return Err(refused()),
+        };
         select = select
-            .where_lookup(lookup, &[value])
-            .map_err(|_| key.clone())?;
+            .where_query(lookup, &filter.values)
+            .map_err(|_| refused())?;
     }
     // a selection: repeated `_pk` values
     let picked: Vec<&str> = pairs

@@ -1,0 +1,124 @@
+//! PostgreSQL: numbered placeholders, types, binding, decoding and error codes.
+
+use std::fmt::Write;
+
+use sqlx::error::{DatabaseError, ErrorKind};
+use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
+use sqlx::{Arguments, Row};
+
+use crate::db::backend::between;
+use crate::db::schema::SqlType;
+use crate::db::value::Value;
+
+use super::decode::{opt, DecodeResult};
+
+pub(crate) const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \
+     WHERE table_schema = current_schema() AND table_name = $1";
+
+pub(crate) fn push_placeholder(sql: &mut String, n: usize) {
+    let _ = write!(sql, "${n}");
+}
+
+pub(crate) fn column_type(ty: SqlType) -> String {
+    match ty {
+        SqlType::Bool => "BOOLEAN".into(),
+        SqlType::Int => "INTEGER".into(),
+        SqlType::BigInt => "BIGINT".into(),
+        SqlType::Float => "DOUBLE PRECISION".into(),
+        SqlType::Text {
+            max_length: Some(n),
+        } => format!("VARCHAR({n})"),
+        SqlType::Text { max_length: None } => "TEXT".into(),
+        SqlType::Bytes => "BYTEA".into(),
+        SqlType::DateTime => "TIMESTAMPTZ".into(),
+        SqlType::Date => "DATE".into(),
+        SqlType::Uuid => "UUID".into(),
+        SqlType::Json => "JSONB".into(),
+    }
+}
+
+/// Serialization failures, deadlocks, lock timeouts, and a lost connection.
+pub(crate) fn is_transient(code: &str) -> bool {
+    matches!(code, "40001" | "40P01" | "55P03") || is_connection_lost(code)
+}
+
+/// The server shutting down or ending the session (`57P0x`:
+/// `pg_terminate_backend`, restart, crash) or a connection exception (class `08`).
+pub(crate) fn is_connection_lost(code: &str) -> bool {
+    matches!(code, "57P01" | "57P02" | "57P03") || code.starts_with("08")
+}
+
+/// The column from `DETAIL: Key (slug)=(x) already exists.` or the error's column field.
+pub(crate) fn constraint_column(err: &dyn DatabaseError, kind: &ErrorKind) -> Option<String> {
+    let pg = err.try_downcast_ref::<PgDatabaseError>()?;
+    match kind {
+        ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation => pg
+            .detail()
+            .and_then(|d| between(d, "Key (", ")="))
+            .map(str::to_owned)
+            .or_else(|| pg.constraint().map(str::to_owned)),
+        ErrorKind::NotNullViolation => pg.column().map(str::to_owned),
+        ErrorKind::CheckViolation => {
+            // `<table>_<column>_check`
+            let c = pg.constraint()?;
+            let table = pg.table().unwrap_or_default();
+            let c = c.strip_suffix("_check").unwrap_or(c);
+            Some(c.strip_prefix(&format!("{table}_")).unwrap_or(c).to_owned())
+        }
+        _ => pg.column().map(str::to_owned),
+    }
+}
+
+pub(crate) fn arguments(args: Vec<(Value, SqlType)>) -> Result<PgArguments, sqlx::Error> {
+    let mut a = PgArguments::default();
+    for (v, ty) in args {
+        match v {
+            Value::Null => match ty {
+                SqlType::Bool => a.add(Option::<bool>::None),
+                SqlType::Int => a.add(Option::<i32>::None),
+                SqlType::BigInt => a.add(Option::<i64>::None),
+                SqlType::Float => a.add(Option::<f64>::None),
+                SqlType::Text { .. } => a.add(Option::<String>::None),
+                SqlType::Bytes => a.add(Option::<Vec<u8>>::None),
+                SqlType::DateTime => a.add(Option::<time::OffsetDateTime>::None),
+                SqlType::Date => a.add(Option::<time::Date>::None),
+                SqlType::Uuid => a.add(Option::<uuid::Uuid>::None),
+                SqlType::Json => a.add(Option::<sqlx::types::Json<serde_json::Value>>::None),
+            },
+            Value::Bool(b) => a.add(b),
+            Value::Int(i) if ty == SqlType::Int => match i32::try_from(i) {
+                Ok(i) => a.add(i),
+                Err(e) => Err(e.into()),
+            },
+            Value::Int(i) if ty == SqlType::Float => a.add(i as f64),
+            Value::Int(i) => a.add(i),
+            Value::Float(f) => a.add(f),
+            Value::Text(s) => a.add(s),
+            Value::Bytes(b) => a.add(b),
+            Value::DateTime(d) => a.add(d),
+            Value::Date(d) => a.add(d),
+            Value::Uuid(u) => a.add(u),
+            Value::Json(j) => a.add(sqlx::types::Json(j)),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(a)
+}
+
+pub(crate) fn decode(row: &PgRow, i: usize, ty: SqlType) -> DecodeResult {
+    Ok(match ty {
+        SqlType::Bool => opt(row.try_get::<Option<bool>, _>(i)?, Value::Bool),
+        SqlType::Int => opt(row.try_get::<Option<i32>, _>(i)?, |v| Value::Int(v.into())),
+        SqlType::BigInt => opt(row.try_get::<Option<i64>, _>(i)?, Value::Int),
+        SqlType::Float => opt(row.try_get::<Option<f64>, _>(i)?, Value::Float),
+        SqlType::Text { .. } => opt(row.try_get::<Option<String>, _>(i)?, Value::Text),
+        SqlType::Bytes => opt(row.try_get::<Option<Vec<u8>>, _>(i)?, Value::Bytes),
+        SqlType::DateTime => opt(row.try_get(i)?, Value::DateTime),
+        SqlType::Date => opt(row.try_get(i)?, Value::Date),
+        SqlType::Uuid => opt(row.try_get(i)?, Value::Uuid),
+        SqlType::Json => opt(
+            row.try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(i)?,
+            |j| Value::Json(j.0),
+        ),
+    })
+}

@@ -1,0 +1,484 @@
+//! Running statements: the [`Executor`] trait over the pool ([`Db`]), one
+//! connection ([`Conn`]) and a [`Transaction`].
+//!
+//! Transactions are sqlx's own: a nested [`Executor::begin`] is a savepoint,
+//! and a transaction dropped before [`Transaction::commit`] (an error, a
+//! panicking hook, a client that went away) is rolled back by sqlx before
+//! its connection is used again.
+
+use std::sync::Arc;
+
+use sqlx::{MySql, Postgres, Sqlite};
+
+use crate::db::backend::{mysql, postgres, sqlite, Backend};
+use crate::db::error::{connection_lost, Error, Result};
+use crate::db::pool::{Pool, PoolConnection};
+use crate::db::registry::Registry;
+use crate::db::schema::{Schema, SqlType};
+use crate::db::sql::{Returns, Statement};
+use crate::db::value::Value;
+
+/// What a write did.
+///
+/// ```
+/// let r = hangar::db::ExecResult::default();
+/// assert_eq!(r.rows_affected, 0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExecResult {
+    /// Rows inserted, updated or deleted.
+    pub rows_affected: u64,
+    /// The auto-increment key of an insert (MySQL, SQLite).
+    pub last_insert_id: Option<i64>,
+}
+
+/// Something statements run on: [`Db`] (the pool), [`Conn`] (one connection)
+/// or [`Transaction`]. Query methods take any `E: Executor`.
+///
+/// # Example
+/// ```
+/// # rocket::async_test(async {
+/// use hangar::db::{Db, Executor, SqlType, Statement, Value};
+/// let db = Db::connect("sqlite::memory:").await.unwrap();
+/// let rows = (&db).fetch(Statement::new("SELECT 40 + 2"), &[SqlType::BigInt]).await.unwrap();
+/// assert_eq!(rows[0][0], Value::Int(42));
+/// # });
+/// ```
+#[rocket::async_trait]
+pub trait Executor: Send {
+    /// The backend SQL is written for.
+    fn backend(&self) -> Backend;
+
+    /// The registered models (and their table names).
+    fn registry(&self) -> &Registry;
+
+    /// Runs a query and decodes each row's columns with the given types.
+    async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>>;
+
+    /// Runs a statement that returns no rows.
+    async fn execute(&mut self, stmt: Statement) -> Result<ExecResult>;
+
+    /// Starts a transaction here: on the pool a new one, on a connection
+    /// `BEGIN` (`BEGIN IMMEDIATE` on SQLite), in a transaction a savepoint.
+    /// Dropping it without [`Transaction::commit`] rolls it back.
+    async fn begin(&mut self) -> Result<Transaction<'_>>;
+}
+
+/// One borrowed sqlx connection of a known backend: what every executor
+/// runs statements on.
+enum Target<'c> {
+    Sqlite(&'c mut sqlx::SqliteConnection),
+    Postgres(&'c mut sqlx::PgConnection),
+    MySql(&'c mut sqlx::MySqlConnection),
+}
+
+fn sql_text(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+macro_rules! fetch_with {
+    ($conn:expr, $stmt:expr, $types:expr, $args:path, $decode:path) => {{
+        let query = sqlx::query_with(sql_text($stmt.sql), $args($stmt.args)?);
+        let rows = if $stmt.returns == Returns::OneRow {
+            query.fetch_optional($conn).await?.into_iter().collect()
+        } else {
+            query.fetch_all($conn).await?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut values = Vec::with_capacity($types.len());
+            for (i, ty) in $types.iter().enumerate() {
+                values.push($decode(row, i, *ty)?);
+            }
+            out.push(values);
+        }
+        out
+    }};
+}
+
+impl Target<'_> {
+    async fn fetch(
+        self,
+        stmt: Statement,
+        types: &[SqlType],
+    ) -> std::result::Result<Vec<Vec<Value>>, sqlx::Error> {
+        Ok(match self {
+            Target::Sqlite(c) => fetch_with!(c, stmt, types, sqlite::arguments, sqlite::decode),
+            Target::Postgres(c) => {
+                fetch_with!(c, stmt, types, postgres::arguments, postgres::decode)
+            }
+            Target::MySql(c) => fetch_with!(c, stmt, types, mysql::arguments, mysql::decode),
+        })
+    }
+
+    async fn execute(self, stmt: Statement) -> std::result::Result<ExecResult, sqlx::Error> {
+        let sql = sql_text(stmt.sql);
+        Ok(match self {
+            Target::Sqlite(c) => {
+                let args = sqlite::arguments(stmt.args)?;
+                let r = sqlx::query_with(sql, args).execute(c).await?;
+                ExecResult {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: Some(r.last_insert_rowid()),
+                }
+            }
+            Target::Postgres(c) => {
+                let args = postgres::arguments(stmt.args)?;
+                let r = sqlx::query_with(sql, args).execute(c).await?;
+                ExecResult {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: None,
+                }
+            }
+            Target::MySql(c) => {
+                let args = mysql::arguments(stmt.args)?;
+                let r = sqlx::query_with(sql, args).execute(c).await?;
+                ExecResult {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: i64::try_from(r.last_insert_id()).ok(),
+                }
+            }
+        })
+    }
+
+    async fn begin<'t>(self) -> std::result::Result<TxInner<'t>, sqlx::Error>
+    where
+        Self: 't,
+    {
+        use sqlx::Connection as _;
+        Ok(match self {
+            Target::Sqlite(c) if c.is_in_transaction() => TxInner::Sqlite(c.begin().await?),
+            Target::Sqlite(c) => TxInner::Sqlite(c.begin_with(sqlite::BEGIN).await?),
+            Target::Postgres(c) => TxInner::Postgres(c.begin().await?),
+            Target::MySql(c) => TxInner::MySql(c.begin().await?),
+        })
+    }
+}
+
+/// Handle on the database pool and the registered models, cheap to clone;
+/// also a request guard.
+///
+/// # Example
+/// ```
+/// # rocket::async_test(async {
+/// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+/// assert_eq!(db.backend(), hangar::db::Backend::Sqlite);
+/// # });
+/// ```
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+    registry: Arc<Registry>,
+}
+
+impl Db {
+    /// Wraps a pool and the registered models.
+    pub fn new(pool: Pool, registry: Registry) -> Db {
+        Db {
+            pool,
+            registry: Arc::new(registry),
+        }
+    }
+
+    /// Connects to `url` with default pool settings and no registered models.
+    ///
+    /// # Errors
+    /// As [`Pool::connect`].
+    pub async fn connect(url: &str) -> Result<Db> {
+        Ok(Db::new(Pool::connect(url).await?, Registry::default()))
+    }
+
+    /// The same pool with these models registered (for recursive deletes),
+    /// under their own table names.
+    pub fn with_models(mut self, models: &[&'static Schema]) -> Db {
+        self.registry = Arc::new(Registry::new(models));
+        self
+    }
+
+    /// The same pool with this registry.
+    pub fn with_registry(mut self, registry: Registry) -> Db {
+        self.registry = Arc::new(registry);
+        self
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// The registered models.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Checks out one connection.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the database is down or the pool exhausted.
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(Conn {
+            conn: self.pool.acquire().await?,
+            registry: self.registry.clone(),
+        })
+    }
+
+    /// Starts a transaction on a connection of its own (`BEGIN IMMEDIATE` on
+    /// SQLite, so concurrent writers queue instead of failing). Commit it
+    /// with [`Transaction::commit`]; dropping it rolls back.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when no connection can be had.
+    ///
+    /// # Example
+    /// ```
+    /// # rocket::async_test(async {
+    /// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// let mut tx = db.begin().await.unwrap();
+    /// // ... writes through `&mut tx` ...
+    /// tx.commit().await.unwrap();
+    /// # });
+    /// ```
+    pub async fn begin(&self) -> Result<Transaction<'static>> {
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => p.begin_with(sqlite::BEGIN).await.map(TxInner::Sqlite),
+            Pool::Postgres(p) => p.begin().await.map(TxInner::Postgres),
+            Pool::MySql(p) => p.begin().await.map(TxInner::MySql),
+        }
+        .map_err(Error::from)?;
+        Ok(Transaction {
+            inner,
+            registry: self.registry.clone(),
+        })
+    }
+
+    /// Runs a fetch on a pooled connection: the outer error is the pool's
+    /// (no connection), the inner one the statement's.
+    async fn run_fetch(
+        &self,
+        stmt: Statement,
+        types: &[SqlType],
+    ) -> Result<std::result::Result<Vec<Vec<Value>>, sqlx::Error>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(target(&mut conn).fetch(stmt, types).await)
+    }
+}
+
+fn target(conn: &mut PoolConnection) -> Target<'_> {
+    match conn {
+        PoolConnection::Sqlite(c) => Target::Sqlite(&mut **c),
+        PoolConnection::Postgres(c) => Target::Postgres(&mut **c),
+        PoolConnection::MySql(c) => Target::MySql(&mut **c),
+    }
+}
+
+/// One pooled connection; also a request guard (503 when none can be had).
+#[derive(Debug)]
+pub struct Conn {
+    conn: PoolConnection,
+    registry: Arc<Registry>,
+}
+
+impl Conn {
+    /// Starts a transaction on this connection (see [`Executor::begin`]).
+    ///
+    /// # Errors
+    /// The database's error if `BEGIN` fails.
+    pub async fn begin(&mut self) -> Result<Transaction<'_>> {
+        let registry = self.registry.clone();
+        let inner = target(&mut self.conn).begin().await?;
+        Ok(Transaction { inner, registry })
+    }
+}
+
+enum TxInner<'c> {
+    Sqlite(sqlx::Transaction<'c, Sqlite>),
+    Postgres(sqlx::Transaction<'c, Postgres>),
+    MySql(sqlx::Transaction<'c, MySql>),
+}
+
+/// A database transaction (or a savepoint inside one). Statements run through
+/// `&mut tx`; nothing is visible to others until [`Transaction::commit`];
+/// dropping it rolls back.
+pub struct Transaction<'c> {
+    inner: TxInner<'c>,
+    registry: Arc<Registry>,
+}
+
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("backend", &self.backend_of())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c> Transaction<'c> {
+    fn backend_of(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+            TxInner::MySql(_) => Backend::MySql,
+        }
+    }
+
+    fn target(&mut self) -> Target<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Target::Sqlite(&mut **t),
+            TxInner::Postgres(t) => Target::Postgres(&mut **t),
+            TxInner::MySql(t) => Target::MySql(&mut **t),
+        }
+    }
+
+    /// Starts a nested transaction: a savepoint, rolled back to when the
+    /// returned transaction is dropped without [`Transaction::commit`].
+    ///
+    /// # Errors
+    /// The database's error if the savepoint cannot be set.
+    pub async fn begin(&mut self) -> Result<Transaction<'_>> {
+        let registry = self.registry.clone();
+        let inner = self.target().begin().await?;
+        Ok(Transaction { inner, registry })
+    }
+
+    /// Makes the transaction's writes permanent (or releases the savepoint).
+    ///
+    /// # Errors
+    /// The database's error if the commit fails.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await,
+            TxInner::MySql(t) => t.commit().await,
+        }
+        .map_err(Error::from)
+    }
+
+    /// Discards the transaction's writes (what dropping it does too).
+    ///
+    /// # Errors
+    /// The database's error if the rollback fails.
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await,
+            TxInner::Postgres(t) => t.rollback().await,
+            TxInner::MySql(t) => t.rollback().await,
+        }
+        .map_err(Error::from)
+    }
+}
+
+#[rocket::async_trait]
+impl Executor for &Db {
+    fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// A read outside a transaction is tried once more on a fresh connection
+    /// when the first one was lost mid-query.
+    async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+        let again = stmt.is_read().then(|| stmt.clone());
+        match (self.run_fetch(stmt, types).await?, again) {
+            (Ok(rows), _) => Ok(rows),
+            (Err(e), Some(stmt)) if connection_lost(&e) => {
+                rocket::warn!(
+                    "hangar database: a read lost its connection ({e}); trying once more"
+                );
+                Ok(self.run_fetch(stmt, types).await??)
+            }
+            (Err(e), _) => Err(e.into()),
+        }
+    }
+
+    async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(target(&mut conn).execute(stmt).await?)
+    }
+
+    async fn begin(&mut self) -> Result<Transaction<'_>> {
+        Db::begin(self).await
+    }
+}
+
+#[rocket::async_trait]
+impl Executor for &mut Conn {
+    fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
+    fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+        Ok(target(&mut self.conn).fetch(stmt, types).await?)
+    }
+
+    async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
+        Ok(target(&mut self.conn).execute(stmt).await?)
+    }
+
+    async fn begin(&mut self) -> Result<Transaction<'_>> {
+        Conn::begin(self).await
+    }
+}
+
+#[rocket::async_trait]
+impl<'c> Executor for &mut Transaction<'c> {
+    fn backend(&self) -> Backend {
+        self.backend_of()
+    }
+
+    fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+        Ok(self.target().fetch(stmt, types).await?)
+    }
+
+    async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
+        Ok(self.target().execute(stmt).await?)
+    }
+
+    /// A savepoint.
+    async fn begin(&mut self) -> Result<Transaction<'_>> {
+        Transaction::begin(self).await
+    }
+}
+
+#[rocket::async_trait]
+impl<T: Executor + ?Sized> Executor for &mut T {
+    fn backend(&self) -> Backend {
+        (**self).backend()
+    }
+
+    fn registry(&self) -> &Registry {
+        (**self).registry()
+    }
+
+    async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+        (**self).fetch(stmt, types).await
+    }
+
+    async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
+        (**self).execute(stmt).await
+    }
+
+    async fn begin(&mut self) -> Result<Transaction<'_>> {
+        (**self).begin().await
+    }
+}

@@ -1,0 +1,169 @@
+//! The models a rocket knows, built once before launch and never changed.
+//!
+//! The app and the batteries hand their models to the [`Database`] fairing
+//! (`Database::fairing().model::<Note>().with(Auth::models())`); at ignite it
+//! freezes them into a [`Registry`] shared by every [`Db`] handle. A battery
+//! may let its config choose a table name ([`ModelSet::table_from_config`]),
+//! which is how two rockets in one process can keep users in different tables.
+//!
+//! [`Database`]: crate::db::Database
+//! [`Db`]: crate::db::Db
+
+use rocket::figment::Figment;
+
+use crate::db::model::Model;
+use crate::db::schema::Schema;
+
+/// A set of models to register, with the config keys (if any) that name
+/// their tables. What a battery hands to [`Database::with`](crate::db::Database::with).
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # #[derive(Model)] struct Tag { id: i64, name: String }
+/// use hangar::db::ModelSet;
+/// let set = ModelSet::new().model::<Tag>().table_from_config::<Tag>("myapp.tag_table");
+/// assert_eq!(set.schemas().len(), 1);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ModelSet {
+    models: Vec<&'static Schema>,
+    table_keys: Vec<(&'static Schema, &'static str)>,
+}
+
+impl ModelSet {
+    /// No models.
+    pub fn new() -> ModelSet {
+        ModelSet::default()
+    }
+
+    /// Adds model `M`.
+    pub fn model<M: Model>(self) -> ModelSet {
+        self.schema(M::schema())
+    }
+
+    /// Adds a schema (once).
+    pub fn schema(mut self, schema: &'static Schema) -> ModelSet {
+        if !self.models.iter().any(|m| std::ptr::eq(*m, schema)) {
+            self.models.push(schema);
+        }
+        self
+    }
+
+    /// Names `M`'s table from the config string at `key` (dotted figment
+    /// path) when it is set and not empty.
+    pub fn table_from_config<M: Model>(mut self, key: &'static str) -> ModelSet {
+        self.table_keys.push((M::schema(), key));
+        self
+    }
+
+    /// Adds every model of `other`.
+    pub fn with(mut self, other: ModelSet) -> ModelSet {
+        for s in other.models {
+            self = self.schema(s);
+        }
+        self.table_keys.extend(other.table_keys);
+        self
+    }
+
+    /// The schemas, in the order added.
+    pub fn schemas(&self) -> &[&'static Schema] {
+        &self.models
+    }
+
+    /// Freezes the set into a registry, reading table names from `figment`.
+    ///
+    /// # Errors
+    /// A table-name key that is not a string (the message names the key).
+    pub fn build(&self, figment: &Figment) -> Result<Registry, String> {
+        let mut tables = Vec::new();
+        for (schema, key) in &self.table_keys {
+            if figment.find_value(key).is_err() {
+                continue;
+            }
+            let name: String = figment.extract_inner(key).map_err(|e| format!("{e}"))?;
+            if !name.is_empty() && name != schema.table {
+                tables.push((*schema, name));
+            }
+        }
+        let models = crate::db::ddl::with_references(&self.models);
+        Ok(Registry { models, tables })
+    }
+}
+
+/// The registered models of one rocket and their table names: used to find
+/// the rows that depend on a deleted row, to create tables, and by every
+/// statement to name a table.
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # #[derive(Model)] struct Tag { id: i64, name: String }
+/// use hangar::db::{Model as _, ModelSet};
+/// let figment = rocket::figment::Figment::from(("myapp.tag_table", "labels"));
+/// let registry = ModelSet::new()
+///     .model::<Tag>()
+///     .table_from_config::<Tag>("myapp.tag_table")
+///     .build(&figment)
+///     .unwrap();
+/// assert_eq!(registry.table(Tag::schema()), "labels");
+/// assert!(registry.get("labels").is_some());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    models: Vec<&'static Schema>,
+    tables: Vec<(&'static Schema, String)>,
+}
+
+impl Registry {
+    /// A registry of these schemas (and those they reference), with their
+    /// own table names.
+    pub fn new(models: &[&'static Schema]) -> Registry {
+        Registry {
+            models: crate::db::ddl::with_references(models),
+            tables: Vec::new(),
+        }
+    }
+
+    /// The registered schemas, in registration order.
+    pub fn models(&self) -> &[&'static Schema] {
+        &self.models
+    }
+
+    /// Whether `schema` is registered.
+    pub fn contains(&self, schema: &'static Schema) -> bool {
+        self.models.iter().any(|m| std::ptr::eq(*m, schema))
+    }
+
+    /// The table name of `schema` in this rocket.
+    pub fn table<'a>(&'a self, schema: &'a Schema) -> &'a str {
+        self.tables
+            .iter()
+            .find(|(s, _)| std::ptr::eq(*s, schema))
+            .map_or(schema.table, |(_, t)| t.as_str())
+    }
+
+    /// A schema by model name (`message`) or table name.
+    pub fn get(&self, name: &str) -> Option<&'static Schema> {
+        self.models
+            .iter()
+            .copied()
+            .find(|s| s.name == name || self.table(s) == name)
+    }
+
+    /// `(dependent schema, its FK column)` for every registered FK pointing at `target`.
+    pub fn dependents(
+        &self,
+        target: &'static Schema,
+    ) -> Vec<(&'static Schema, &'static crate::db::Column)> {
+        let mut out = Vec::new();
+        for s in &self.models {
+            for (col, t) in s.references() {
+                if std::ptr::eq(t, target) {
+                    out.push((*s, col));
+                }
+            }
+        }
+        out
+    }
+}
