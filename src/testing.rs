@@ -230,6 +230,15 @@ pub fn assert_response(res: &ApiResponse, status: u16, expected: Option<&Json>) 
     }
 }
 
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("prefix", &self.prefix)
+            .field("logged_in", &self.auth.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

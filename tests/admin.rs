@@ -25,7 +25,62 @@ app_cases!(
     bulk_actions_over_the_selection,
     foreign_key_lookup_endpoint,
     dashboard_panels,
+    attach_order_changes_nothing,
 );
+
+/// `Admin`, `RestApi` and `Auth` in the opposite order of the other tests:
+/// the user model still joins the admin, the API and the login work, and a
+/// missing battery stops the launch naming it.
+async fn attach_order_changes_nothing(tdb: Arc<TestDb>) {
+    let figment = tdb
+        .figment()
+        .merge((
+            "template_dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
+        ))
+        .merge(("hangar.auth.bcrypt_cost", 4));
+    let rocket = rocket::custom(figment.clone())
+        .attach(
+            Database::fairing()
+                .model::<Message>()
+                .model::<Note>()
+                .with(Auth::models()),
+        )
+        .attach(Admin::fairing().register::<Message>(ModelAdmin::new()))
+        .attach(hangar::rest::RestApi::fairing().register::<Message>(hangar::rest::Resource::new()))
+        .attach(hangar::templates::fairing())
+        .attach(Auth::fairing());
+    let client = Client::tracked(rocket).await.expect("launch");
+    seed(&client).await;
+    login(&client, "root").await;
+    let (status, html) = page(&client, "/admin/user/").await;
+    assert_eq!(
+        status,
+        Status::Ok,
+        "the user admin joined after Auth: {html}"
+    );
+    assert!(html.contains("alice"));
+    let (status, html) = page(&client, "/admin/").await;
+    assert_eq!(status, Status::Ok);
+    // (tera escapes the prefix's `/`: `&#x2F;admin/user/`)
+    let linked = |model: &str| {
+        html.contains(&format!("admin/{model}/\" class=\"card\""))
+            || html.contains(&format!("class=\"card\" href=\"&#x2F;admin/{model}/\""))
+    };
+    assert!(linked("user") && linked("message"), "{html}");
+    let res = client.get("/api/message/").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    // Auth without its models handed to the database: the launch stops
+    let rocket = rocket::custom(figment)
+        .attach(Database::fairing().model::<Message>())
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing());
+    let err = rocket.ignite().await.expect_err("User is not registered");
+    assert!(
+        matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(f) if f[0].name == "hangar::Auth"),
+        "{err}"
+    );
+}
 
 async fn client(tdb: &TestDb) -> Client {
     let figment = tdb

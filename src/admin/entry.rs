@@ -279,3 +279,12 @@ impl AdminEntry {
         self.filter_names.contains(&path.dotted())
     }
 }
+
+impl std::fmt::Debug for AdminEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminEntry")
+            .field("name", &self.name)
+            .field("model", &self.schema.type_name)
+            .finish_non_exhaustive()
+    }
+}

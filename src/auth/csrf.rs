@@ -151,6 +151,7 @@ pub fn check_token(req: &Request<'_>, submitted: Option<&str>) -> Result<(), Aut
 ///     }
 /// }
 /// ```
+#[derive(Debug)]
 pub struct CsrfForm<'r, T> {
     value: Option<T>,
     fields: Vec<(&'r str, &'r str)>,

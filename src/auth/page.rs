@@ -113,3 +113,13 @@ impl<'r> FromRequest<'r> for Page {
         })
     }
 }
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("user", &self.user)
+            .field("flash", &self.flash)
+            .field("site_name", &self.site_name)
+            .finish_non_exhaustive()
+    }
+}

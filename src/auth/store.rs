@@ -301,3 +301,12 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         Ok(session_user(&user))
     }
 }
+
+impl<U> std::fmt::Debug for TypedStore<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedStore")
+            .field("ttl", &self.ttl)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}

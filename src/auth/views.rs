@@ -54,6 +54,7 @@ pub fn safe_next(next: Option<&str>, default: &str) -> String {
 }
 
 /// The client's IP as Hangar sees it.
+#[derive(Debug)]
 pub struct ClientIp(pub String);
 
 #[rocket::async_trait]

@@ -275,9 +275,9 @@ impl Db {
 
 fn target(conn: &mut PoolConnection) -> Target<'_> {
     match conn {
-        PoolConnection::Sqlite(c) => Target::Sqlite(&mut **c),
-        PoolConnection::Postgres(c) => Target::Postgres(&mut **c),
-        PoolConnection::MySql(c) => Target::MySql(&mut **c),
+        PoolConnection::Sqlite(c) => Target::Sqlite(c),
+        PoolConnection::Postgres(c) => Target::Postgres(c),
+        PoolConnection::MySql(c) => Target::MySql(c),
     }
 }
 
@@ -333,9 +333,9 @@ impl<'c> Transaction<'c> {
 
     fn target(&mut self) -> Target<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Target::Sqlite(&mut **t),
-            TxInner::Postgres(t) => Target::Postgres(&mut **t),
-            TxInner::MySql(t) => Target::MySql(&mut **t),
+            TxInner::Sqlite(t) => Target::Sqlite(t),
+            TxInner::Postgres(t) => Target::Postgres(t),
+            TxInner::MySql(t) => Target::MySql(t),
         }
     }
 

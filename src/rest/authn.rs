@@ -264,7 +264,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// use hangar::rest::APIKeyAuthentication;
 /// let auth = APIKeyAuthentication::new::<ApiKey>();
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct APIKeyAuthentication {
     schema: &'static crate::db::Schema,
     protected: Vec<Method>,
@@ -346,7 +346,7 @@ pub fn bearer_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
 /// let as_token = BearerAuthentication::new::<ApiToken>();
 /// let as_user = BearerAuthentication::for_users::<ApiToken>();
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct BearerAuthentication {
     schema: &'static crate::db::Schema,
     token_field: &'static str,

@@ -173,3 +173,12 @@ impl Fairing for RestApi {
         Ok(rocket)
     }
 }
+
+impl std::fmt::Debug for RestApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let models: Vec<&str> = self.registered.iter().map(|(s, _)| s.type_name).collect();
+        f.debug_struct("RestApi")
+            .field("registered", &models)
+            .finish_non_exhaustive()
+    }
+}

@@ -38,3 +38,22 @@ impl RestState {
         self.entries.iter().find(|e| e.name == name)
     }
 }
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .field("model", &self.schema.type_name)
+            .field("resource", &self.resource)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RestState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestState")
+            .field("config", &self.config)
+            .field("entries", &self.entries)
+            .finish()
+    }
+}

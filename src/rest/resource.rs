@@ -311,3 +311,16 @@ impl Resource {
         self
     }
 }
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resource")
+            .field("name", &self.name)
+            .field("fields", &self.fields)
+            .field("exclude", &self.exclude)
+            .field("readonly", &self.readonly)
+            .field("filter_fields", &self.filter_fields)
+            .field("filter_exclude", &self.filter_exclude)
+            .finish_non_exhaustive()
+    }
+}

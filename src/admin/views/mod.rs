@@ -50,6 +50,7 @@ pub(crate) fn routes() -> Vec<Route> {
 /// assert_eq!(form.get_all("tag"), ["a", "b"]);
 /// assert_eq!(form.get("nope"), None);
 /// ```
+#[derive(Debug)]
 pub struct AdminForm(pub Vec<(String, String)>);
 
 impl AdminForm {
