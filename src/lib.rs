@@ -92,6 +92,7 @@ pub mod db;
 pub mod rest;
 pub mod templates;
 pub mod testing;
+pub mod text;
 pub mod utils;
 
 pub use hangar_codegen::Model;

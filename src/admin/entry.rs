@@ -28,7 +28,7 @@ impl ListColumn {
 
     /// The header ("Word Count", "User Email").
     pub(crate) fn title(&self) -> String {
-        crate::utils::title_case(&self.name().replace("__", "_"))
+        crate::text::title_case(&self.name().replace("__", "_"))
     }
 
     /// Whether clicking the header sorts.

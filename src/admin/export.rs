@@ -93,7 +93,7 @@ pub(crate) async fn export(
     let Some(format) = param("format") else {
         let fields: Vec<serde_json::Value> = available
             .iter()
-            .map(|p| json!({ "path": p.dotted(), "title": crate::utils::title_case(&p.dotted().replace("__", " ")) }))
+            .map(|p| json!({ "path": p.dotted(), "title": crate::text::title_case(&p.dotted().replace("__", " ")) }))
             .collect();
         let filters: Vec<(String, String)> = pairs
             .iter()
@@ -104,7 +104,7 @@ pub(crate) async fn export(
             views::base_ctx(state, &user),
             json!({
                 "model": e.name, "perms": e.perms(&user),
-                "title": crate::utils::title_case(e.schema.name), "fields": fields, "filters": filters,
+                "title": crate::text::title_case(e.schema.name), "fields": fields, "filters": filters,
             }),
         );
         let template = e.admin.template_for("export", "admin/export.html");

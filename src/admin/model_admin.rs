@@ -7,7 +7,7 @@ use rocket::Route;
 
 use crate::admin::hooks::{Action, ModelAdminHooks, NoHooks};
 use crate::db::Record;
-use crate::utils::strings;
+use crate::text::strings;
 
 /// A list column computed from the row (flask-peewee's callable columns).
 pub(crate) type ComputeFn = Arc<dyn Fn(&Record) -> String + Send + Sync>;

@@ -4,7 +4,8 @@
 use crate::db::error::{Error, Result};
 use crate::db::lookup::{FieldPath, Lookup, Op};
 use crate::db::query::{Cond, Select};
-use crate::db::value::{Record, Value};
+use crate::db::record::Record;
+use crate::db::value::Value;
 
 impl Select {
     /// The ordering keys a cursor is made of: the query's orderings on

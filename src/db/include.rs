@@ -4,8 +4,9 @@
 use crate::db::error::{Error, Result};
 use crate::db::executor::Executor;
 use crate::db::query::Select;
+use crate::db::record::Record;
 use crate::db::schema::{Column, Schema, SqlType};
-use crate::db::value::{Record, Value};
+use crate::db::value::Value;
 
 /// A row with the rows of its included foreign keys.
 #[derive(Clone, Debug, PartialEq)]

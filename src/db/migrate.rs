@@ -199,7 +199,7 @@ impl Migrations {
             now.minute(),
             now.second()
         );
-        let slug = crate::utils::slugify(name).replace('-', "_");
+        let slug = crate::text::slugify(name).replace('-', "_");
         let up = dir.join(format!("{version}_{slug}.up.sql"));
         let down = dir.join(format!("{version}_{slug}.down.sql"));
         std::fs::write(&up, format!("-- {name}: apply\n"))?;

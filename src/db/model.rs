@@ -5,9 +5,10 @@ use std::future::Future;
 use crate::db::delete::DeleteMode;
 use crate::db::error::Result;
 use crate::db::executor::Executor;
+use crate::db::record::Record;
 use crate::db::schema::Schema;
 use crate::db::typed_query::Query;
-use crate::db::value::{Record, Value};
+use crate::db::value::Value;
 use crate::db::write;
 
 /// A struct stored as one table row. Implement it with `#[derive(Model)]`.

@@ -7,11 +7,12 @@ use crate::db::error::{Error, Result};
 use crate::db::executor::Executor;
 use crate::db::lookup::{FieldPath, Lookup, Op};
 use crate::db::querystring;
+use crate::db::record::Record;
 use crate::db::registry::Registry;
 use crate::db::schema::{Column, Schema, SqlType};
 use crate::db::select_sql::{self, Projection, SelectParts};
 use crate::db::sql::Statement;
-use crate::db::value::{Record, Value};
+use crate::db::value::Value;
 
 /// A condition tree.
 #[derive(Clone, Debug)]

@@ -203,7 +203,7 @@ impl Column {
 
     /// A human title for the field: `pub_date` → "Pub Date".
     pub fn title(&self) -> String {
-        crate::utils::title_case(self.field)
+        crate::text::title_case(self.field)
     }
 }
 

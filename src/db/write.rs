@@ -5,10 +5,11 @@ use crate::db::coerce::coerce_for_write;
 use crate::db::error::{Error, Result};
 use crate::db::executor::Executor;
 use crate::db::query::Select;
+use crate::db::record::Record;
 use crate::db::registry::Registry;
 use crate::db::schema::{Column, Schema};
 use crate::db::sql::{SqlWriter, Statement};
-use crate::db::value::{Record, Value};
+use crate::db::value::Value;
 
 /// Whether the column's value should be left for the database to assign.
 fn db_assigned(col: &Column, v: &Value) -> bool {

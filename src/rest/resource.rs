@@ -6,7 +6,7 @@ use rocket::http::Method;
 
 use crate::db::{Record, Select};
 use crate::rest::authn::{ApiUser, Authenticator, ALL_METHODS};
-use crate::utils::strings;
+use crate::text::strings;
 
 /// Customisation by code (flask-peewee's `get_query`, `check_*`, `prepare_data`).
 /// Every method has a default that allows everything.

@@ -30,7 +30,7 @@ pub(super) async fn index(
             .count(&db)
             .await
             .map_err(|e| e.status())?;
-        rows.push(json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name), "count": count }));
+        rows.push(json!({ "name": m.name, "title": crate::text::title_case(m.schema.name), "count": count }));
     }
     let base = base_ctx(state, &user);
     let mut panels = Vec::new();

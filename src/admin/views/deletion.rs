@@ -74,7 +74,7 @@ pub(super) async fn delete_page(
     let e = entry_for(state, model, &user, Permission::Delete)?;
     let record = load(e, &db, pk, &user).await?;
     let ctx = json!({
-        "model": e.name, "title": crate::utils::title_case(e.schema.name),
+        "model": e.name, "title": crate::text::title_case(e.schema.name),
         "pk": record.pk().to_string(), "pk_url": encode(&record.pk().to_string()),
         "label": record.label(), "dependents": dependents(e, &db, vec![record.pk().clone()]).await?,
         "recursive": e.admin.delete_recursive, "collected": e.admin.delete_collect_objects,
@@ -197,7 +197,7 @@ pub(super) async fn bulk_action(
                 .map(|r| json!({ "pk": r.pk().to_string(), "label": r.label() }))
                 .collect();
             let ctx = json!({
-                "model": e.name, "title": crate::utils::title_case(e.schema.name),
+                "model": e.name, "title": crate::text::title_case(e.schema.name),
                 "rows": listed, "count": n, "more": n.saturating_sub(LISTED),
                 "pks": pks.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "dependents": dependents(e, &db, pks).await?,

@@ -115,7 +115,7 @@ async fn render_form(
         {
             fields.push(crate::admin::FormField {
                 name: name.clone(),
-                label: crate::utils::title_case(name),
+                label: crate::text::title_case(name),
                 widget: "static",
                 value: compute(r),
                 required: false,
@@ -137,7 +137,7 @@ async fn render_form(
     if let Some(pw) = &e.admin.password_field {
         fields.push(crate::admin::FormField {
             name: pw.clone(),
-            label: crate::utils::title_case(pw),
+            label: crate::text::title_case(pw),
             widget: "password",
             value: String::new(),
             required: record.is_none(),
@@ -159,12 +159,12 @@ async fn render_form(
             if f.is_empty() {
                 m.clone()
             } else {
-                format!("{}: {m}", crate::utils::title_case(f))
+                format!("{}: {m}", crate::text::title_case(f))
             }
         })
         .collect();
     let ctx = json!({
-        "model": e.name, "title": crate::utils::title_case(e.schema.name),
+        "model": e.name, "title": crate::text::title_case(e.schema.name),
         "fieldsets": fieldsets(e, fields), "pk": record.map(|r| r.pk().to_string()),
         "label": record.map(Record::label), "errors": general,
         "perms": e.perms(user), "can_save": can_save,

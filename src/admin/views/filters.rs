@@ -95,7 +95,7 @@ pub(crate) fn filter_widgets(
 fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &str) -> Json {
     let path = p.dotted();
     let col = p.column;
-    let title = crate::utils::title_case(&path.replace("__", "_"));
+    let title = crate::text::title_case(&path.replace("__", "_"));
     let mut w = json!({ "path": path, "title": title });
     let at = |suffix: &str| {
         let name = if suffix.is_empty() {
@@ -224,7 +224,7 @@ pub(crate) fn active_filters(
                         }
                         _ => value.clone(),
                     };
-                    let title = crate::utils::title_case(&l.path.dotted().replace("__", "_"));
+                    let title = crate::text::title_case(&l.path.dotted().replace("__", "_"));
                     let not = if l.negated { "not " } else { "" };
                     (format!("{not}{title}"), l.op.name().to_owned(), shown)
                 }

@@ -231,7 +231,7 @@ pub(super) async fn list(
         .map(|a| json!({ "name": a.name(), "label": a.label() }))
         .collect();
     let ctx = json!({
-        "model": e.name, "title": crate::utils::title_case(e.schema.name),
+        "model": e.name, "title": crate::text::title_case(e.schema.name),
         "headers": headers, "rows": body, "count": count, "page": page_no, "pages": pages,
         "page_range": page_range(page_no, pages, 3), "query": keep,
         "q": q, "ordering": ordering, "searchable": !e.admin.search_fields.is_empty(),

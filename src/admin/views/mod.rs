@@ -167,7 +167,7 @@ pub(crate) fn models_ctx(state: &AdminState, user: &SessionUser) -> serde_json::
         .models
         .iter()
         .filter(|m| m.allows(user, Permission::View))
-        .map(|m| json!({ "name": m.name, "title": crate::utils::title_case(m.schema.name) }))
+        .map(|m| json!({ "name": m.name, "title": crate::text::title_case(m.schema.name) }))
         .collect::<Vec<_>>())
 }
 
