@@ -195,12 +195,6 @@ impl Db {
         self
     }
 
-    /// The same pool with this registry.
-    pub fn with_registry(mut self, registry: Registry) -> Db {
-        self.registry = Arc::new(registry);
-        self
-    }
-
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await

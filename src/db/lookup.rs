@@ -320,6 +320,13 @@ impl Lookup {
         }
     }
 
+    /// Whether the lookup leaves rows out (`-field`, `ne`, `not_in`,
+    /// `is_not`): in the [query-string language](crate::db::querystring),
+    /// repeated exclusions AND together, repeated matches OR.
+    pub fn is_exclusion(&self) -> bool {
+        self.negated || matches!(self.op, Op::Ne | Op::NotIn | Op::IsNot)
+    }
+
     /// Checks that values already typed fit the operator.
     pub(crate) fn check(&self, values: &[Value]) -> Result<()> {
         let field = self.path.dotted();

@@ -29,7 +29,7 @@
 //! ```
 
 use crate::db::error::Result;
-use crate::db::lookup::{Lookup, Op};
+use crate::db::lookup::Lookup;
 use crate::db::schema::Schema;
 
 /// One key of a query string with all its values, in the order given.
@@ -76,14 +76,6 @@ where
             values,
         })
         .collect()
-}
-
-impl Lookup {
-    /// Whether the lookup leaves rows out (`-field`, `ne`, `not_in`,
-    /// `is_not`): repeated exclusions AND together, repeated matches OR.
-    pub fn is_exclusion(&self) -> bool {
-        self.negated || matches!(self.op, Op::Ne | Op::NotIn | Op::IsNot)
-    }
 }
 
 #[cfg(test)]

@@ -161,11 +161,6 @@ impl<'r> SqlWriter<'r> {
         self
     }
 
-    /// The SQL written so far.
-    pub fn sql(&self) -> &str {
-        &self.sql
-    }
-
     /// The statement (of unknown result; see [`SqlWriter::finish_read`]).
     pub fn finish(self) -> Statement {
         Statement {

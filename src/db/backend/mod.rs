@@ -9,6 +9,48 @@
 
 use crate::db::schema::{Column, ColumnDefault, Literal};
 
+/// Binds values for a server backend (PostgreSQL, MySQL): a `NULL` binds as
+/// its column's type, integers narrow or widen to the column; only JSON
+/// differs (`$json` is its bound type, `$to_json` turns a value into it).
+macro_rules! server_arguments {
+    ($args:ty, $values:expr, $json:ty, |$j:ident| $to_json:expr) => {{
+        use sqlx::Arguments as _;
+        let mut a = <$args>::default();
+        for (v, ty) in $values {
+            match v {
+                Value::Null => match ty {
+                    SqlType::Bool => a.add(Option::<bool>::None),
+                    SqlType::Int => a.add(Option::<i32>::None),
+                    SqlType::BigInt => a.add(Option::<i64>::None),
+                    SqlType::Float => a.add(Option::<f64>::None),
+                    SqlType::Text { .. } => a.add(Option::<String>::None),
+                    SqlType::Bytes => a.add(Option::<Vec<u8>>::None),
+                    SqlType::DateTime => a.add(Option::<time::OffsetDateTime>::None),
+                    SqlType::Date => a.add(Option::<time::Date>::None),
+                    SqlType::Uuid => a.add(Option::<uuid::Uuid>::None),
+                    SqlType::Json => a.add(Option::<$json>::None),
+                },
+                Value::Bool(b) => a.add(b),
+                Value::Int(i) if ty == SqlType::Int => match i32::try_from(i) {
+                    Ok(i) => a.add(i),
+                    Err(e) => Err(e.into()),
+                },
+                Value::Int(i) if ty == SqlType::Float => a.add(i as f64),
+                Value::Int(i) => a.add(i),
+                Value::Float(f) => a.add(f),
+                Value::Text(s) => a.add(s),
+                Value::Bytes(b) => a.add(b),
+                Value::DateTime(d) => a.add(d),
+                Value::Date(d) => a.add(d),
+                Value::Uuid(u) => a.add(u),
+                Value::Json($j) => a.add($to_json),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok(a)
+    }};
+}
+
 mod decode;
 pub(crate) mod mysql;
 pub(crate) mod postgres;

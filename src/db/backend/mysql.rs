@@ -4,7 +4,7 @@
 
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::mysql::{MySqlArguments, MySqlDatabaseError, MySqlRow};
-use sqlx::{Arguments, Row};
+use sqlx::Row;
 
 use crate::db::backend::between;
 use crate::db::schema::{Column, SqlType};
@@ -84,38 +84,7 @@ pub(crate) fn constraint_column(err: &dyn DatabaseError, kind: &ErrorKind) -> Op
 }
 
 pub(crate) fn arguments(args: Vec<(Value, SqlType)>) -> Result<MySqlArguments, sqlx::Error> {
-    let mut a = MySqlArguments::default();
-    for (v, ty) in args {
-        match v {
-            Value::Null => match ty {
-                SqlType::Bool => a.add(Option::<bool>::None),
-                SqlType::Int => a.add(Option::<i32>::None),
-                SqlType::BigInt => a.add(Option::<i64>::None),
-                SqlType::Float => a.add(Option::<f64>::None),
-                SqlType::Text { .. } | SqlType::Json => a.add(Option::<String>::None),
-                SqlType::Bytes => a.add(Option::<Vec<u8>>::None),
-                SqlType::DateTime => a.add(Option::<time::OffsetDateTime>::None),
-                SqlType::Date => a.add(Option::<time::Date>::None),
-                SqlType::Uuid => a.add(Option::<uuid::Uuid>::None),
-            },
-            Value::Bool(b) => a.add(b),
-            Value::Int(i) if ty == SqlType::Int => match i32::try_from(i) {
-                Ok(i) => a.add(i),
-                Err(e) => Err(e.into()),
-            },
-            Value::Int(i) if ty == SqlType::Float => a.add(i as f64),
-            Value::Int(i) => a.add(i),
-            Value::Float(f) => a.add(f),
-            Value::Text(s) => a.add(s),
-            Value::Bytes(b) => a.add(b),
-            Value::DateTime(d) => a.add(d),
-            Value::Date(d) => a.add(d),
-            Value::Uuid(u) => a.add(u),
-            Value::Json(j) => a.add(j.to_string()),
-        }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(a)
+    server_arguments!(MySqlArguments, args, String, |j| j.to_string())
 }
 
 pub(crate) fn decode(row: &MySqlRow, i: usize, ty: SqlType) -> DecodeResult {

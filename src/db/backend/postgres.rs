@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
-use sqlx::{Arguments, Row};
+use sqlx::Row;
 
 use crate::db::backend::between;
 use crate::db::schema::SqlType;
@@ -70,39 +70,12 @@ pub(crate) fn constraint_column(err: &dyn DatabaseError, kind: &ErrorKind) -> Op
 }
 
 pub(crate) fn arguments(args: Vec<(Value, SqlType)>) -> Result<PgArguments, sqlx::Error> {
-    let mut a = PgArguments::default();
-    for (v, ty) in args {
-        match v {
-            Value::Null => match ty {
-                SqlType::Bool => a.add(Option::<bool>::None),
-                SqlType::Int => a.add(Option::<i32>::None),
-                SqlType::BigInt => a.add(Option::<i64>::None),
-                SqlType::Float => a.add(Option::<f64>::None),
-                SqlType::Text { .. } => a.add(Option::<String>::None),
-                SqlType::Bytes => a.add(Option::<Vec<u8>>::None),
-                SqlType::DateTime => a.add(Option::<time::OffsetDateTime>::None),
-                SqlType::Date => a.add(Option::<time::Date>::None),
-                SqlType::Uuid => a.add(Option::<uuid::Uuid>::None),
-                SqlType::Json => a.add(Option::<sqlx::types::Json<serde_json::Value>>::None),
-            },
-            Value::Bool(b) => a.add(b),
-            Value::Int(i) if ty == SqlType::Int => match i32::try_from(i) {
-                Ok(i) => a.add(i),
-                Err(e) => Err(e.into()),
-            },
-            Value::Int(i) if ty == SqlType::Float => a.add(i as f64),
-            Value::Int(i) => a.add(i),
-            Value::Float(f) => a.add(f),
-            Value::Text(s) => a.add(s),
-            Value::Bytes(b) => a.add(b),
-            Value::DateTime(d) => a.add(d),
-            Value::Date(d) => a.add(d),
-            Value::Uuid(u) => a.add(u),
-            Value::Json(j) => a.add(sqlx::types::Json(j)),
-        }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(a)
+    server_arguments!(
+        PgArguments,
+        args,
+        sqlx::types::Json<serde_json::Value>,
+        |j| sqlx::types::Json(j)
+    )
 }
 
 pub(crate) fn decode(row: &PgRow, i: usize, ty: SqlType) -> DecodeResult {
