@@ -251,27 +251,20 @@ impl AdminEntry {
     /// within [`select_for`](Self::select_for).
     ///
     /// # Errors
-    /// The name of the refused parameter.
+    /// [`AdminError::BadParameter`](crate::admin::AdminError::BadParameter)
+    /// naming the refused parameter.
     pub fn filtered(
         &self,
         params: &[(String, String)],
         user: &crate::auth::SessionUser,
-    ) -> Result<crate::db::Select, String> {
-        crate::admin::views::filtered_select(self, params, user)
+    ) -> Result<crate::db::Select, crate::admin::AdminError> {
+        let params = crate::admin::request::Params(params.to_vec());
+        crate::admin::views::ChangeList::new(self, &params, user)?.sorted()
     }
 
     /// Whether `user` may do `what` here (the model admin's `has_permission`).
     pub fn allows(&self, user: &crate::auth::SessionUser, what: crate::admin::Permission) -> bool {
         self.admin.hooks.has_permission(user, what)
-    }
-
-    /// `{"view": bool, "add": bool, ...}` for templates.
-    pub(crate) fn perms(&self, user: &crate::auth::SessionUser) -> serde_json::Value {
-        let map: serde_json::Map<String, serde_json::Value> = crate::admin::Permission::ALL
-            .iter()
-            .map(|p| (p.name().to_owned(), self.allows(user, *p).into()))
-            .collect();
-        serde_json::Value::Object(map)
     }
 
     /// Whether `path` (as written with `__`) may be filtered on.

@@ -1,18 +1,17 @@
 //! Export: the list's rows (with its filters and search) as CSV or JSON,
 //! streamed in keyset pages so a large table never sits in memory.
 
-use rocket::http::uri::Origin;
-use rocket::http::{ContentType, Header, Status};
+use rocket::get;
+use rocket::http::{ContentType, Header};
 use rocket::response::stream::TextStream;
 use rocket::response::Responder;
-use rocket::{get, State};
 use rocket_dyn_templates::Template;
-use serde_json::json;
+use serde::Serialize;
 
-use crate::admin::views;
-use crate::admin::{AdminAccess, AdminState};
-use crate::auth::Page;
-use crate::db::{Db, FieldPath, Value};
+use crate::admin::request::{AdminRequest, Params};
+use crate::admin::views::{ChangeList, ModelPage};
+use crate::admin::{AdminError, Permission};
+use crate::db::{FieldPath, Value};
 
 const CHUNK: u64 = 500;
 
@@ -74,44 +73,51 @@ impl<'r> Responder<'r, 'r> for ExportReply {
     }
 }
 
+/// A field on the export page.
+#[derive(Serialize)]
+struct ExportField {
+    path: String,
+    title: String,
+}
+
+/// What `admin/export.html` reads besides the layout.
+#[derive(Serialize)]
+struct ExportPage {
+    fields: Vec<ExportField>,
+    /// The list's filters and search, carried into the download link.
+    filters: Vec<(String, String)>,
+}
+
 /// `GET /admin/<model>/export/`: without `format`, a page to pick fields and
 /// a format; with `format=csv|json` and `fields=a,b,user__username`, the
 /// download, honouring the list's filters and search.
-#[get("/<model>/export")]
+#[get("/<model>/export?<params..>")]
 pub(crate) async fn export(
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
-    uri: &Origin<'_>,
-) -> Result<ExportReply, Status> {
-    let e = views::entry_for(state, model, &user, crate::admin::Permission::Export)?;
-    let pairs = views::query_pairs(uri);
-    let param = |name: &str| views::last_param(&pairs, name).map(str::to_owned);
+    params: Params,
+) -> Result<ExportReply, AdminError> {
+    let e = cx.entry_for(model, Permission::Export)?;
     let available = &e.exports;
-    let Some(format) = param("format") else {
-        let fields: Vec<serde_json::Value> = available
-            .iter()
-            .map(|p| json!({ "path": p.dotted(), "title": crate::text::title_case(&p.dotted().replace("__", " ")) }))
-            .collect();
-        let filters: Vec<(String, String)> = pairs
-            .iter()
-            .filter(|(k, _)| k != "format" && k != "fields")
-            .cloned()
-            .collect();
-        let ctx = views::merge(
-            views::base_ctx(state, &user),
-            json!({
-                "model": e.name, "perms": e.perms(&user),
-                "title": crate::text::title_case(e.schema.name), "fields": fields, "filters": filters,
-            }),
-        );
+    let Some(format) = params.get("format").map(str::to_owned) else {
+        let body = ExportPage {
+            fields: available
+                .iter()
+                .map(|p| ExportField {
+                    path: p.dotted(),
+                    title: crate::text::title_case(&p.dotted().replace("__", " ")),
+                })
+                .collect(),
+            filters: params.without(&["format", "fields"]),
+        };
         let template = e.admin.template_for("export", "admin/export.html");
-        return Ok(ExportReply::Page(page.render(template.to_owned(), ctx)));
+        return Ok(ExportReply::Page(
+            cx.render(template.to_owned(), ModelPage::new(&cx, e, body)),
+        ));
     };
     // `fields` may repeat (the picker's checkboxes) or list paths with commas
-    let asked: Vec<&str> = pairs
+    let asked: Vec<&str> = params
+        .0
         .iter()
         .filter(|(k, _)| k == "fields")
         .flat_map(|(_, v)| v.split(','))
@@ -132,26 +138,25 @@ pub(crate) async fn export(
                     .iter()
                     .find(|p| p.dotted() == *f)
                     .cloned()
-                    .ok_or(Status::BadRequest)
+                    .ok_or_else(|| AdminError::BadParameter("fields".into()))
             })
             .collect::<Result<_, _>>()?
     };
-    let select = views::filtered_select(e, &pairs, &user).map_err(|_| Status::BadRequest)?;
-    let mut select = select
-        .clear_order()
-        .order_by(e.schema.pk().field)
-        .map_err(|_| Status::BadRequest)?;
+    let mut select = ChangeList::new(e, &params, &cx.user)?.by_pk()?;
     for p in &chosen {
         if let Some(fk) = p.joins.first() {
-            select = select.include(fk.field).map_err(|_| Status::BadRequest)?;
+            select = select
+                .include(fk.field)
+                .map_err(|_| AdminError::BadParameter("fields".into()))?;
         }
     }
     let csv = match format.as_str() {
         "csv" => true,
         "json" => false,
-        _ => return Err(Status::BadRequest),
+        _ => return Err(AdminError::BadParameter("format".into())),
     };
     let keys = select.cursor_keys();
+    let db = cx.db.clone();
     let name = e.name.clone();
     let model_name = name.clone();
     let stream: Rows = Box::pin(rocket::async_stream::stream! {

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::admin::views::last_param;
 use crate::db::{Column, Record, Schema, SqlType, Value};
 
 /// One form field as the templates render it.
@@ -187,4 +186,13 @@ pub(crate) fn parse_submission(
         }
     }
     (values, errors)
+}
+
+/// The last value given for `name` in `pairs`.
+fn last_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }

@@ -1,9 +1,7 @@
 //! What an app plugs into a model admin: hooks over its queries and saves
-//! ([`ModelAdminHooks`]) and bulk actions ([`Action`]), and the admin's
-//! error type ([`AdminError`]) mapped to HTTP in one place.
+//! ([`ModelAdminHooks`]) and bulk actions ([`Action`]).
 
-use rocket::http::Status;
-
+use crate::admin::AdminError;
 use crate::auth::SessionUser;
 use crate::db::{write, Db, Error as DbError, Record, Select, Transaction, Value};
 
@@ -229,69 +227,5 @@ impl From<String> for ActionOutcome {
 impl From<&str> for ActionOutcome {
     fn from(message: &str) -> Self {
         ActionOutcome::Message(message.to_owned())
-    }
-}
-
-/// Why an admin page or hook failed.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    /// A submitted value is refused: shown next to the field.
-    #[error("{field}: {message}")]
-    Field {
-        /// The field.
-        field: String,
-        /// What is wrong, for the user.
-        message: String,
-    },
-    /// The submission is refused as a whole: shown above the form.
-    #[error("{0}")]
-    Invalid(String),
-    /// A database error.
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl AdminError {
-    /// The HTTP status it stands for (form errors are 400).
-    pub fn status(&self) -> Status {
-        match self {
-            AdminError::Field { .. } | AdminError::Invalid(_) => Status::BadRequest,
-            AdminError::Db(e) => e.status(),
-        }
-    }
-
-    /// `(field, message)` pairs to show on the form (`""`: above it), or
-    /// the status when it is no form error (a server or database failure).
-    pub(crate) fn form_messages(self) -> Result<Vec<(String, String)>, Status> {
-        match self {
-            AdminError::Field { field, message } => Ok(vec![(field, message)]),
-            AdminError::Invalid(m) => Ok(vec![(String::new(), m)]),
-            AdminError::Db(err) => match err {
-                DbError::Unique { field } => Ok(vec![(
-                    field,
-                    "A row with this value already exists.".into(),
-                )]),
-                DbError::Required { field } => Ok(vec![(field, "This field is required.".into())]),
-                DbError::ForeignKey { field } => {
-                    Ok(vec![(field, "Choose an existing row.".into())])
-                }
-                DbError::InvalidValue { field, expected } => {
-                    Ok(vec![(field, format!("Enter {expected}."))])
-                }
-                e if e.status().code < 500 => Ok(vec![(String::new(), e.public_message())]),
-                e => Err(e.status()),
-            },
-        }
-    }
-
-    /// The text to flash.
-    pub(crate) fn flash_message(&self) -> String {
-        match self {
-            AdminError::Db(e) if e.status().code >= 500 => {
-                "The database failed; nothing was changed.".into()
-            }
-            AdminError::Db(e) => e.public_message(),
-            other => other.to_string(),
-        }
     }
 }

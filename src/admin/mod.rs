@@ -21,11 +21,13 @@
 mod access;
 mod config;
 mod entry;
+mod error;
 mod export;
 mod forms;
 mod hooks;
 mod model_admin;
 mod panel;
+mod request;
 mod views;
 
 use std::sync::Arc;
@@ -36,12 +38,13 @@ use rocket::{Build, Rocket};
 pub use access::AdminAccess;
 pub use config::{AdminConfig, DEFAULT_CSP};
 pub use entry::AdminEntry;
+pub use error::AdminError;
 pub use export::csv_cell;
 pub use forms::FormField;
-pub use hooks::{store, Action, ActionOutcome, AdminError, ModelAdminHooks, Permission};
+pub use hooks::{store, Action, ActionOutcome, ModelAdminHooks, Permission};
 pub use model_admin::{ModelAdmin, TEMPLATE_VIEWS};
 pub use panel::Panel;
-pub use views::AdminForm;
+pub use request::AdminForm;
 
 use crate::auth::{AuthState, SessionUser};
 use crate::db::{Db, Model, Schema};

@@ -4,33 +4,62 @@
 use rocket::http::Status;
 use rocket::response::status::Custom;
 use rocket::response::{Flash, Redirect};
-use rocket::{get, post, State};
+use rocket::{get, post};
 use rocket_dyn_templates::Template;
-use serde_json::json;
+use serde::Serialize;
 
+use super::change_list::ChangeList;
+use super::context::ModelPage;
 use super::filters::{encode, query_string};
-use super::{
-    base_ctx, entry, entry_for, filtered_select, forget_user, load, merge, short, AdminForm,
-    PageOrRedirect,
-};
-use crate::admin::{ActionOutcome, AdminAccess, AdminEntry, AdminState, Permission};
-use crate::auth::{AuthState, Page};
-use crate::db::{delete, Db, DeleteMode, Error as DbError, Value};
+use super::{short, PageOrRedirect};
+use crate::admin::request::{AdminRequest, Params};
+use crate::admin::{ActionOutcome, AdminEntry, AdminError, AdminForm, AdminState, Permission};
+use crate::db::{delete, Db, DeleteMode, Error as DbError, Op, Select, Value};
 
 /// Rows named on a bulk confirmation page; more are counted, not listed.
 const LISTED: usize = 50;
 /// Dependent rows named per model on a delete page.
 const DEPENDENTS_NAMED: usize = 10;
 
-/// `{model, count}` per dependent model that deleting `pks` takes along
-/// (none when the model admin does not collect them).
-async fn dependents(e: &AdminEntry, db: &Db, pks: Vec<Value>) -> Result<serde_json::Value, Status> {
-    if !e.admin.delete_collect_objects {
-        return Ok(json!([]));
+/// The rows of one model that a delete takes along: the first few by
+/// label, the rest counted.
+#[derive(Serialize)]
+struct Dependents {
+    model: &'static str,
+    count: usize,
+    labels: Vec<String>,
+    more: usize,
+}
+
+/// What every delete confirmation shows about the rows that go too.
+#[derive(Serialize)]
+struct Cascade {
+    dependents: Vec<Dependents>,
+    recursive: bool,
+    collected: bool,
+}
+
+impl Cascade {
+    async fn of(e: &AdminEntry, db: &Db, pks: Vec<Value>) -> Result<Cascade, AdminError> {
+        Ok(Cascade {
+            dependents: dependents(e, db, pks).await?,
+            recursive: e.admin.delete_recursive,
+            collected: e.admin.delete_collect_objects,
+        })
     }
-    let plan = delete::collect(db, e.schema, pks)
-        .await
-        .map_err(|e| e.status())?;
+}
+
+/// The dependent rows per model that deleting `pks` takes along (none
+/// when the model admin does not collect them).
+async fn dependents(
+    e: &AdminEntry,
+    db: &Db,
+    pks: Vec<Value>,
+) -> Result<Vec<Dependents>, AdminError> {
+    if !e.admin.delete_collect_objects {
+        return Ok(Vec::new());
+    }
+    let plan = delete::collect(db, e.schema, pks).await?;
     // one line per model, however many foreign keys lead to it
     let mut groups: Vec<(&'static crate::db::Schema, Vec<Value>)> = Vec::new();
     for (s, pks) in plan
@@ -47,59 +76,81 @@ async fn dependents(e: &AdminEntry, db: &Db, pks: Vec<Value>) -> Result<serde_js
     for (schema, pks) in groups {
         // the first few rows by name, the rest counted
         let shown: Vec<Value> = pks.iter().take(DEPENDENTS_NAMED).cloned().collect();
-        let rows = crate::db::Select::new(schema)
-            .filter_values(schema.pk().field, crate::db::Op::In, shown)
-            .map_err(|e| e.status())?
+        let rows = Select::new(schema)
+            .filter_values(schema.pk().field, Op::In, shown)?
             .records(db)
-            .await
-            .map_err(|e| e.status())?;
+            .await?;
         let labels: Vec<String> = rows.iter().map(|r| short(&r.label())).collect();
-        out.push(json!({
-            "model": schema.type_name, "count": pks.len(), "labels": labels,
-            "more": pks.len().saturating_sub(labels.len()),
-        }));
+        out.push(Dependents {
+            model: schema.type_name,
+            count: pks.len(),
+            more: pks.len().saturating_sub(labels.len()),
+            labels,
+        });
     }
-    Ok(json!(out))
+    Ok(out)
+}
+
+/// What `admin/delete.html` reads besides the layout.
+#[derive(Serialize)]
+struct DeletePage {
+    pk: String,
+    /// The key as a URL path segment.
+    pk_url: String,
+    label: String,
+    #[serde(flatten)]
+    cascade: Cascade,
+}
+
+/// A row named on the bulk delete confirmation.
+#[derive(Serialize)]
+struct Listed {
+    pk: String,
+    label: String,
+}
+
+/// What `admin/bulk_delete.html` reads besides the layout.
+#[derive(Serialize)]
+struct BulkDeletePage {
+    rows: Vec<Listed>,
+    count: usize,
+    more: usize,
+    pks: Vec<String>,
+    #[serde(flatten)]
+    cascade: Cascade,
 }
 
 #[get("/<model>/<pk>/delete")]
 pub(super) async fn delete_page(
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
     pk: &str,
-) -> Result<Template, Status> {
-    let e = entry_for(state, model, &user, Permission::Delete)?;
-    let record = load(e, &db, pk, &user).await?;
-    let ctx = json!({
-        "model": e.name, "title": crate::text::title_case(e.schema.name),
-        "pk": record.pk().to_string(), "pk_url": encode(&record.pk().to_string()),
-        "label": record.label(), "dependents": dependents(e, &db, vec![record.pk().clone()]).await?,
-        "recursive": e.admin.delete_recursive, "collected": e.admin.delete_collect_objects,
-    });
+) -> Result<Template, AdminError> {
+    let e = cx.entry_for(model, Permission::Delete)?;
+    let record = cx.load(e, pk).await?;
+    let body = DeletePage {
+        pk: record.pk().to_string(),
+        pk_url: encode(&record.pk().to_string()),
+        label: record.label(),
+        cascade: Cascade::of(e, &cx.db, vec![record.pk().clone()]).await?,
+    };
     let template = e.admin.template_for("delete", "admin/delete.html");
-    Ok(page.render(template.to_owned(), merge(base_ctx(state, &user), ctx)))
+    Ok(cx.render(template.to_owned(), ModelPage::new(&cx, e, body)))
 }
 
 #[post("/<model>/<pk>/delete", data = "<_form>")]
-#[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 pub(super) async fn delete_post(
-    auth: Option<&State<AuthState>>,
-    user: AdminAccess,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
     pk: &str,
     _form: AdminForm,
-) -> Result<Flash<Redirect>, Status> {
-    let e = entry_for(state, model, &user, Permission::Delete)?;
-    let record = load(e, &db, pk, &user).await?;
-    let to = Redirect::to(list_url(state, e));
-    match delete::delete_by_pks(&db, e.schema, vec![record.pk().clone()], delete_mode(e)).await {
+) -> Result<Flash<Redirect>, AdminError> {
+    let e = cx.entry_for(model, Permission::Delete)?;
+    let record = cx.load(e, pk).await?;
+    let to = Redirect::to(list_url(cx.state, e));
+    match delete::delete_by_pks(&cx.db, e.schema, vec![record.pk().clone()], delete_mode(e)).await {
         Ok(_) => {
-            forget_user(auth, e, record.pk());
+            cx.forget_user(e, record.pk());
             Ok(Flash::success(
                 to,
                 format!("“{}” was deleted.", short(&record.label())),
@@ -114,7 +165,7 @@ pub(super) async fn delete_post(
                 short(&record.label())
             ),
         )),
-        Err(err) => Err(err.status()),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -136,26 +187,23 @@ fn delete_mode(e: &AdminEntry) -> DeleteMode {
 /// recursive delete in one transaction), `export` (to the export page for
 /// those rows) or one of the model admin's own [`Action`](crate::admin::Action)s.
 #[post("/<model>/action", data = "<form>")]
-#[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 pub(super) async fn bulk_action(
-    auth: Option<&State<AuthState>>,
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
     form: AdminForm,
-) -> Result<PageOrRedirect, Status> {
-    let e = entry(state, model)?;
-    let list = list_url(state, e);
+) -> Result<PageOrRedirect, AdminError> {
+    let e = cx.entry(model)?;
+    let (db, user) = (&cx.db, &cx.user);
+    let list = list_url(cx.state, e);
     let done = |f: Flash<Redirect>| Ok(PageOrRedirect::Done(f));
-    let ticked: Vec<(String, String)> = form
-        .0
-        .iter()
-        .filter(|(k, _)| k == "pk")
-        .map(|(_, v)| ("_pk".to_owned(), v.clone()))
-        .collect();
-    if ticked.is_empty() {
+    let ticked = Params(
+        form.0
+            .iter()
+            .filter(|(k, _)| k == "pk")
+            .map(|(_, v)| ("_pk".to_owned(), v.clone()))
+            .collect(),
+    );
+    if ticked.0.is_empty() {
         return done(Flash::warning(
             Redirect::to(list),
             "Select some rows first.",
@@ -166,13 +214,10 @@ pub(super) async fn bulk_action(
         return done(Flash::warning(Redirect::to(list), "Choose an action."));
     }
     // only rows the model admin shows this user, in one query
-    let select = filtered_select(e, &ticked, &user).map_err(|_| Status::BadRequest)?;
-    let rows = select
-        .order_by(e.schema.pk().field)
-        .map_err(|_| Status::BadRequest)?
-        .records(&db)
-        .await
-        .map_err(|e| e.status())?;
+    let rows = ChangeList::new(e, &ticked, user)?
+        .sorted()?
+        .records(db)
+        .await?;
     let pks: Vec<Value> = rows.iter().map(|r| r.pk().clone()).collect();
     if pks.is_empty() {
         return done(Flash::warning(
@@ -186,32 +231,34 @@ pub(super) async fn bulk_action(
         "export" => Permission::Export,
         _ => Permission::Change,
     };
-    if !e.allows(&user, needed) {
-        return Err(Status::Forbidden);
+    if !e.allows(user, needed) {
+        return Err(AdminError::Forbidden);
     }
     match action {
         "delete" if form.get("confirm").is_none() => {
-            let listed: Vec<serde_json::Value> = rows
-                .iter()
-                .take(LISTED)
-                .map(|r| json!({ "pk": r.pk().to_string(), "label": r.label() }))
-                .collect();
-            let ctx = json!({
-                "model": e.name, "title": crate::text::title_case(e.schema.name),
-                "rows": listed, "count": n, "more": n.saturating_sub(LISTED),
-                "pks": pks.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "dependents": dependents(e, &db, pks).await?,
-                "recursive": e.admin.delete_recursive, "collected": e.admin.delete_collect_objects,
-            });
+            let body = BulkDeletePage {
+                rows: rows
+                    .iter()
+                    .take(LISTED)
+                    .map(|r| Listed {
+                        pk: r.pk().to_string(),
+                        label: r.label(),
+                    })
+                    .collect(),
+                count: n,
+                more: n.saturating_sub(LISTED),
+                pks: pks.iter().map(ToString::to_string).collect(),
+                cascade: Cascade::of(e, db, pks).await?,
+            };
             Ok(PageOrRedirect::Page(Custom(
                 Status::Ok,
-                page.render("admin/bulk_delete.html", merge(base_ctx(state, &user), ctx)),
+                cx.render("admin/bulk_delete.html", ModelPage::new(&cx, e, body)),
             )))
         }
-        "delete" => match delete::delete_by_pks(&db, e.schema, pks.clone(), delete_mode(e)).await {
+        "delete" => match delete::delete_by_pks(db, e.schema, pks.clone(), delete_mode(e)).await {
             Ok(_) => {
                 for pk in &pks {
-                    forget_user(auth, e, pk);
+                    cx.forget_user(e, pk);
                 }
                 done(Flash::success(
                     Redirect::to(list),
@@ -222,7 +269,7 @@ pub(super) async fn bulk_action(
                 Redirect::to(list),
                 format!("Nothing was deleted: {dependent} rows refer to the selection."),
             )),
-            Err(err) => Err(err.status()),
+            Err(err) => Err(err.into()),
         },
         "export" => {
             let keys: Vec<(String, String)> = pks
@@ -238,7 +285,7 @@ pub(super) async fn bulk_action(
             let Some(custom) = e.admin.actions.iter().find(|a| a.name() == name) else {
                 return done(Flash::warning(Redirect::to(list), "Choose an action."));
             };
-            match custom.run(&db, &user, pks).await {
+            match custom.run(db, user, pks).await {
                 Ok(ActionOutcome::Message(message)) => {
                     done(Flash::success(Redirect::to(list), message))
                 }

@@ -2,14 +2,16 @@
 
 use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
-use rocket::{get, post, State};
-use serde_json::json;
+use rocket::{get, post};
+use serde::Serialize;
 
-use super::{base_ctx, entry_for, load, merge, target_select, AdminForm, PageOrRedirect};
+use super::context::ModelPage;
+use super::PageOrRedirect;
 use crate::admin::forms::{form_fields, parse_submission, FormField};
-use crate::admin::{AdminAccess, AdminEntry, AdminError, AdminState, Permission};
-use crate::auth::{Page, SessionUser};
-use crate::db::{Column, Db, Error as DbError, Record, Value};
+use crate::admin::request::AdminRequest;
+use crate::admin::{AdminEntry, AdminError, AdminForm, AdminState, Permission};
+use crate::auth::AuthState;
+use crate::db::{Column, Error as DbError, Record, Value};
 
 /// The fields a form edits: not the auto primary key, not secret, as `fields`/`exclude` say.
 pub(super) fn editable(e: &AdminEntry) -> Vec<&'static Column> {
@@ -34,7 +36,7 @@ const SELECT_LIMIT: u64 = 500;
 /// model admin shows; keys with a configured lookup, or whose target has
 /// more than [`SELECT_LIMIT`] rows, get none (they render as lookups).
 async fn fk_options(
-    ctx: &SaveCtx<'_>,
+    cx: &AdminRequest<'_>,
     e: &AdminEntry,
     cols: &[&'static Column],
 ) -> Result<Vec<(String, Vec<(String, String)>)>, DbError> {
@@ -45,10 +47,11 @@ async fn fk_options(
             continue;
         }
         let target = (fk.target)();
-        let rows = target_select(ctx.state, target, ctx.user)
+        let rows = cx
+            .target_select(target)
             .order_by(target.pk().field)?
             .limit(SELECT_LIMIT + 1)
-            .records(ctx.db)
+            .records(&cx.db)
             .await?;
         if rows.len() as u64 > SELECT_LIMIT {
             continue;
@@ -62,24 +65,42 @@ async fn fk_options(
     Ok(out)
 }
 
+/// A group of form fields.
+#[derive(Serialize)]
+struct Fieldset {
+    title: String,
+    fields: Vec<FormField>,
+    collapsed: bool,
+}
+
+/// What `admin/form.html` reads besides the layout.
+#[derive(Serialize)]
+struct FormPage {
+    fieldsets: Vec<Fieldset>,
+    /// The row's primary key (none on the add form).
+    pk: Option<String>,
+    label: Option<String>,
+    /// Messages about the whole submission.
+    errors: Vec<String>,
+    can_save: bool,
+}
+
 async fn render_form(
-    ctx: &SaveCtx<'_>,
+    cx: &AdminRequest<'_>,
     e: &AdminEntry,
     record: Option<&Record>,
     submitted: &[(String, String)],
     errors: &[(String, String)],
     status: Status,
-) -> Result<PageOrRedirect, Status> {
-    let SaveCtx {
-        page, state, user, ..
-    } = *ctx;
+) -> Result<PageOrRedirect, AdminError> {
+    let user = &cx.user;
     let cols = editable(e);
     // without the change permission an existing row is shown read-only
     let can_save = match record {
         None => e.allows(user, Permission::Add),
         Some(_) => e.allows(user, Permission::Change),
     };
-    let options = fk_options(ctx, e, &cols).await.map_err(|e| e.status())?;
+    let options = fk_options(cx, e, &cols).await?;
     let mut fields = form_fields(
         e.schema,
         &cols,
@@ -102,7 +123,7 @@ async fn render_form(
             .map(|(_, h)| h.clone());
         let is_select = options.iter().any(|(name, _)| *name == f.name);
         if !is_select {
-            lookup_widget(ctx, e, f).await?;
+            lookup_widget(cx, e, f).await?;
         }
     }
     // computed values named in `readonly`, shown as text on an existing row
@@ -163,26 +184,31 @@ async fn render_form(
             }
         })
         .collect();
-    let ctx = json!({
-        "model": e.name, "title": crate::text::title_case(e.schema.name),
-        "fieldsets": fieldsets(e, fields), "pk": record.map(|r| r.pk().to_string()),
-        "label": record.map(Record::label), "errors": general,
-        "perms": e.perms(user), "can_save": can_save,
-    });
+    let body = FormPage {
+        fieldsets: fieldsets(e, fields),
+        pk: record.map(|r| r.pk().to_string()),
+        label: record.map(Record::label),
+        errors: general,
+        can_save,
+    };
     let template = match record {
         None => e.admin.template_for("add", "admin/form.html"),
         Some(_) => e.admin.template_for("edit", "admin/form.html"),
     };
     Ok(PageOrRedirect::Page(rocket::response::status::Custom(
         status,
-        page.render(template.to_owned(), merge(base_ctx(state, user), ctx)),
+        cx.render(template.to_owned(), ModelPage::new(cx, e, body)),
     )))
 }
 
 /// Turns a foreign key field into a `lookup` widget (a key input, the
 /// current row's label, a button opening the type-ahead dialog); other
 /// fields are left alone.
-async fn lookup_widget(ctx: &SaveCtx<'_>, e: &AdminEntry, f: &mut FormField) -> Result<(), Status> {
+async fn lookup_widget(
+    cx: &AdminRequest<'_>,
+    e: &AdminEntry,
+    f: &mut FormField,
+) -> Result<(), AdminError> {
     let Some(fk) = e.schema.column(&f.name).and_then(|c| c.references) else {
         return Ok(());
     };
@@ -190,14 +216,14 @@ async fn lookup_widget(ctx: &SaveCtx<'_>, e: &AdminEntry, f: &mut FormField) -> 
     f.widget = "lookup";
     f.lookup_url = Some(format!(
         "{}/{}/ajax_list?field={}",
-        ctx.state.config.prefix, e.name, f.name
+        cx.state.config.prefix, e.name, f.name
     ));
     if let Ok(pk) = Value::parse(target.pk().sql_type, f.value.trim()) {
-        let row = target_select(ctx.state, target, ctx.user)
+        let row = cx
+            .target_select(target)
             .filter_pk(pk)
-            .first_record(ctx.db)
-            .await
-            .map_err(|e| e.status())?;
+            .first_record(&cx.db)
+            .await?;
         f.lookup_label = row.map(|r| match e.admin.lookup_for(&f.name) {
             Some(field) if target.display.is_none() => {
                 r.get(field).map_or_else(|| r.label(), ToString::to_string)
@@ -209,7 +235,7 @@ async fn lookup_widget(ctx: &SaveCtx<'_>, e: &AdminEntry, f: &mut FormField) -> 
 }
 
 /// The fields grouped as `fieldsets` says; fields in no group go last.
-fn fieldsets(e: &AdminEntry, fields: Vec<FormField>) -> serde_json::Value {
+fn fieldsets(e: &AdminEntry, fields: Vec<FormField>) -> Vec<Fieldset> {
     let mut rest = fields;
     let mut sets = Vec::new();
     for (title, names) in &e.admin.fieldsets {
@@ -219,33 +245,35 @@ fn fieldsets(e: &AdminEntry, fields: Vec<FormField>) -> serde_json::Value {
                 group.push(rest.remove(i));
             }
         }
-        let collapsed = e.admin.collapsed.contains(title);
-        sets.push(json!({ "title": title, "fields": group, "collapsed": collapsed }));
+        sets.push(Fieldset {
+            title: title.clone(),
+            fields: group,
+            collapsed: e.admin.collapsed.contains(title),
+        });
     }
     if !rest.is_empty() {
-        sets.push(json!({ "title": "", "fields": rest }));
+        sets.push(Fieldset {
+            title: String::new(),
+            fields: rest,
+            collapsed: false,
+        });
     }
-    json!(sets)
+    sets
 }
 
 #[get("/<model>/add")]
 pub(super) async fn add_page(
-    auth: Option<&State<crate::auth::AuthState>>,
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
-) -> Result<PageOrRedirect, Status> {
-    let e = entry_for(state, model, &user, Permission::Add)?;
-    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
-    render_form(&ctx, e, None, &[], &[], Status::Ok).await
+) -> Result<PageOrRedirect, AdminError> {
+    let e = cx.entry_for(model, Permission::Add)?;
+    render_form(&cx, e, None, &[], &[], Status::Ok).await
 }
 
 /// The hashed password to store, when the form has a password field and a
 /// value was typed; `(field, message)` when it breaks the rules.
 async fn password_values(
-    auth: Option<&State<crate::auth::AuthState>>,
+    auth: Option<&AuthState>,
     e: &AdminEntry,
     form: &[(String, String)],
     adding: bool,
@@ -256,7 +284,11 @@ async fn password_values(
     let Some(col) = e.schema.column(field) else {
         return Ok(Vec::new());
     };
-    let raw = super::last_param(form, field).unwrap_or_default();
+    let raw = form
+        .iter()
+        .rev()
+        .find(|(k, _)| k == field)
+        .map_or("", |(_, v)| v.as_str());
     if raw.is_empty() {
         return if adding {
             Err((field.to_owned(), "This field is required.".into()))
@@ -313,62 +345,24 @@ fn after_save(
 
 #[post("/<model>/add", data = "<form>")]
 pub(super) async fn add(
-    auth: Option<&State<crate::auth::AuthState>>,
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
     form: AdminForm,
-) -> Result<PageOrRedirect, Status> {
-    let e = entry_for(state, model, &user, Permission::Add)?;
-    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
-    save(&ctx, e, None, &form.0).await
-}
-
-/// What rendering and saving a form need besides the model and the form.
-struct SaveCtx<'a> {
-    auth: Option<&'a State<crate::auth::AuthState>>,
-    page: &'a Page,
-    state: &'a AdminState,
-    db: &'a Db,
-    user: &'a SessionUser,
-}
-
-impl<'a> SaveCtx<'a> {
-    fn new(
-        auth: Option<&'a State<crate::auth::AuthState>>,
-        page: &'a Page,
-        state: &'a AdminState,
-        db: &'a Db,
-        user: &'a SessionUser,
-    ) -> SaveCtx<'a> {
-        SaveCtx {
-            auth,
-            page,
-            state,
-            db,
-            user,
-        }
-    }
+) -> Result<PageOrRedirect, AdminError> {
+    let e = cx.entry_for(model, Permission::Add)?;
+    save(&cx, e, None, &form.0).await
 }
 
 /// Validates a submitted add (`record` is `None`) or edit form and saves it
 /// through the model admin's `save_model` in one transaction; on any error
 /// the form comes back with its messages and nothing is written.
 async fn save(
-    ctx: &SaveCtx<'_>,
+    cx: &AdminRequest<'_>,
     e: &AdminEntry,
     record: Option<&Record>,
     form: &[(String, String)],
-) -> Result<PageOrRedirect, Status> {
-    let SaveCtx {
-        auth,
-        state,
-        db,
-        user,
-        ..
-    } = *ctx;
+) -> Result<PageOrRedirect, AdminError> {
+    let (db, user) = (&cx.db, &cx.user);
     let cols = editable(e);
     let (mut values, mut errors) = parse_submission(&cols, &e.admin.readonly, form);
     // the model admin's own checks, on values that parsed
@@ -380,7 +374,7 @@ async fn save(
             }
         }
     }
-    match password_values(auth, e, form, record.is_none()).await {
+    match password_values(cx.auth, e, form, record.is_none()).await {
         Ok(v) => values.extend(v),
         Err(err) => errors.push(err),
     }
@@ -409,52 +403,41 @@ async fn save(
         .await;
         match saved {
             Ok(pk) => {
-                super::forget_user(auth, e, &pk);
+                cx.forget_user(e, &pk);
                 let message = match record {
                     None => format!("The {} was added.", e.schema.name.replace('_', " ")),
                     Some(r) => format!("“{}” was saved.", super::short(&r.label())),
                 };
                 return Ok(PageOrRedirect::Done(Flash::success(
-                    after_save(state, e, form, &pk),
+                    after_save(cx.state, e, form, &pk),
                     message,
                 )));
             }
             Err(err) => errors = err.form_messages()?,
         }
     }
-    render_form(ctx, e, record, form, &errors, Status::BadRequest).await
+    render_form(cx, e, record, form, &errors, Status::BadRequest).await
 }
 
 #[get("/<model>/<pk>")]
 pub(super) async fn edit_page(
-    auth: Option<&State<crate::auth::AuthState>>,
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
     pk: &str,
-) -> Result<PageOrRedirect, Status> {
-    let e = entry_for(state, model, &user, Permission::View)?;
-    let record = load(e, &db, pk, &user).await?;
-    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
-    render_form(&ctx, e, Some(&record), &[], &[], Status::Ok).await
+) -> Result<PageOrRedirect, AdminError> {
+    let e = cx.entry_for(model, Permission::View)?;
+    let record = cx.load(e, pk).await?;
+    render_form(&cx, e, Some(&record), &[], &[], Status::Ok).await
 }
 
 #[post("/<model>/<pk>", data = "<form>")]
-#[allow(clippy::too_many_arguments)] // a Rocket handler's guards
 pub(super) async fn edit(
-    auth: Option<&State<crate::auth::AuthState>>,
-    user: AdminAccess,
-    page: Page,
-    state: &State<AdminState>,
-    db: Db,
+    cx: AdminRequest<'_>,
     model: &str,
     pk: &str,
     form: AdminForm,
-) -> Result<PageOrRedirect, Status> {
-    let e = entry_for(state, model, &user, Permission::Change)?;
-    let record = load(e, &db, pk, &user).await?;
-    let ctx = SaveCtx::new(auth, &page, state, &db, &user);
-    save(&ctx, e, Some(&record), &form.0).await
+) -> Result<PageOrRedirect, AdminError> {
+    let e = cx.entry_for(model, Permission::Change)?;
+    let record = cx.load(e, pk).await?;
+    save(&cx, e, Some(&record), &form.0).await
 }

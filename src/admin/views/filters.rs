@@ -1,9 +1,9 @@
 //! The list's filter bar: one widget per filter path, chosen by the field's
 //! type, and the active filters as removable chips.
 
-use serde_json::{json, Value as Json};
+use serde::Serialize;
 
-use super::list::RESERVED;
+use super::change_list::RESERVED;
 use crate::admin::AdminEntry;
 use crate::db::{Db, FieldPath, Lookup, Op, Schema, Select, SqlType, Value};
 
@@ -65,7 +65,60 @@ pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
 }
 
 fn current<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    super::last_param(pairs, name).unwrap_or_default()
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// One input of a filter widget: its parameter name and current value, and
+/// for a foreign key the label of the row it names.
+#[derive(Serialize)]
+pub(crate) struct FilterInput {
+    name: String,
+    value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+}
+
+/// A choice of a `choice` widget.
+#[derive(Serialize)]
+pub(crate) struct FilterOption {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// A filter bar widget (see [`filter_widgets`]); the inputs a kind does not
+/// use are left out.
+#[derive(Serialize)]
+pub(crate) struct FilterWidget {
+    path: String,
+    title: String,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input: Option<FilterInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<Vec<FilterOption>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lookup_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<FilterInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<FilterInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    null: Option<FilterInput>,
+}
+
+/// A filter in force, as a removable chip: `remove` is the list's query
+/// string without it (and without the page).
+#[derive(Serialize)]
+pub(crate) struct ActiveFilter {
+    label: String,
+    remove: String,
 }
 
 /// The filter widgets, one per filter path: `kind` is `choice` (a
@@ -78,25 +131,25 @@ pub(crate) fn filter_widgets(
     pairs: &[(String, String)],
     labels: &[(String, String)],
     prefix: &str,
-) -> Vec<Json> {
+) -> Vec<FilterWidget> {
     e.filters
         .iter()
         .map(|p| {
             let mut w = widget(e, p, pairs, prefix);
-            let name = w["input"]["name"].as_str().unwrap_or_default().to_owned();
-            if let Some((_, label)) = labels.iter().find(|(k, _)| *k == name) {
-                w["input"]["label"] = json!(label);
+            if let Some(input) = &mut w.input {
+                input.label = labels
+                    .iter()
+                    .find(|(k, _)| *k == input.name)
+                    .map(|(_, label)| label.clone());
             }
             w
         })
         .collect()
 }
 
-fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &str) -> Json {
+fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &str) -> FilterWidget {
     let path = p.dotted();
     let col = p.column;
-    let title = crate::text::title_case(&path.replace("__", "_"));
-    let mut w = json!({ "path": path, "title": title });
     let at = |suffix: &str| {
         let name = if suffix.is_empty() {
             path.clone()
@@ -104,66 +157,73 @@ fn widget(e: &AdminEntry, p: &FieldPath, pairs: &[(String, String)], prefix: &st
             format!("{path}__{suffix}")
         };
         let value = current(pairs, &name).to_owned();
-        json!({ "name": name, "value": value })
+        Some(FilterInput {
+            name,
+            value,
+            label: None,
+        })
     };
-    let kind = if !col.choices.is_empty() {
+    let mut w = FilterWidget {
+        path: path.clone(),
+        title: crate::text::title_case(&path.replace("__", "_")),
+        kind: "exact",
+        input: None,
+        options: None,
+        lookup_url: None,
+        from: None,
+        to: None,
+        input_type: None,
+        null: if col.nullable { at("isnull") } else { None },
+    };
+    let range = |w: &mut FilterWidget, to: &str, input_type| {
+        w.from = at("gte");
+        w.to = at(to);
+        w.input_type = Some(input_type);
+        "range"
+    };
+    w.kind = if !col.choices.is_empty() {
         let value = current(pairs, &path);
-        let options: Vec<Json> = col
-            .choices
-            .iter()
-            .map(|(lit, label)| {
-                let v = lit.to_value().to_string();
-                json!({ "value": v, "label": label, "selected": v == value })
-            })
-            .collect();
-        w["input"] = at("");
-        w["options"] = json!(options);
+        w.options = Some(
+            col.choices
+                .iter()
+                .map(|(lit, label)| {
+                    let v = lit.to_value().to_string();
+                    FilterOption {
+                        selected: v == value,
+                        value: v,
+                        label: (*label).to_owned(),
+                    }
+                })
+                .collect(),
+        );
+        w.input = at("");
         "choice"
     } else if col.references.is_some() {
-        w["input"] = at("");
+        w.input = at("");
         if p.depth() == 0 {
-            w["lookup_url"] = json!(format!("{prefix}/{}/ajax_list?field={}", e.name, col.field));
+            w.lookup_url = Some(format!("{prefix}/{}/ajax_list?field={}", e.name, col.field));
         }
         "fk"
     } else {
         match col.sql_type {
             SqlType::Bool => {
-                w["input"] = at("");
+                w.input = at("");
                 "bool"
             }
-            SqlType::Int | SqlType::BigInt | SqlType::Float => {
-                w["from"] = at("gte");
-                w["to"] = at("lte");
-                w["input_type"] = json!("number");
-                "range"
-            }
-            SqlType::Date => {
-                w["from"] = at("gte");
-                w["to"] = at("lte");
-                w["input_type"] = json!("date");
-                "range"
-            }
-            SqlType::DateTime => {
-                // dates: "from" the start of a day, "before" the start of another
-                w["from"] = at("gte");
-                w["to"] = at("lt");
-                w["input_type"] = json!("date");
-                "range"
-            }
+            SqlType::Int | SqlType::BigInt | SqlType::Float => range(&mut w, "lte", "number"),
+            SqlType::Date => range(&mut w, "lte", "date"),
+            // dates: "from" the start of a day, "before" the start of another
+            SqlType::DateTime => range(&mut w, "lt", "date"),
             SqlType::Text { .. } => {
-                w["input"] = at("icontains");
+                w.input = at("icontains");
                 "text"
             }
             SqlType::Uuid | SqlType::Json | SqlType::Bytes => {
-                w["input"] = at("");
+                w.input = at("");
                 "exact"
             }
         }
     };
-    w["kind"] = json!(kind);
-    if col.nullable {
-        w["null"] = at("isnull");
-    }
     w
 }
 
@@ -200,7 +260,7 @@ pub(crate) fn active_filters(
     e: &AdminEntry,
     pairs: &[(String, String)],
     labels: &[(String, String)],
-) -> Vec<Json> {
+) -> Vec<ActiveFilter> {
     pairs
         .iter()
         .enumerate()
@@ -237,10 +297,10 @@ pub(crate) fn active_filters(
                 .filter(|(j, (k, _))| *j != i && k != "page")
                 .map(|(_, p)| p.clone())
                 .collect();
-            json!({
-                "label": format!("{field} {words} {shown}").trim_end().to_owned(),
-                "remove": format!("?{}", query_string(&rest)),
-            })
+            ActiveFilter {
+                label: format!("{field} {words} {shown}").trim_end().to_owned(),
+                remove: format!("?{}", query_string(&rest)),
+            }
         })
         .collect()
 }
