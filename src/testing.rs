@@ -1,6 +1,8 @@
 //! Test helpers for apps built on Hangar (Flask-RESTy's `ApiClient`,
 //! `assert_shape`, `assert_response`): a client that prefixes the API path,
-//! sends JSON, logs in with Basic auth, and assertions on the shape of bodies.
+//! sends JSON, logs in with Basic auth, and assertions on the shape of bodies;
+//! for HTML pages, [`login`] and [`submit_form`] post forms with the
+//! session's CSRF token as a browser does.
 //!
 //! ```no_run
 //! # async fn demo(rocket: rocket::Rocket<rocket::Build>) {
@@ -17,7 +19,7 @@
 
 use base64::Engine as _;
 use rocket::http::{ContentType, Header, Method, Status};
-use rocket::local::asynchronous::Client;
+use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::{Build, Rocket};
 use serde_json::Value as Json;
 
@@ -36,6 +38,80 @@ pub fn csrf_token_in(html: &str) -> Option<String> {
     let marker = format!("name=\"{}\" value=\"", crate::auth::CSRF_FIELD);
     let rest = &html[html.find(&marker)? + marker.len()..];
     Some(rest[..rest.find('"')?].to_owned())
+}
+
+/// The session's CSRF token, as the login form renders it (fetching the
+/// form also starts the session's CSRF cookie). `None` without the `Auth`
+/// fairing's login page.
+///
+/// ```no_run
+/// # async fn demo(client: &rocket::local::asynchronous::Client) {
+/// let token = hangar::testing::csrf_token(client).await.expect("the login form");
+/// # }
+/// ```
+pub async fn csrf_token(client: &Client) -> Option<String> {
+    let html = client
+        .get(login_url(client))
+        .dispatch()
+        .await
+        .into_string()
+        .await?;
+    csrf_token_in(&html)
+}
+
+fn login_url(client: &Client) -> String {
+    let prefix = client
+        .rocket()
+        .state::<crate::auth::AuthState>()
+        .map_or("/accounts", |s| s.config.prefix.as_str());
+    format!("{prefix}/login/")
+}
+
+/// Posts `fields` as a form to `uri` with the session's CSRF token added
+/// (see [`csrf_token`]), as a browser submitting a Hangar form does.
+///
+/// ```no_run
+/// # async fn demo(client: &rocket::local::asynchronous::Client) {
+/// let res = hangar::testing::submit_form(client, "/admin/note/add/", &[("message", "hi")]).await;
+/// assert_eq!(res.status().code, 303);
+/// # }
+/// ```
+pub async fn submit_form<'c>(
+    client: &'c Client,
+    uri: &str,
+    fields: &[(&str, &str)],
+) -> LocalResponse<'c> {
+    let token = csrf_token(client).await.unwrap_or_default();
+    let mut pairs = vec![(crate::auth::CSRF_FIELD, token.as_str())];
+    pairs.extend_from_slice(fields);
+    client
+        .post(uri.to_owned())
+        .header(ContentType::Form)
+        .body(crate::text::form_urlencoded(&pairs))
+        .dispatch()
+        .await
+}
+
+/// Logs the client's session in through the login form (the client must
+/// track cookies: `Client::tracked`). Returns the form's answer: 303 when
+/// the credentials are accepted; otherwise the form comes back with its
+/// message (200 for wrong credentials, 429 when throttled).
+///
+/// ```no_run
+/// # async fn demo(client: &rocket::local::asynchronous::Client) {
+/// let status = hangar::testing::login(client, "huey", "password123").await;
+/// assert_eq!(status.code, 303);
+/// # }
+/// ```
+pub async fn login(client: &Client, username: &str, password: &str) -> Status {
+    let uri = login_url(client);
+    submit_form(
+        client,
+        &uri,
+        &[("username", username), ("password", password)],
+    )
+    .await
+    .status()
 }
 
 /// A response as the helpers see it.

@@ -1,4 +1,5 @@
-//! Text helpers shared by every layer: URL slugs, titles from field names.
+//! Text helpers shared by every layer: URL slugs, titles from field names,
+//! percent-encoding.
 //!
 //! A bottom-layer module like `config`: it imports nothing of Hangar's.
 //! [`crate::utils`] re-exports `slugify` and `title_case` for apps.
@@ -69,4 +70,43 @@ pub fn title_case(field: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `s` percent-encoded for a URL path segment or a query value: everything
+/// but `A-Z a-z 0-9 - . _ ~` becomes `%XX`.
+///
+/// ```
+/// assert_eq!(hangar::text::percent_encode("a b/ü"), "a%20b%2F%C3%BC");
+/// ```
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `pairs` as an `application/x-www-form-urlencoded` string (a query string
+/// or a form body), each name and value [`percent_encode`]d.
+///
+/// ```
+/// let body = hangar::text::form_urlencoded(&[("q", "a&b"), ("page", "2")]);
+/// assert_eq!(body, "q=a%26b&page=2");
+/// ```
+pub fn form_urlencoded<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encode(k.as_ref()),
+                percent_encode(v.as_ref())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }

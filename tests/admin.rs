@@ -470,7 +470,41 @@ async fn forms_need_the_csrf_token_and_output_is_escaped(tdb: Arc<TestDb>) {
     )
     .await;
     assert_eq!(status, Status::Forbidden);
-    assert_eq!(Message::select().count(&db).await.unwrap(), before);
+    // a body that is no form is refused as such, not as a CSRF failure
+    let token = hangar::testing::csrf_token(&client).await.unwrap();
+    let res = client
+        .post("/admin/message/add/")
+        .header(ContentType::JSON)
+        .body(format!(r#"{{"csrf_token": "{token}", "content": "json"}}"#))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::UnsupportedMediaType);
+    drop(res);
+    // over the `form` limit (32 KiB): 413, nothing written
+    let big = format!(
+        "csrf_token={token}&user={}&content={}",
+        w.alice,
+        "x".repeat(40 * 1024)
+    );
+    let (status, _, _) = post(&client, "/admin/message/add/", big).await;
+    assert_eq!(status, Status::PayloadTooLarge);
+    // the same form with the token and within the limit is saved
+    let res = hangar::testing::submit_form(
+        &client,
+        "/admin/message/add/",
+        &[("user", &w.alice.to_string()), ("content", "fine & dandy")],
+    )
+    .await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    assert_eq!(Message::select().count(&db).await.unwrap(), before + 1);
+    let saved = Message::select()
+        .filter("content", Op::Eq, "fine & dandy")
+        .unwrap()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(saved, 1, "the form body is decoded");
     Message {
         id: 0,
         user: w.alice,

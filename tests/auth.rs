@@ -112,14 +112,9 @@ fn token_in(html: &str) -> String {
 }
 
 async fn csrf(client: &Client) -> String {
-    let html = client
-        .get("/accounts/login/")
-        .dispatch()
+    hangar::testing::csrf_token(client)
         .await
-        .into_string()
-        .await
-        .expect("login page");
-    token_in(&html)
+        .expect("login page")
 }
 
 async fn post_form<'c>(client: &'c Client, uri: &'c str, body: String) -> LocalResponse<'c> {
@@ -137,25 +132,12 @@ async fn login<'c>(
     password: &str,
     next: &str,
 ) -> LocalResponse<'c> {
-    let token = csrf(client).await;
-    let body = format!(
-        "csrf_token={token}&username={}&password={}&next={}",
-        urlencode(user),
-        urlencode(password),
-        urlencode(next)
-    );
-    post_form(client, "/accounts/login/", body).await
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    hangar::testing::submit_form(
+        client,
+        "/accounts/login/",
+        &[("username", user), ("password", password), ("next", next)],
+    )
+    .await
 }
 
 fn location(res: &LocalResponse<'_>) -> String {

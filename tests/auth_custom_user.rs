@@ -112,22 +112,16 @@ async fn run(backend: Backend) {
     let res = client.get("/me").header(Accept::JSON).dispatch().await;
     assert_eq!(res.status(), Status::Unauthorized);
     drop(res);
-    let html = client
-        .get("/accounts/login/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
-    let token = hangar::testing::csrf_token_in(&html).unwrap();
-    let res = client
-        .post("/accounts/login/")
-        .header(ContentType::Form)
-        .body(format!(
-            "csrf_token={token}&username=rin&password=rin-password&next=%2Fme"
-        ))
-        .dispatch()
-        .await;
+    let res = hangar::testing::submit_form(
+        &client,
+        "/accounts/login/",
+        &[
+            ("username", "rin"),
+            ("password", "rin-password"),
+            ("next", "/me"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), Status::SeeOther);
     drop(res);
     let res = client.get("/me").dispatch().await;

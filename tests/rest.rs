@@ -1027,32 +1027,9 @@ async fn admin_resources_and_readonly_fields(tdb: Arc<TestDb>) {
 async fn session_writes_need_the_csrf_header(tdb: Arc<TestDb>) {
     let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
     seed(&client).await;
-    let html = client
-        .get("/accounts/login/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
-    let token = hangar::testing::csrf_token_in(&html).unwrap();
-    let res = client
-        .post("/accounts/login/")
-        .header(ContentType::Form)
-        .body(format!(
-            "csrf_token={token}&username=alice&password=alice-password"
-        ))
-        .dispatch()
-        .await;
-    assert_eq!(res.status(), Status::SeeOther);
-    drop(res);
-    let html = client
-        .get("/accounts/login/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
-    let token = hangar::testing::csrf_token_in(&html).unwrap();
+    let status = hangar::testing::login(&client, "alice", "alice-password").await;
+    assert_eq!(status, Status::SeeOther);
+    let token = hangar::testing::csrf_token(&client).await.unwrap();
     let res = client
         .post("/api/message/")
         .header(ContentType::JSON)

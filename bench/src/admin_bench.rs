@@ -8,7 +8,7 @@ use hangar::admin::{Admin, ModelAdmin};
 use hangar::auth::{Auth, AuthState, User, UserModel};
 use hangar::db::{Database, Db, Model as _};
 use hangar::Model;
-use rocket::http::{ContentType, Header};
+use rocket::http::Header;
 use rocket::local::asynchronous::Client;
 
 #[derive(Model, Clone, Debug)]
@@ -88,24 +88,8 @@ async fn main() {
         tx.commit().await.expect("commit");
     }
     // log in as the admin
-    let html = client
-        .get("/accounts/login/")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .expect("form");
-    let token = hangar::testing::csrf_token_in(&html).expect("csrf field");
-    let res = client
-        .post("/accounts/login/")
-        .header(ContentType::Form)
-        .body(format!(
-            "csrf_token={token}&username=root&password=root-password"
-        ))
-        .dispatch()
-        .await;
-    assert_eq!(res.status().code, 303, "login");
-    drop(res);
+    let status = hangar::testing::login(&client, "root", "root-password").await;
+    assert_eq!(status.code, 303, "login");
     let list = "/admin/a_message/?user__username=user42&q=words&page=2";
     let edit = "/admin/a_message/4242/";
     for uri in [list, edit] {

@@ -106,13 +106,27 @@ impl Default for UserAuthentication {
     }
 }
 
-impl UserAuthentication {
-    /// Protects these methods instead (`ALL_METHODS` protects reads too).
-    pub fn protect(mut self, methods: &[Method]) -> Self {
-        self.protected = methods.to_vec();
-        self
-    }
+/// The `protect` builder of authenticators that keep their methods in a
+/// `protected` field: one definition for all of them.
+macro_rules! protect_builder {
+    ($($authenticator:ty),*) => {$(
+        impl $authenticator {
+            /// Protects these methods instead (`ALL_METHODS` protects reads
+            /// too, `&[]` nothing).
+            pub fn protect(mut self, methods: &[Method]) -> Self {
+                self.protected = methods.to_vec();
+                self
+            }
+        }
+    )*};
 }
+
+protect_builder!(
+    Authentication,
+    UserAuthentication,
+    APIKeyAuthentication,
+    BearerAuthentication
+);
 
 /// Admin users only; other callers get 401 (as flask-peewee).
 #[derive(Clone, Debug)]
@@ -130,10 +144,7 @@ impl Default for AdminAuthentication {
 impl AdminAuthentication {
     /// Protects these methods instead.
     pub fn protect(self, methods: &[Method]) -> Self {
-        AdminAuthentication(UserAuthentication {
-            protected: methods.to_vec(),
-            admin_only: true,
-        })
+        AdminAuthentication(self.0.protect(methods))
     }
 }
 
@@ -278,12 +289,6 @@ impl APIKeyAuthentication {
             protected: WRITE_METHODS.to_vec(),
         }
     }
-
-    /// Protects these methods instead.
-    pub fn protect(mut self, methods: &[Method]) -> Self {
-        self.protected = methods.to_vec();
-        self
-    }
 }
 
 #[rocket::async_trait]
@@ -385,12 +390,6 @@ impl BearerAuthentication {
     /// Another user field name (`for_users`).
     pub fn user_field(mut self, field: &'static str) -> Self {
         self.user_field = Some(field);
-        self
-    }
-
-    /// Protects these methods instead.
-    pub fn protect(mut self, methods: &[Method]) -> Self {
-        self.protected = methods.to_vec();
         self
     }
 }

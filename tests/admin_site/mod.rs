@@ -119,13 +119,6 @@ pub async fn post(client: &Client, uri: &str, body: String) -> (Status, String, 
 }
 
 pub async fn login(client: &Client, user: &str) {
-    let (_, html) = page(client, "/accounts/login/").await;
-    let token = token_in(&html);
-    let (status, _, _) = post(
-        client,
-        "/accounts/login/",
-        format!("csrf_token={token}&username={user}&password={user}-password"),
-    )
-    .await;
+    let status = hangar::testing::login(client, user, &format!("{user}-password")).await;
     assert_eq!(status, Status::SeeOther, "login {user}");
 }

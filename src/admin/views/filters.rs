@@ -41,28 +41,7 @@ pub(crate) async fn key_labels(
     out
 }
 
-/// `s` percent-encoded for a URL path segment or query value (everything
-/// but `A-Z a-z 0-9 - . _ ~`).
-pub(crate) fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `pairs` as an `application/x-www-form-urlencoded` query string.
-pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
+pub(crate) use crate::text::{form_urlencoded as query_string, percent_encode as encode};
 
 fn current<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
