@@ -8,9 +8,31 @@
 //! (`hangar/base.html`, `auth/login.html`); an app overrides one by creating
 //! `<template_dir>/auth/login.html.tera`. Everything ending in `.html` or
 //! `.html.tera` is auto-escaped. Templates are read once at launch.
+//!
+//! # Why a placeholder directory
+//!
+//! rocket_dyn_templates (0.2) offers no composition that serves both kinds
+//! of template right, so this fairing hands it a directory of empty
+//! placeholder files and loads the real sources in its customize callback:
+//!
+//! - It compiles every `*.tera` file under `template_dir` with
+//!   `Tera::add_template_files` *before* the callback runs (its Tera
+//!   `Engine::init`), and that call resolves inheritance: an app template
+//!   that `{% extends "hangar/base.html" %}` fails there (the embedded parent
+//!   is not loaded yet) and the launch aborts (`Context::initialize`).
+//! - A template added in the callback gets its Content-Type from its name's
+//!   extension only, so an app template rendered as `"index"` would be served
+//!   as `text/plain`; only a scanned `index.html.tera` is `text/html`.
+//! - Its `Context`, `ContextManager` and `TemplateInfo` are crate-private, so
+//!   Hangar cannot register names and content types itself.
+//!
+//! An empty `index.html.tera` compiles on its own, gives the name `index` its
+//! HTML content type, and is then replaced in Tera by the real source, loaded
+//! together with the embedded templates (app files override embedded ones of
+//! the same name). The cost: no live template reload in debug builds (the
+//! watcher would watch the placeholders).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::figment::value::magic::RelativePathBuf;
@@ -204,16 +226,13 @@ pub(crate) fn template_exists(figment: &rocket::figment::Figment, name: &str) ->
     app_templates(&dir).is_ok_and(|all| all.iter().any(|(n, full, _)| n == name || full == name))
 }
 
-static WORK_DIRS: AtomicUsize = AtomicUsize::new(0);
-
 /// The directory handed to rocket_dyn_templates: an empty placeholder file
 /// per app template, so rocket_dyn_templates names each one and takes its
 /// content type from the file name (`index.html.tera` → `index`, HTML) as it
 /// would; the real sources (which may extend Hangar's embedded templates)
 /// replace the placeholders in the customize step.
 fn work_dir(app_dir: &Path) -> std::io::Result<PathBuf> {
-    let n = WORK_DIRS.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("hangar-templates-{}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("hangar-templates-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir)?;
     if app_dir.is_dir() {
         for (_, full, _) in app_templates(app_dir)? {

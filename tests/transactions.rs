@@ -5,11 +5,12 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::TestDb;
-use hangar::db::{ddl, Database, Db, Model as _, Pool};
+use hangar::db::{ddl, Backend, Database, Db, Executor as _, Model as _, Pool, SqlType, Statement};
 use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, ResourceHooks, RestApi};
 use hangar::Model;
 use rocket::http::{ContentType, Method, Status};
@@ -201,8 +202,102 @@ async fn a_panicking_hook_leaves_the_pool_clean(tdb: Arc<TestDb>) {
     db.close().await;
 }
 
+/// Ends every other connection to the test database from the server side
+/// (PostgreSQL's `pg_terminate_backend`, MySQL's `KILL`), as a restart or a
+/// failover does.
+async fn kill_other_connections(killer: &Db, backend: Backend) {
+    match backend {
+        Backend::Postgres => {
+            let sql = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                       WHERE datname = current_database() AND pid <> pg_backend_pid()";
+            (&*killer)
+                .execute(Statement::new(sql))
+                .await
+                .expect("terminate");
+        }
+        Backend::MySql => {
+            let sql = "SELECT id FROM information_schema.processlist \
+                       WHERE db = DATABASE() AND id <> CONNECTION_ID()";
+            let rows = (&*killer)
+                .fetch(Statement::new(sql), &[SqlType::BigInt])
+                .await
+                .expect("processlist");
+            for row in rows {
+                // a connection may be gone already
+                let _ = (&*killer)
+                    .execute(Statement::new(format!("KILL {}", row[0])))
+                    .await;
+            }
+        }
+        Backend::Sqlite => unreachable!("no server"),
+    }
+}
+
+/// The server drops the app's connections under read load (8 clients):
+/// every answer is 200 (a read that lost its connection is tried once more
+/// on a fresh one) or 503 — never 500 — and the app serves again at once.
+async fn lost_connections_are_retried_never_500(tdb: Arc<TestDb>) {
+    if tdb.backend == Backend::Sqlite {
+        // an embedded database has no server to lose
+        return;
+    }
+    let figment = tdb.figment().merge(("databases.main.max_connections", 4));
+    let rocket = rocket::custom(figment)
+        .attach(Database::fairing().model::<Entry>())
+        .attach(RestApi::fairing().register::<Entry>(Resource::new()));
+    let client = Client::untracked(rocket).await.expect("launch");
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    for n in 0..5 {
+        Entry {
+            id: 0,
+            title: format!("entry {n}"),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    let killer = Db::connect(&tdb.url).await.expect("second connection");
+    let done = AtomicBool::new(false);
+    let kills = async {
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            kill_other_connections(&killer, tdb.backend).await;
+        }
+        done.store(true, Ordering::SeqCst);
+    };
+    let reader = || async {
+        let mut statuses = Vec::new();
+        while !done.load(Ordering::SeqCst) {
+            let res = client.get("/api/entry/?ordering=id").dispatch().await;
+            statuses.push(res.status());
+        }
+        statuses
+    };
+    let (_, answers) = tokio::join!(
+        kills,
+        rocket::futures::future::join_all((0..8).map(|_| reader()))
+    );
+    let answers: Vec<Status> = answers.into_iter().flatten().collect();
+    let ok = answers.iter().filter(|s| **s == Status::Ok).count();
+    let unavailable = answers
+        .iter()
+        .filter(|s| **s == Status::ServiceUnavailable)
+        .count();
+    assert_eq!(
+        ok + unavailable,
+        answers.len(),
+        "only 200 and 503: {answers:?}"
+    );
+    assert!(ok > unavailable, "{ok} served, {unavailable} unavailable");
+    let res = client.get("/api/entry/").dispatch().await;
+    assert_eq!(res.status(), Status::Ok, "serves again after the kills");
+    killer.close().await;
+    db.close().await;
+}
+
 app_cases!(
     a_dropped_transaction_is_rolled_back,
     a_nested_transaction_is_a_savepoint,
     a_panicking_hook_leaves_the_pool_clean,
+    lost_connections_are_retried_never_500,
 );
