@@ -111,7 +111,8 @@ async fn prepare_error(url: &str) -> String {
     let err = Database::fairing()
         .prepare(&figment)
         .await
-        .expect_err("bad url must fail");
+        .expect_err("bad url must fail")
+        .to_string();
     // and the launch fails as a whole
     let ignite = app(figment.merge(("log_level", "off"))).ignite().await;
     assert!(failed(ignite), "launch must fail for {url}");
@@ -136,7 +137,8 @@ async fn bad_urls_stop_the_launch_with_a_message_naming_the_key() {
     let e = Database::fairing()
         .prepare(&figment)
         .await
-        .expect_err("no url");
+        .expect_err("no url")
+        .to_string();
     assert!(e.contains("databases.main.url"), "{e}");
 
     let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
@@ -145,7 +147,8 @@ async fn bad_urls_stop_the_launch_with_a_message_naming_the_key() {
     let e = Database::fairing()
         .prepare(&figment)
         .await
-        .expect_err("typo in key");
+        .expect_err("typo in key")
+        .to_string();
     assert!(
         e.contains("hangar.database") && e.contains("auto_creat"),
         "{e}"

@@ -8,7 +8,8 @@ use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{self, Section};
+use crate::config::{self, ConfigError, Section};
+use crate::db::error::Error as DbError;
 use crate::db::executor::Db;
 use crate::db::migrate::Migrations;
 use crate::db::model::Model;
@@ -56,19 +57,67 @@ impl Section for DatabaseConfig {
     const KEY: &'static str = "hangar.database";
 }
 
+/// Why the database could not be set up at launch (or by the CLI): each
+/// variant names the configuration key or the step at fault.
+///
+/// ```
+/// # rocket::async_test(async {
+/// let figment = rocket::figment::Figment::from(rocket::Config::debug_default());
+/// let err = hangar::db::Database::fairing().prepare(&figment).await.unwrap_err();
+/// assert!(matches!(err, hangar::db::SetupError::MissingUrl { .. }));
+/// assert!(err.to_string().contains("databases.main.url"));
+/// # });
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// `[hangar.database]` does not parse or holds a bad value.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No `databases.<name>.url`.
+    #[error("missing `{key}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)")]
+    MissingUrl {
+        /// `databases.<name>`.
+        key: String,
+    },
+    /// A pool key (`databases.<name>.*`) or a configured table name does not
+    /// parse; figment's error names the key.
+    #[error("[{key}]: {source}")]
+    Key {
+        /// The section or key.
+        key: String,
+        /// Figment's error, with its key path.
+        #[source]
+        source: Box<rocket::figment::Error>,
+    },
+    /// The pool could not connect (bad URL, server down).
+    #[error("databases.{name}: {source}")]
+    Connect {
+        /// The database name.
+        name: String,
+        /// The failure, which names `url`.
+        #[source]
+        source: DbError,
+    },
+    /// Creating the registered tables failed.
+    #[error("creating tables: {0}")]
+    CreateTables(#[source] DbError),
+    /// The migrations could not be read or applied.
+    #[error("[hangar.database] migrations: {0}")]
+    Migrate(#[source] DbError),
+}
+
 impl DatabaseConfig {
     /// The pool settings (`databases.<name>`), read as rocket_db_pools'
     /// [`Config`](rocket_db_pools::Config) with its defaults
     /// (`max_connections` = workers × 4, `connect_timeout` = 5).
     ///
     /// # Errors
-    /// A message naming the missing or bad key.
-    pub fn pool_config(&self, figment: &Figment) -> Result<rocket_db_pools::Config, String> {
+    /// [`SetupError::MissingUrl`], or [`SetupError::Key`] naming the bad key.
+    pub fn pool_config(&self, figment: &Figment) -> Result<rocket_db_pools::Config, SetupError> {
         let key = format!("databases.{}", self.name);
         if figment.find_value(&format!("{key}.url")).is_err() {
-            return Err(format!(
-                "missing `{key}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)"
-            ));
+            return Err(SetupError::MissingUrl { key });
         }
         let workers: usize = figment
             .extract_inner(rocket::Config::WORKERS)
@@ -78,7 +127,10 @@ impl DatabaseConfig {
             .join(Serialized::default("max_connections", workers * 4))
             .join(Serialized::default("connect_timeout", 5))
             .extract()
-            .map_err(|e| format!("[{key}]: {e}"))
+            .map_err(|e| SetupError::Key {
+                key,
+                source: Box::new(e),
+            })
     }
 }
 
@@ -145,20 +197,23 @@ impl Database {
     /// also used by the CLI.
     ///
     /// # Errors
-    /// A message naming the configuration key or the failed step.
-    pub async fn prepare(&self, figment: &Figment) -> Result<Db, String> {
-        let config: DatabaseConfig = config::load(figment).map_err(|e| e.to_string())?;
+    /// A [`SetupError`] naming the configuration key or the failed step.
+    pub async fn prepare(&self, figment: &Figment) -> Result<Db, SetupError> {
+        let config: DatabaseConfig = config::load(figment)?;
         let db = self.connect(figment, &config).await?;
         if config.auto_create {
             crate::db::ddl::create_tables(&db, self.models.schemas())
                 .await
-                .map_err(|e| format!("creating tables: {e}"))?;
+                .map_err(SetupError::CreateTables)?;
         }
         if config.auto_migrate {
             let migrations = Migrations::load(&config.migrations_dir, &config.migrations_table)
                 .await
-                .map_err(|e| format!("[hangar.database] migrations_dir: {e}"))?;
-            let applied = migrations.up(&db, None).await.map_err(|e| e.to_string())?;
+                .map_err(SetupError::Migrate)?;
+            let applied = migrations
+                .up(&db, None)
+                .await
+                .map_err(SetupError::Migrate)?;
             for v in applied {
                 rocket::info!("applied migration {v}");
             }
@@ -169,13 +224,20 @@ impl Database {
     /// Connects the pool only (the registry is built from the figment too).
     ///
     /// # Errors
-    /// A message naming `databases.<name>.url` (or the key at fault).
-    pub async fn connect(&self, figment: &Figment, config: &DatabaseConfig) -> Result<Db, String> {
+    /// A [`SetupError`] naming `databases.<name>.url` (or the key at fault).
+    pub async fn connect(
+        &self,
+        figment: &Figment,
+        config: &DatabaseConfig,
+    ) -> Result<Db, SetupError> {
         let registry = self.models.build(figment)?;
         let pool_config = config.pool_config(figment)?;
         let pool = Pool::from_config(&pool_config)
             .await
-            .map_err(|e| format!("databases.{}: {e}", config.name))?;
+            .map_err(|source| SetupError::Connect {
+                name: config.name.clone(),
+                source,
+            })?;
         Ok(Db::new(pool, registry))
     }
 }

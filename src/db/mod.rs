@@ -56,7 +56,7 @@ pub use backend::Backend;
 pub use delete::{Collected, DeleteMode};
 pub use error::{Error, Result};
 pub use executor::{Conn, Db, ExecResult, Executor, Transaction};
-pub use fairing::{Database, DatabaseConfig};
+pub use fairing::{Database, DatabaseConfig, SetupError};
 pub use include::Related;
 pub use lookup::{FieldPath, Lookup, Op};
 pub use migrate::{MigrationStatus, Migrations};

@@ -74,14 +74,21 @@ impl ModelSet {
     /// Freezes the set into a registry, reading table names from `figment`.
     ///
     /// # Errors
-    /// A table-name key that is not a string (the message names the key).
-    pub fn build(&self, figment: &Figment) -> Result<Registry, String> {
+    /// [`SetupError::Key`](crate::db::SetupError::Key): a table-name key that
+    /// is not a string (figment's error names the key).
+    pub fn build(&self, figment: &Figment) -> Result<Registry, crate::db::SetupError> {
         let mut tables = Vec::new();
         for (schema, key) in &self.table_keys {
             if figment.find_value(key).is_err() {
                 continue;
             }
-            let name: String = figment.extract_inner(key).map_err(|e| format!("{e}"))?;
+            let name: String =
+                figment
+                    .extract_inner(key)
+                    .map_err(|e| crate::db::SetupError::Key {
+                        key: key.to_string(),
+                        source: Box::new(e),
+                    })?;
             if !name.is_empty() && name != schema.table {
                 tables.push((*schema, name));
             }
