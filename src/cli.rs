@@ -249,18 +249,30 @@ impl Input {
     }
 }
 
-/// Ignites `rocket` (creating missing tables) and returns its database and auth state.
-async fn ignite_auth(rocket: Rocket<Build>) -> Result<Rocket<rocket::Ignite>, String> {
-    let figment = rocket
+/// Ignites `rocket` quietly without applying migrations (the CLI's own
+/// verbs do that), creating missing tables only when `create_tables`.
+async fn ignite_quietly(
+    rocket: Rocket<Build>,
+    create_tables: bool,
+) -> Result<Rocket<rocket::Ignite>, String> {
+    let mut figment = rocket
         .figment()
         .clone()
         .merge(("hangar.database.auto_migrate", false))
         .merge(("log_level", "off"));
-    let rocket = rocket
+    if !create_tables {
+        figment = figment.merge(("hangar.database.auto_create", false));
+    }
+    rocket
         .configure(figment)
         .ignite()
         .await
-        .map_err(|e| format!("launch failed: {e}"))?;
+        .map_err(|e| format!("launch failed: {e}"))
+}
+
+/// Ignites `rocket` (creating missing tables) and returns its database and auth state.
+async fn ignite_auth(rocket: Rocket<Build>) -> Result<Rocket<rocket::Ignite>, String> {
+    let rocket = ignite_quietly(rocket, true).await?;
     auth_parts(&rocket)?;
     Ok(rocket)
 }
@@ -275,17 +287,7 @@ fn auth_parts(rocket: &Rocket<rocket::Ignite>) -> Result<(&Db, &crate::auth::Aut
 /// Ignites `rocket` with automatic table creation and migration off, and
 /// returns its database handle.
 async fn ignite_db(rocket: Rocket<Build>) -> Result<Db, String> {
-    let figment = rocket
-        .figment()
-        .clone()
-        .merge(("hangar.database.auto_create", false))
-        .merge(("hangar.database.auto_migrate", false))
-        .merge(("log_level", "off"));
-    let rocket = rocket
-        .configure(figment)
-        .ignite()
-        .await
-        .map_err(|e| format!("launch failed: {e}"))?;
+    let rocket = ignite_quietly(rocket, false).await?;
     Db::fetch(&rocket)
         .cloned()
         .ok_or_else(|| "the hangar Database fairing is not attached".to_string())

@@ -163,16 +163,22 @@ pub fn basic_credentials(req: &Request<'_>) -> Option<(String, String)> {
     Some((user.to_owned(), pass.to_owned()))
 }
 
-async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
-    let (Some(state), Some(db)) = (
+/// The auth battery's state and the database, which user lookups need.
+fn auth_and_db<'r>(req: &'r Request<'_>) -> Result<(&'r AuthState, &'r Db), ApiError> {
+    match (
         req.rocket().state::<AuthState>(),
         req.rocket().state::<Db>(),
-    ) else {
-        return Err(ApiError::new(
+    ) {
+        (Some(state), Some(db)) => Ok((state, db)),
+        _ => Err(ApiError::new(
             rocket::http::Status::InternalServerError,
             "the Auth fairing is not attached",
-        ));
-    };
+        )),
+    }
+}
+
+async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
+    let (state, db) = auth_and_db(req)?;
     if let Some((username, password)) = basic_credentials(req) {
         let ip = client_ip(req, &state.config);
         throttle::begin_attempt(db, &state.config, &username, &ip).await?;
@@ -414,15 +420,7 @@ impl Authenticator for BearerAuthentication {
             .get(user_field)
             .and_then(crate::db::Value::as_i64)
             .unwrap_or(0);
-        let (Some(state), Some(db)) = (
-            req.rocket().state::<AuthState>(),
-            req.rocket().state::<Db>(),
-        ) else {
-            return Err(ApiError::new(
-                rocket::http::Status::InternalServerError,
-                "the Auth fairing is not attached",
-            ));
-        };
+        let (state, db) = auth_and_db(req)?;
         match state.store().load(db, user_id).await? {
             Some(user) if user.active => Ok(Some(user)),
             _ => Err(ApiError::unauthorized()),
