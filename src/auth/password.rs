@@ -23,6 +23,13 @@ pub enum PasswordError {
     Internal(String),
 }
 
+impl PasswordError {
+    /// Whether hashing itself failed (a server fault), not the password.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, PasswordError::Internal(_))
+    }
+}
+
 /// bcrypt's input limit.
 pub const MAX_PASSWORD_BYTES: usize = 72;
 

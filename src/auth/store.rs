@@ -28,8 +28,6 @@ pub struct SessionUser {
     pub epoch: i64,
     /// The row without secret fields, for templates (`user` in the context).
     pub public: serde_json::Value,
-    /// An API key or token caller, not a user: owns nothing.
-    pub token: bool,
 }
 
 fn session_user<U: UserModel>(u: &U) -> SessionUser {
@@ -40,7 +38,6 @@ fn session_user<U: UserModel>(u: &U) -> SessionUser {
         active: u.is_active(),
         epoch: u.session_epoch(),
         public: u.to_record().to_public_json(),
-        token: false,
     }
 }
 
@@ -55,6 +52,22 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// Forgets any cached row of this user (after a write that matters to sessions).
     fn forget(&self, id: i64);
+
+    /// The field holding the password hash.
+    fn password_field(&self) -> &'static str;
+
+    /// The column values that store `raw` as a user's new password: the
+    /// bcrypt hash (after the configured length rules) and, for an existing
+    /// user (`existing`), a new session epoch that ends the user's sessions.
+    ///
+    /// # Errors
+    /// [`AuthError::Password`]: too short, over 72 bytes, or hashing failed.
+    async fn password_values(
+        &self,
+        config: &AuthConfig,
+        raw: &str,
+        existing: bool,
+    ) -> Result<Vec<(&'static str, crate::db::Value)>, AuthError>;
 
     /// The user by id.
     async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError>;
@@ -173,6 +186,25 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::AcqRel);
         cache.remove(&id);
+    }
+
+    fn password_field(&self) -> &'static str {
+        U::PASSWORD_FIELD
+    }
+
+    async fn password_values(
+        &self,
+        config: &AuthConfig,
+        raw: &str,
+        existing: bool,
+    ) -> Result<Vec<(&'static str, crate::db::Value)>, AuthError> {
+        password::validate(raw, config.min_password_length)?;
+        let hash = password::make_password(raw, config.bcrypt_cost).await?;
+        let mut values = vec![(U::PASSWORD_FIELD, hash.into())];
+        if existing {
+            values.push((U::EPOCH_FIELD, new_epoch().into()));
+        }
+        Ok(values)
     }
 
     async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError> {

@@ -5,8 +5,9 @@ use base64::Engine as _;
 use rocket::http::Method;
 use rocket::request::Request;
 
-use crate::auth::{client_ip, current_user, throttle, AuthState, SessionUser};
+use crate::auth::{client_ip, current_user, throttle, AuthState};
 use crate::db::Db;
+use crate::rest::caller::{ApiKey, ApiUser};
 use crate::rest::error::ApiError;
 
 /// The HTTP methods the API serves.
@@ -20,9 +21,6 @@ pub const ALL_METHODS: &[Method] = &[
 
 /// The unsafe methods (what `Authentication` protects by default).
 pub const WRITE_METHODS: &[Method] = &[Method::Post, Method::Put, Method::Patch, Method::Delete];
-
-/// The caller of an API request.
-pub type ApiUser = SessionUser;
 
 /// Decides who the caller is for the methods it protects.
 ///
@@ -189,7 +187,7 @@ async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiErro
         {
             Ok(user) => {
                 throttle::record_success(db, &username, &ip).await?;
-                Ok(Some(user))
+                Ok(Some(ApiUser::User(user)))
             }
             Err(crate::auth::AuthError::BadCredentials) => Err(ApiError::unauthorized()),
             Err(e) => Err(e.into()),
@@ -203,7 +201,7 @@ async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiErro
         crate::auth::check_origin(req)?;
         crate::auth::check_token(req, req.headers().get_one("X-CSRF-Token"))?;
     }
-    Ok(Some(user))
+    Ok(Some(ApiUser::User(user)))
 }
 
 #[rocket::async_trait]
@@ -217,7 +215,9 @@ impl Authenticator for UserAuthentication {
     }
 
     fn accepts(&self, user: &ApiUser) -> bool {
-        user.active && (!self.admin_only || user.admin)
+        // keys and tokens that are no user are not users' callers
+        user.user()
+            .is_some_and(|u| u.active && (!self.admin_only || u.admin))
     }
 }
 
@@ -236,16 +236,11 @@ impl Authenticator for AdminAuthentication {
     }
 }
 
-fn token_caller(kind: &str, id: &crate::db::Value) -> ApiUser {
-    ApiUser {
-        id: id.as_i64().unwrap_or(0),
-        username: format!("{kind}:{id}"),
-        admin: false,
-        active: true,
-        epoch: 0,
-        public: serde_json::Value::Null,
-        token: true,
-    }
+fn key_caller(kind: &'static str, id: &crate::db::Value) -> ApiUser {
+    ApiUser::Key(ApiKey {
+        kind,
+        id: id.clone(),
+    })
 }
 
 async fn find_by(
@@ -333,7 +328,7 @@ impl Authenticator for APIKeyAuthentication {
         if !constant_time_eq(stored.as_bytes(), secret.as_bytes()) {
             return Err(ApiError::unauthorized());
         }
-        Ok(Some(token_caller("api-key", row.pk())))
+        Ok(Some(key_caller("api-key", row.pk())))
     }
 }
 
@@ -414,7 +409,7 @@ impl Authenticator for BearerAuthentication {
             return Err(ApiError::unauthorized());
         };
         let Some(user_field) = self.user_field else {
-            return Ok(Some(token_caller("token", row.pk())));
+            return Ok(Some(key_caller("token", row.pk())));
         };
         let user_id = row
             .get(user_field)
@@ -422,7 +417,7 @@ impl Authenticator for BearerAuthentication {
             .unwrap_or(0);
         let (state, db) = auth_and_db(req)?;
         match state.store().load(db, user_id).await? {
-            Some(user) if user.active => Ok(Some(user)),
+            Some(user) if user.active => Ok(Some(ApiUser::User(user))),
             _ => Err(ApiError::unauthorized()),
         }
     }

@@ -4,8 +4,9 @@ use rocket::http::{Method, Status};
 use rocket::request::Request;
 use serde_json::{json, Map, Value as Json};
 
+use crate::auth::AuthState;
 use crate::db::{querystring, write, Db, DeleteMode, FieldPath, Op, Record, Select, Value};
-use crate::rest::authn::ApiUser;
+use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::marshal::exposes;
 use crate::rest::registry::{Entry, RestState};
@@ -183,18 +184,25 @@ fn apply_filters(
     Ok(select)
 }
 
-fn apply_ordering(entry: &Entry, mut select: Select, pairs: &[(String, String)]) -> Select {
-    for (_, spec) in pairs.iter().filter(|(k, _)| k == "ordering") {
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let path = part.trim_start_matches('-');
+/// The client's `?ordering=` first (comma-separated or repeated, `-` for
+/// descending), then any order `get_query` set, then the primary key.
+fn apply_ordering(entry: &Entry, select: Select, pairs: &[(String, String)]) -> Select {
+    let asked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ordering")
+        .flat_map(|(_, spec)| spec.split(','))
+        .map(str::trim)
+        .filter(|part| {
             // unknown, secret or refused columns are ignored, never an error
-            let ok =
-                FieldPath::resolve(entry.schema, path).is_ok_and(|p| filter_allowed(entry, &p));
-            if ok {
-                if let Ok(ordered) = select.clone().order_by(part) {
-                    select = ordered;
-                }
-            }
+            let path = part.trim_start_matches('-');
+            !path.is_empty()
+                && FieldPath::resolve(entry.schema, path).is_ok_and(|p| filter_allowed(entry, &p))
+        })
+        .collect();
+    let mut select = select;
+    for part in asked.iter().rev() {
+        if let Ok(ordered) = select.clone().order_first(part) {
+            select = ordered;
         }
     }
     // the primary key breaks ties, so pages never overlap
@@ -242,14 +250,13 @@ pub(crate) async fn list(
         .unwrap_or_default();
     let select = apply_filters(entry, base_select(entry, user), &pairs)?;
     let select = apply_ordering(entry, select, &pairs);
+    // the resource's `paginate_by` is the default and the upper bound of
+    // `?limit=`; `max_paginate_by` caps every resource
+    let resource_page = entry.resource.paginate_by.flatten();
     let limit = positive(&pairs, "limit")?
-        .unwrap_or(
-            entry
-                .resource
-                .paginate_by
-                .flatten()
-                .unwrap_or(state.config.paginate_by),
-        )
+        .map_or(resource_page.unwrap_or(state.config.paginate_by), |asked| {
+            resource_page.map_or(asked, |bound| asked.min(bound))
+        })
         .min(state.config.max_paginate_by);
     match entry.resource.pagination {
         Pagination::Pages => {}
@@ -261,17 +268,10 @@ pub(crate) async fn list(
         }
     }
     let page = positive(&pairs, "page")?.unwrap_or(1);
-    let per_page = match entry
-        .resource
-        .paginate_by
-        .unwrap_or(Some(state.config.paginate_by))
-    {
-        None => None,
-        Some(default) => Some(
-            positive(&pairs, "limit")?
-                .unwrap_or(default)
-                .min(state.config.max_paginate_by),
-        ),
+    // `paginate_by(None)`: everything on one page
+    let per_page = match entry.resource.paginate_by {
+        Some(None) => None,
+        _ => Some(limit),
     };
     let count = select.count(db).await?;
     let (records, page_count) = match per_page {
@@ -340,12 +340,16 @@ pub(crate) async fn detail(
     Ok(entry.single(entry.serialize_related(&related)))
 }
 
+/// Whether `record`'s `field` names the calling user (a key or token owns nothing).
+pub(crate) fn owned_by(record: &Record, field: &str, user: Option<&ApiUser>) -> bool {
+    user.and_then(ApiUser::user_id)
+        .is_some_and(|id| record.get(field) == Some(&Value::Int(id)))
+}
+
 fn owner_ok(entry: &Entry, record: &Record, user: Option<&ApiUser>) -> bool {
     match entry.resource.owner_field.as_deref() {
         None => true,
-        Some(field) => {
-            user.is_some_and(|u| !u.token && record.get(field) == Some(&Value::Int(u.id)))
-        }
+        Some(field) => owned_by(record, field, user),
     }
 }
 
@@ -358,6 +362,7 @@ pub(crate) async fn create(
     state: &RestState,
     entry: &Entry,
     db: &Db,
+    auth: Option<&AuthState>,
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
 ) -> Result<(String, Json), ApiError> {
@@ -365,7 +370,7 @@ pub(crate) async fn create(
         match user {
             None => return Err(ApiError::unauthorized()),
             // keys and tokens own nothing
-            Some(u) if u.token => return Err(ApiError::forbidden()),
+            Some(ApiUser::Key(_)) => return Err(ApiError::forbidden()),
             Some(_) => {}
         }
     }
@@ -380,6 +385,7 @@ pub(crate) async fn create(
         root: true,
         prefix: String::new(),
         reject_unknown: false,
+        auth,
     };
     let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
     entry.resource.hooks.before_save(user, &mut fields, true)?;
@@ -398,6 +404,7 @@ pub(crate) async fn create(
 pub(crate) async fn update(
     entry: &Entry,
     db: &Db,
+    auth: Option<&AuthState>,
     pk: &str,
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
@@ -415,6 +422,7 @@ pub(crate) async fn update(
         root: true,
         prefix: String::new(),
         reject_unknown: false,
+        auth,
     };
     let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
     entry.resource.hooks.before_save(user, &mut fields, false)?;
@@ -422,6 +430,7 @@ pub(crate) async fn update(
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
     }
     tx.commit().await?;
+    forget_user(entry, auth, &pk);
     reload(entry, db, pk).await
 }
 
@@ -429,6 +438,7 @@ pub(crate) async fn update(
 pub(crate) async fn delete(
     entry: &Entry,
     db: &Db,
+    auth: Option<&AuthState>,
     pk: &str,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
@@ -442,7 +452,18 @@ pub(crate) async fn delete(
         DeleteMode::Restrict
     };
     crate::db::delete::delete_by_pks(db, entry.schema, vec![record.pk().clone()], mode).await?;
+    forget_user(entry, auth, record.pk());
     Ok(json!({ "deleted": 1 }))
+}
+
+/// After a write to the auth user model: drops the row from the session
+/// cache, so a new password, a deactivation or a deletion counts at once.
+fn forget_user(entry: &Entry, auth: Option<&AuthState>, pk: &Value) {
+    if let (Some(auth), Value::Int(id)) = (auth, pk) {
+        if std::ptr::eq(auth.store().schema(), entry.schema) {
+            auth.store().forget(*id);
+        }
+    }
 }
 
 /// 405 for a method a URL never serves.

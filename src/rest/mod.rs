@@ -24,6 +24,7 @@
 //! with `Location`; every error is JSON `{"error": ..., "errors": [...]}`.
 
 mod authn;
+mod caller;
 mod config;
 mod error;
 mod fairing;
@@ -39,10 +40,11 @@ mod routes;
 mod writes;
 
 pub use authn::{
-    basic_credentials, bearer_token, APIKeyAuthentication, AdminAuthentication, ApiUser,
-    Authentication, Authenticator, BearerAuthentication, UserAuthentication,
-    UserBearerAuthentication, ALL_METHODS, WRITE_METHODS,
+    basic_credentials, bearer_token, APIKeyAuthentication, AdminAuthentication, Authentication,
+    Authenticator, BearerAuthentication, UserAuthentication, UserBearerAuthentication, ALL_METHODS,
+    WRITE_METHODS,
 };
+pub use caller::{ApiKey, ApiUser};
 pub use config::ApiConfig;
 pub use error::{ApiError, FieldError};
 pub use fairing::RestApi;

@@ -148,6 +148,28 @@ pub(crate) async fn cursor_listing(
     pairs: &[(String, String)],
     limit: u64,
 ) -> Result<Json, ApiError> {
+    // a keyset needs a total order of non-null local columns: any other
+    // ordering is refused by name rather than silently replaced
+    if let Some((path, _)) = select
+        .order
+        .iter()
+        .find(|(p, _)| p.column.nullable || !p.joins.is_empty())
+    {
+        let name = path.dotted();
+        let why = if path.joins.is_empty() {
+            "may be null"
+        } else {
+            "is on a related model"
+        };
+        return Err(ApiError::bad_request(format!(
+            "Cursor pagination cannot order by `{name}`: it {why}"
+        ))
+        .with_field(
+            "invalid_ordering",
+            "ordering",
+            format!("`{name}` {why}; order by non-null fields of this resource"),
+        ));
+    }
     let keys = select.cursor_keys();
     let mut select = select.order_by_keys(&keys);
     let after = param(pairs, "cursor").or_else(|| param(pairs, "after"));

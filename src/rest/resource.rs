@@ -5,7 +5,8 @@ use std::sync::Arc;
 use rocket::http::Method;
 
 use crate::db::{Record, Select};
-use crate::rest::authn::{ApiUser, Authenticator, ALL_METHODS};
+use crate::rest::authn::{Authenticator, ALL_METHODS};
+use crate::rest::caller::ApiUser;
 use crate::text::strings;
 
 /// Customisation by code (flask-peewee's `get_query`, `check_*`, `prepare_data`).
@@ -90,8 +91,8 @@ pub enum Pagination {
     LimitOffset,
     /// Keyset pagination: `?cursor=` (or `?after=`) / `?before=`, a cursor per
     /// object in `meta.cursors`, `has_next_page`; stable under inserts and
-    /// fast at any depth. Orders by the requested non-nullable columns plus
-    /// the primary key.
+    /// fast at any depth. Orders by the requested columns plus the primary
+    /// key; an ordering on a nullable or related column answers 400 naming it.
     Cursor,
 }
 
@@ -172,19 +173,25 @@ impl Resource {
         self
     }
 
-    /// Only these fields are serialized (and written).
+    /// Only these fields are serialized (flask-peewee's `fields`). Output
+    /// only: writes still take every column that is not
+    /// [`readonly`](Self::readonly) or secret.
     pub fn fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
         self.fields = Some(strings(fields));
         self
     }
 
-    /// These fields are never serialized (nor written).
+    /// These fields are never serialized, filtered or sorted on
+    /// (flask-peewee's `exclude`). Output only: a client may still write them
+    /// (an admin creating a user with a hidden `email`); use
+    /// [`readonly`](Self::readonly) to refuse writes.
     pub fn exclude<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
         self.exclude = strings(fields);
         self
     }
 
-    /// These fields are shown but stripped from writes (the pk always is).
+    /// These fields are stripped from writes, at every nesting level (the
+    /// primary key always is); what stops a client from setting a field.
     pub fn readonly<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
         self.readonly = strings(fields);
         self
@@ -226,7 +233,9 @@ impl Resource {
         self
     }
 
-    /// Objects per page; `None` puts everything on one page.
+    /// Objects per page, and the most a client may ask for with `?limit=`
+    /// (the API's `max_paginate_by` caps it too); `None` puts everything on
+    /// one page.
     pub fn paginate_by(mut self, n: Option<u64>) -> Self {
         self.paginate_by = Some(n);
         self

@@ -6,6 +6,7 @@ use rocket::route::{Handler, Outcome, Route};
 use rocket::serde::json::Json;
 use rocket::{Data, Request};
 
+use crate::auth::AuthState;
 use crate::db::Db;
 use crate::rest::error::ApiError;
 use crate::rest::handlers;
@@ -72,6 +73,7 @@ async fn run<'r>(
     };
     let user = handlers::gate(entry, req, method).await?;
     let user = user.as_ref();
+    let auth = req.rocket().state::<AuthState>();
     Ok(match endpoint {
         Endpoint::List => Outcome::from(
             req,
@@ -80,17 +82,20 @@ async fn run<'r>(
         Endpoint::Detail => Outcome::from(req, Json(handlers::detail(entry, db, pk, user).await?)),
         Endpoint::Create => {
             let body = payload::read(req, data).await?;
-            let (location, obj) = handlers::create(state, entry, db, body, user).await?;
+            let (location, obj) = handlers::create(state, entry, db, auth, body, user).await?;
             Outcome::from(req, Created(location, obj))
         }
         Endpoint::Update => {
             let body = payload::read(req, data).await?;
             Outcome::from(
                 req,
-                Json(handlers::update(entry, db, pk, body, user).await?),
+                Json(handlers::update(entry, db, auth, pk, body, user).await?),
             )
         }
-        Endpoint::Delete => Outcome::from(req, Json(handlers::delete(entry, db, pk, user).await?)),
+        Endpoint::Delete => Outcome::from(
+            req,
+            Json(handlers::delete(entry, db, auth, pk, user).await?),
+        ),
         Endpoint::NotAllowed => unreachable!("answered above"),
     })
 }

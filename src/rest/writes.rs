@@ -7,10 +7,10 @@ use std::pin::Pin;
 
 use serde_json::{Map, Value as Json};
 
+use crate::auth::AuthState;
 use crate::db::{write, Column, Schema, Select, Transaction, Value};
-use crate::rest::authn::ApiUser;
+use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
-use crate::rest::marshal::exposes;
 use crate::rest::resource::Resource;
 
 /// Where a payload sits in the object graph.
@@ -24,6 +24,9 @@ pub(crate) struct Level<'a> {
     pub prefix: String,
     /// Unknown keys are an error (the top resource's `reject_unknown_fields`).
     pub reject_unknown: bool,
+    /// The auth battery, when attached: a password written to its user
+    /// model is hashed by its rules.
+    pub auth: Option<&'a AuthState>,
 }
 
 type Fields = Vec<(&'static str, Value)>;
@@ -57,13 +60,22 @@ pub(crate) fn prepare<'a>(
             root,
             prefix,
             reject_unknown,
+            auth,
         } = level;
+        // the auth battery's user model: its password field takes a password
+        let passwords = auth.filter(|a| std::ptr::eq(a.store().schema(), schema));
         let reject_unknown = reject_unknown || r.reject_unknown_fields;
         let mut out: Fields = Vec::new();
         let mut unknown = Vec::new();
         let mut invalid: Vec<(String, String)> = Vec::new();
         for (key, json) in payload {
-            let Some(col) = schema.column(&key).filter(|c| exposes(r, c)) else {
+            let password = passwords.filter(|a| a.store().password_field() == key);
+            // `fields`/`exclude` shape the output only; secret columns are
+            // never written as given (a password is hashed below)
+            let Some(col) = schema
+                .column(&key)
+                .filter(|c| !c.secret || password.is_some())
+            else {
                 unknown.push(format!("{prefix}{key}"));
                 continue;
             };
@@ -71,6 +83,32 @@ pub(crate) fn prepare<'a>(
             let is_owner = r.owner_field.as_deref() == Some(col.field);
             if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
                 continue; // stripped, never written
+            }
+            if let Some(auth) = password {
+                let field = format!("{prefix}{}", col.field);
+                let Json::String(raw) = json else {
+                    invalid.push((field, "a password (text)".into()));
+                    continue;
+                };
+                let values = auth
+                    .store()
+                    .password_values(&auth.config, &raw, !creating)
+                    .await
+                    .map_err(|e| match e {
+                        crate::auth::AuthError::Password(p) if !p.is_internal() => {
+                            ApiError::bad_request(format!("Invalid password: {p}")).with_field(
+                                "invalid_value",
+                                &field,
+                                p.to_string(),
+                            )
+                        }
+                        e => ApiError::from(e),
+                    })?;
+                for (f, v) in values {
+                    out.retain(|(o, _)| *o != f);
+                    out.push((f, v));
+                }
+                continue;
             }
             let json = nullish(col, json);
             let json = match (json, col.references) {
@@ -90,6 +128,7 @@ pub(crate) fn prepare<'a>(
                                 root: false,
                                 prefix: format!("{prefix}{}__", col.field),
                                 reject_unknown,
+                                auth,
                             };
                             write_nested(tx, nested, obj, user).await?
                         }
@@ -126,11 +165,14 @@ pub(crate) fn prepare<'a>(
             }
             return Err(e);
         }
-        if let (true, true, Some(owner), Some(user)) =
-            (root, creating, r.owner_field.as_deref(), user)
-        {
+        if let (true, true, Some(owner), Some(id)) = (
+            root,
+            creating,
+            r.owner_field.as_deref(),
+            user.and_then(ApiUser::user_id),
+        ) {
             if let Some(col) = schema.column(owner) {
-                out.push((col.field, Value::Int(user.id)));
+                out.push((col.field, Value::Int(id)));
             }
         }
         Ok(out)
@@ -172,9 +214,7 @@ async fn write_nested(
                 })?;
             let owner_ok = match child.owner_field.as_deref() {
                 None => true,
-                Some(f) => {
-                    user.is_some_and(|u| !u.token && record.get(f) == Some(&Value::Int(u.id)))
-                }
+                Some(f) => crate::rest::handlers::owned_by(&record, f, user),
             };
             if !owner_ok || !child.hooks.check_put(user, &record) {
                 return Err(ApiError::forbidden());
@@ -189,7 +229,8 @@ async fn write_nested(
             if !child.allowed_methods.contains(&rocket::http::Method::Post) {
                 return Err(ApiError::method_not_allowed());
             }
-            let token_owner = child.owner_field.is_some() && user.is_none_or(|u| u.token);
+            let token_owner =
+                child.owner_field.is_some() && user.and_then(ApiUser::user_id).is_none();
             if token_owner || !child.hooks.check_post(user, &obj) {
                 return Err(ApiError::forbidden());
             }

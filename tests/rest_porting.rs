@@ -1,0 +1,477 @@
+//! What an app ported from flask-peewee or Flask-RESTy relies on: output
+//! shaping that leaves writes alone, passwords hashed when written through
+//! the API, the client's ordering first, `paginate_by` bounding `?limit=`,
+//! cursor pages that refuse orders they cannot keep, and API keys that never
+//! pass for users. On SQLite, PostgreSQL and MariaDB.
+
+mod common;
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use common::TestDb;
+use hangar::auth::{Auth, AuthState, User};
+use hangar::db::{Database, Db, Model as _, Record, Select, Value};
+use hangar::rest::{
+    APIKeyAuthentication, AdminAuthentication, ApiUser, Pagination, Resource, ResourceHooks,
+    RestApi, UserAuthentication, ALL_METHODS,
+};
+use hangar::Model;
+use rocket::http::{Accept, ContentType, Header, Method, Status};
+use rocket::local::asynchronous::Client;
+use serde_json::{json, Value as Json};
+
+#[derive(Model, Clone, Debug)]
+pub struct Post {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub title: String,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct Task {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub title: String,
+    pub priority: Option<i32>,
+}
+
+#[derive(Model, Clone, Debug)]
+pub struct Key {
+    pub id: i64,
+    #[model(unique, max_length = 64)]
+    pub key: String,
+    pub secret: String,
+}
+
+/// Newest first, as an app's `get_query` often orders.
+struct NewestFirst;
+impl ResourceHooks for NewestFirst {
+    fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
+        select.order_by("-id").expect("id")
+    }
+}
+
+/// An app's own owner check, written against the caller's user id.
+struct OwnerOnly;
+impl ResourceHooks for OwnerOnly {
+    fn check_put(&self, user: Option<&ApiUser>, record: &Record) -> bool {
+        let owner = record.get("user").and_then(Value::as_i64);
+        user.and_then(ApiUser::user_id).is_some() && user.and_then(ApiUser::user_id) == owner
+    }
+}
+
+fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
+    let figment = tdb
+        .figment()
+        .merge(("hangar.auth.bcrypt_cost", 4))
+        .merge(("hangar.api.max_paginate_by", 3));
+    let api = RestApi::fairing()
+        .default_auth(UserAuthentication::default())
+        .register::<User>(
+            // flask-peewee's admin-only user resource
+            Resource::new()
+                .exclude(["password", "email"])
+                .readonly(["admin", "active"])
+                .auth(AdminAuthentication::default()),
+        )
+        .register::<Post>(Resource::new().hooks(NewestFirst).paginate_by(Some(2)))
+        .register::<Post>(Resource::new().name("allposts").hooks(NewestFirst))
+        .register::<Task>(Resource::new().pagination(Pagination::Cursor))
+        .register::<Post>(
+            Resource::new()
+                .name("keyed")
+                .hooks(OwnerOnly)
+                .auth(APIKeyAuthentication::new::<Key>().protect(ALL_METHODS)),
+        )
+        .register::<Post>(
+            Resource::new()
+                .name("owned")
+                .restrict_owner("user")
+                .auth(APIKeyAuthentication::new::<Key>().protect(ALL_METHODS)),
+        );
+    rocket::custom(figment)
+        .attach(
+            Database::fairing()
+                .model::<Post>()
+                .model::<Task>()
+                .model::<Key>()
+                .with(Auth::models()),
+        )
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing())
+        .attach(api)
+}
+
+/// Users admin and alice; alice's posts "b", "a", "c" (ids in that order);
+/// alice's tasks with priorities 2, none, 1.
+async fn seed(client: &Client) -> (i64, i64) {
+    let db = client.rocket().state::<Db>().unwrap();
+    let auth = client.rocket().state::<AuthState>().unwrap();
+    let mut ids = Vec::new();
+    for (name, admin) in [("admin", true), ("alice", false)] {
+        let password = format!("{name}-password");
+        let u = auth
+            .store()
+            .create(
+                db,
+                &auth.config,
+                name,
+                &format!("{name}@x.io"),
+                &password,
+                admin,
+            )
+            .await
+            .unwrap();
+        ids.push(u.id);
+    }
+    for title in ["b", "a", "c"] {
+        Post {
+            id: 0,
+            user: ids[1],
+            title: title.into(),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    for (title, priority) in [("t1", Some(2)), ("t2", None), ("t3", Some(1))] {
+        Task {
+            id: 0,
+            user: ids[1],
+            title: title.into(),
+            priority,
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    (ids[0], ids[1])
+}
+
+fn basic(user: &str, password: &str) -> Header<'static> {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    Header::new("Authorization", format!("Basic {token}"))
+}
+
+async fn call(
+    client: &Client,
+    method: Method,
+    uri: &str,
+    auth: Option<Header<'static>>,
+    body: Option<Json>,
+) -> (Status, Json) {
+    let mut req = client.req(method, uri.to_owned());
+    if let Some(h) = auth {
+        req = req.header(h);
+    }
+    if let Some(b) = body {
+        req = req.header(ContentType::JSON).body(b.to_string());
+    }
+    let res = req.dispatch().await;
+    let status = res.status();
+    (status, res.into_json().await.unwrap_or(Json::Null))
+}
+
+fn titles(body: &Json) -> Vec<&str> {
+    body["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| o["title"].as_str().unwrap_or_default())
+        .collect()
+}
+
+app_cases!(
+    exclude_shapes_output_only,
+    passwords_written_through_the_api_are_hashed,
+    client_ordering_comes_before_get_query,
+    paginate_by_bounds_limit,
+    cursor_pages_refuse_orders_they_cannot_keep,
+    api_keys_are_never_users,
+);
+
+/// `exclude` hides fields from the output; writes still take them, and
+/// `readonly` is what refuses a field.
+async fn exclude_shapes_output_only(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let admin = || Some(basic("admin", "admin-password"));
+    let (status, body) = call(
+        &client,
+        Method::Post,
+        "/api/user/",
+        admin(),
+        Some(json!({"username": "carol", "email": "carol@x.io", "password": "carol-password", "admin": true})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["username"], "carol");
+    assert!(
+        body.get("email").is_none() && body.get("password").is_none(),
+        "{body}"
+    );
+    assert_eq!(
+        body["admin"], false,
+        "readonly fields are stripped from writes"
+    );
+    let db = client.rocket().state::<Db>().unwrap();
+    let carol = User::get(db, body["id"].as_i64().unwrap()).await.unwrap();
+    assert_eq!(carol.email, "carol@x.io", "the hidden field was written");
+    // the new user's credentials work for a protected write
+    let (status, body) = call(
+        &client,
+        Method::Post,
+        "/api/allposts/",
+        Some(basic("carol", "carol-password")),
+        Some(json!({"title": "by carol", "user": carol.id})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+}
+
+/// A password written to the auth user model through the API is hashed by
+/// the auth battery's rules and ends the user's sessions.
+async fn passwords_written_through_the_api_are_hashed(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    let (_, alice) = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let admin = || Some(basic("admin", "admin-password"));
+    let uri = format!("/api/user/{alice}/");
+    // alice has a browser session
+    let status = hangar::testing::login(&client, "alice", "alice-password").await;
+    assert_eq!(status, Status::SeeOther);
+    async fn password_page(client: &Client) -> Status {
+        let res = client
+            .get("/accounts/password/")
+            .header(Accept::HTML)
+            .dispatch()
+            .await;
+        res.status()
+    }
+    assert_eq!(password_page(&client).await, Status::Ok, "logged in");
+    for method in [Method::Put, Method::Patch] {
+        let new = format!("new-{method}-password");
+        let (status, body) = call(
+            &client,
+            method,
+            &uri,
+            admin(),
+            Some(json!({ "password": new })),
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{body}");
+        assert!(body.get("password").is_none());
+        let stored = User::get(&db, alice).await.unwrap().password;
+        assert_ne!(stored, new, "never stored as given");
+        assert!(
+            hangar::auth::password::check_password(&new, &stored)
+                .await
+                .unwrap(),
+            "the stored hash verifies"
+        );
+        let (status, _) = call(
+            &client,
+            Method::Get,
+            "/api/allposts/",
+            Some(basic("alice", &new)),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "the new password works");
+    }
+    assert_ne!(
+        password_page(&client).await,
+        Status::Ok,
+        "the old session has ended"
+    );
+    let (status, _) = call(
+        &client,
+        Method::Post,
+        "/api/allposts/",
+        Some(basic("alice", "alice-password")),
+        Some(json!({"title": "x", "user": alice})),
+    )
+    .await;
+    assert_eq!(status, Status::Unauthorized, "the old password is gone");
+    // the auth battery's rules apply: too short, or over bcrypt's 72 bytes
+    let before = User::get(&db, alice).await.unwrap().password;
+    for bad in ["short".to_owned(), "x".repeat(73)] {
+        let (status, body) = call(
+            &client,
+            Method::Put,
+            &uri,
+            admin(),
+            Some(json!({ "password": bad, "username": "renamed" })),
+        )
+        .await;
+        assert_eq!(status, Status::BadRequest, "{body}");
+        assert_eq!(
+            body["errors"][0]["source"]["pointer"], "/password",
+            "{body}"
+        );
+    }
+    let after = User::get(&db, alice).await.unwrap();
+    assert_eq!(
+        (after.password, after.username.as_str()),
+        (before, "alice"),
+        "nothing written"
+    );
+    // the session epoch is never written as given
+    let (status, _) = call(
+        &client,
+        Method::Put,
+        &uri,
+        admin(),
+        Some(json!({ "session_epoch": 7 })),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_ne!(User::get(&db, alice).await.unwrap().session_epoch, 7);
+}
+
+/// `?ordering=` sorts first; `get_query`'s order only breaks its ties.
+async fn client_ordering_comes_before_get_query(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let (_, body) = call(&client, Method::Get, "/api/allposts/", None, None).await;
+    assert_eq!(titles(&body), ["c", "a", "b"], "get_query: newest first");
+    let (_, body) = call(
+        &client,
+        Method::Get,
+        "/api/allposts/?ordering=title",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(titles(&body), ["a", "b", "c"]);
+    let (_, body) = call(
+        &client,
+        Method::Get,
+        "/api/allposts/?ordering=-title",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(titles(&body), ["c", "b", "a"]);
+}
+
+/// A resource's `paginate_by` is the most `?limit=` may ask; the API's
+/// `max_paginate_by` caps every resource.
+async fn paginate_by_bounds_limit(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let (_, body) = call(&client, Method::Get, "/api/post/?limit=10", None, None).await;
+    assert_eq!(titles(&body).len(), 2, "{body}");
+    assert_eq!(body["meta"]["page_count"], 2);
+    let (_, body) = call(&client, Method::Get, "/api/post/?limit=1", None, None).await;
+    assert_eq!(titles(&body).len(), 1, "a smaller limit is kept");
+    // no paginate_by on the resource: the API's max (3 here) caps `?limit=`
+    let db = client.rocket().state::<Db>().unwrap();
+    Post {
+        id: 0,
+        user: 1,
+        title: "d".into(),
+    }
+    .insert(db)
+    .await
+    .ok();
+    let (_, body) = call(&client, Method::Get, "/api/allposts/?limit=50", None, None).await;
+    assert_eq!(titles(&body).len(), 3, "{body}");
+}
+
+/// Cursor pages order by non-null local fields: a nullable or related
+/// ordering is refused by name, never replaced by another order.
+async fn cursor_pages_refuse_orders_they_cannot_keep(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let (status, body) = call(
+        &client,
+        Method::Get,
+        "/api/task/?ordering=-title",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let got: Vec<&str> = body["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["t3", "t2", "t1"]);
+    for (ordering, column) in [
+        ("priority", "priority"),
+        ("-user__username", "user__username"),
+    ] {
+        let (status, body) = call(
+            &client,
+            Method::Get,
+            &format!("/api/task/?ordering={ordering}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::BadRequest, "{ordering}: {body}");
+        assert!(body["error"].as_str().unwrap().contains(column), "{body}");
+        assert_eq!(body["errors"][0]["source"]["pointer"], "/ordering");
+    }
+}
+
+/// A key whose row id equals a user's id is still no user: owner checks in
+/// hooks and `restrict_owner` never take it for that user.
+async fn api_keys_are_never_users(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    let (_, alice) = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    // keys until one has alice's id
+    let mut name = String::new();
+    let mut key_id = 0;
+    while key_id < alice {
+        name = format!("k{key_id}");
+        let pk = Key {
+            id: 0,
+            key: name.clone(),
+            secret: "s".into(),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        key_id = pk.as_i64().unwrap();
+    }
+    assert_eq!(key_id, alice, "the key's row id is alice's user id");
+    let with_key = |uri: &str| format!("{uri}?key={name}&secret=s");
+    let post = Post::select().first(&db).await.unwrap().unwrap();
+    assert_eq!(post.user, alice);
+    let (status, body) = call(
+        &client,
+        Method::Put,
+        &with_key(&format!("/api/keyed/{}/", post.id)),
+        None,
+        Some(json!({"title": "by key"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "a hook's owner check: {body}");
+    let (status, _) = call(
+        &client,
+        Method::Put,
+        &with_key(&format!("/api/owned/{}/", post.id)),
+        None,
+        Some(json!({"title": "by key"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "restrict_owner");
+    let (status, _) = call(
+        &client,
+        Method::Post,
+        &with_key("/api/owned/"),
+        None,
+        Some(json!({"title": "by key", "user": alice})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "keys own nothing");
+    assert_eq!(Post::get(&db, post.id).await.unwrap().title, post.title);
+}
