@@ -220,6 +220,28 @@ async fn exclude_shapes_output_only(tdb: Arc<TestDb>) {
     let db = client.rocket().state::<Db>().unwrap();
     let carol = User::get(db, body["id"].as_i64().unwrap()).await.unwrap();
     assert_eq!(carol.email, "carol@x.io", "the hidden field was written");
+    // the OpenAPI document says the same: hidden in objects, accepted in writes
+    let (_, doc) = call(&client, Method::Get, "/api/openapi.json", None, None).await;
+    let shown = &doc["components"]["schemas"]["user"]["properties"];
+    assert!(
+        shown.get("email").is_none() && shown.get("password").is_none(),
+        "{shown}"
+    );
+    let create =
+        &doc["paths"]["/api/user/"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(create["properties"]["email"]["type"], "string", "{create}");
+    assert_eq!(
+        create["properties"]["password"]["writeOnly"], true,
+        "{create}"
+    );
+    assert!(
+        create["properties"].get("admin").is_none(),
+        "readonly: {create}"
+    );
+    assert!(
+        create["properties"].get("session_epoch").is_none(),
+        "{create}"
+    );
     // the new user's credentials work for a protected write
     let (status, body) = call(
         &client,

@@ -126,8 +126,14 @@ fn json_catcher(status: Status, _req: &Request<'_>) -> ApiError {
 }
 
 #[get("/openapi.json")]
-fn openapi(state: &rocket::State<RestState>) -> Json<serde_json::Value> {
-    Json(crate::rest::openapi::document(state))
+fn openapi(
+    state: &rocket::State<RestState>,
+    auth: Option<&rocket::State<crate::auth::AuthState>>,
+) -> Json<serde_json::Value> {
+    Json(crate::rest::openapi::document(
+        state,
+        auth.map(|a| a.inner()),
+    ))
 }
 
 #[get("/")]

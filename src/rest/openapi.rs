@@ -2,6 +2,7 @@
 //! registered resources — paths, methods, object schemas, the query
 //! parameters each list really accepts, and the security schemes.
 
+use crate::auth::AuthState;
 use rocket::http::Method;
 use serde_json::{json, Map, Value as Json};
 
@@ -95,19 +96,37 @@ fn nullable_object(schema: Json, nullable: bool) -> Json {
     }
 }
 
-/// The schema of a write payload; `creating` marks the fields a create needs.
-fn write_schema(entry: &Entry, creating: bool) -> Json {
+/// The schema of a write payload; `creating` marks the fields a create
+/// needs. Writes take every column that is not secret (`fields`/`exclude`
+/// shape the output only) except the read-only ones; the auth user model's
+/// password field takes a password (hashed on the way in).
+fn write_schema(entry: &Entry, creating: bool, auth: Option<&AuthState>) -> Json {
     let r = &entry.resource;
+    let password = auth
+        .filter(|a| std::ptr::eq(a.store().schema(), entry.schema))
+        .map(|a| (a.store().password_field(), a.config.min_password_length));
     let mut props = Map::new();
     let mut required = Vec::new();
-    for col in entry.schema.columns.iter().filter(|c| exposes(r, c)) {
+    for col in entry
+        .schema
+        .columns
+        .iter()
+        .filter(|c| !c.secret || password.is_some_and(|(f, _)| f == c.field))
+    {
         let stripped = col.primary_key
             || r.readonly.iter().any(|f| f == col.field)
             || r.owner_field.as_deref() == Some(col.field);
         if stripped {
             continue;
         }
-        props.insert(col.field.to_owned(), json_type(col));
+        let prop = match password {
+            Some((field, min)) if field == col.field => json!({
+                "type": "string", "minLength": min, "writeOnly": true,
+                "description": "hashed with the auth battery's rules; at most 72 bytes"
+            }),
+            _ => json_type(col),
+        };
+        props.insert(col.field.to_owned(), prop);
         if creating && !col.nullable && col.default.is_none() && !col.auto_increment {
             required.push(Json::String(col.field.to_owned()));
         }
@@ -314,8 +333,9 @@ fn list_meta(entry: &Entry) -> Json {
     }
 }
 
-/// The OpenAPI 3.1 document of an API.
-pub fn document(state: &RestState) -> Json {
+/// The OpenAPI 3.1 document of an API (`auth`: the auth battery, when
+/// attached, which makes its user model's password field writable).
+pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
     let prefix = state.config.prefix.trim_end_matches('/');
     let mut paths = Map::new();
     let mut schemas = Map::new();
@@ -358,7 +378,7 @@ pub fn document(state: &RestState) -> Json {
                 json!({
                     "operationId": format!("create_{title}"),
                     "tags": [title],
-                    "requestBody": body(write_schema(entry, true)),
+                    "requestBody": body(write_schema(entry, true, auth)),
                     "security": security_for(entry, &Method::Post),
                     "responses": {"201": ok(single.clone(), "created"), "default": errors()}
                 }),
@@ -377,7 +397,7 @@ pub fn document(state: &RestState) -> Json {
             if allowed(method) {
                 detail.insert(verb.into(), json!({
                     "operationId": format!("{verb}_{title}"), "tags": [title], "parameters": [pk_param.clone()],
-                    "requestBody": body(write_schema(entry, false)),
+                    "requestBody": body(write_schema(entry, false, auth)),
                     "security": security_for(entry, &method),
                     "responses": {"200": ok(single.clone(), "the updated object"), "default": errors()}
                 }));
