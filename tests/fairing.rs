@@ -417,3 +417,58 @@ async fn cli_creates_tables_and_runs_migrations() {
     assert!(e.contains("bad version"), "{e}");
     db.close().await;
 }
+
+/// The quickstart's own `User` next to the auth battery's built-in one:
+/// both want the table `user`, and the launch stops naming both.
+mod shared_table {
+    use hangar::Model;
+
+    #[derive(Model)]
+    #[model(table = "user")]
+    pub struct User {
+        pub id: i64,
+        pub username: String,
+    }
+
+    #[derive(Model)]
+    pub struct Post {
+        pub id: i64,
+        #[model(references = User)]
+        pub user: i64,
+    }
+
+    #[rocket::async_test]
+    async fn two_models_on_one_table_stop_the_launch() {
+        let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+            .merge(("databases.main.url", "sqlite::memory:"))
+            .merge(("log_level", "off"));
+        let fairing = hangar::db::Database::fairing()
+            .model::<Post>()
+            .with(hangar::auth::Auth::models());
+        let err = fairing.prepare(&figment).await.expect_err("shared table");
+        assert!(
+            matches!(&err, hangar::db::SetupError::SharedTable { table, .. } if table == "user"),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("`User` and `User`") && text.contains("models_for"),
+            "{text}"
+        );
+        let launched = rocket::custom(figment).attach(fairing).ignite().await;
+        let e = launched.expect_err("the launch stops");
+        assert!(matches!(
+            e.kind(),
+            rocket::error::ErrorKind::FailedFairings(_)
+        ));
+        // the same models with the app's table renamed launch
+        let ok = hangar::db::Database::fairing()
+            .model::<Post>()
+            .prepare(
+                &rocket::figment::Figment::from(rocket::Config::debug_default())
+                    .merge(("databases.main.url", "sqlite::memory:")),
+            )
+            .await;
+        assert!(ok.is_ok(), "alone, the app's User is fine");
+    }
+}

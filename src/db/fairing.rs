@@ -90,6 +90,22 @@ pub enum SetupError {
         #[source]
         source: Box<rocket::figment::Error>,
     },
+    /// Two registered models (or models they reference) use one table, e.g.
+    /// an app's own `User` and the auth battery's: give one
+    /// `#[model(table = "...")]`, or hand the auth battery the app's model
+    /// (`Auth::models_for::<AppUser>()`).
+    #[error(
+        "two models use the table `{table}`: `{first}` and `{second}`; give one \
+         #[model(table = \"...\")] (or hand Auth your user model: Auth::models_for::<YourUser>())"
+    )]
+    SharedTable {
+        /// The table.
+        table: String,
+        /// The first model's type name.
+        first: &'static str,
+        /// The second model's type name.
+        second: &'static str,
+    },
     /// The pool could not connect (bad URL, server down).
     #[error("databases.{name}: {source}")]
     Connect {

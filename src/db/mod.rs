@@ -50,6 +50,7 @@ mod sql;
 mod sql_tests;
 mod typed_query;
 mod value;
+pub mod wire;
 pub mod write;
 
 pub use backend::Backend;

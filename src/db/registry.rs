@@ -75,7 +75,9 @@ impl ModelSet {
     ///
     /// # Errors
     /// [`SetupError::Key`](crate::db::SetupError::Key): a table-name key that
-    /// is not a string (figment's error names the key).
+    /// is not a string (figment's error names the key);
+    /// [`SetupError::SharedTable`](crate::db::SetupError::SharedTable): two
+    /// models (or a model a registered one references) on one table.
     pub fn build(&self, figment: &Figment) -> Result<Registry, crate::db::SetupError> {
         let mut tables = Vec::new();
         for (schema, key) in &self.table_keys {
@@ -94,7 +96,21 @@ impl ModelSet {
             }
         }
         let models = crate::db::ddl::with_references(&self.models);
-        Ok(Registry { models, tables })
+        let registry = Registry { models, tables };
+        // two models on one table would read and write each other's rows
+        for (i, first) in registry.models.iter().enumerate() {
+            if let Some(second) = registry.models[i + 1..]
+                .iter()
+                .find(|other| registry.table(other) == registry.table(first))
+            {
+                return Err(crate::db::SetupError::SharedTable {
+                    table: registry.table(first).to_owned(),
+                    first: first.type_name,
+                    second: second.type_name,
+                });
+            }
+        }
+        Ok(registry)
     }
 }
 
