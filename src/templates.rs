@@ -38,7 +38,10 @@ use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::figment::value::magic::RelativePathBuf;
 use rocket::{Build, Orbit, Request, Rocket};
 use rocket_dyn_templates::tera::{Template as TeraTemplate, Tera};
-use rocket_dyn_templates::Template;
+
+/// rocket_dyn_templates' template responder and `context!` macro, so an app
+/// renders pages without depending on rocket_dyn_templates itself.
+pub use rocket_dyn_templates::{context, Template};
 
 /// Hangar's embedded templates: `(name, source)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
