@@ -39,7 +39,8 @@ fn blocks(readme: &str) -> Vec<Block> {
             marker = Some(m.trim().to_owned());
             continue;
         }
-        let Some(lang) = line.strip_prefix("```") else {
+        // fences may be indented (inside list items)
+        let Some(lang) = line.trim_start().strip_prefix("```") else {
             if !line.trim().is_empty() {
                 marker = None;
             }
@@ -47,7 +48,7 @@ fn blocks(readme: &str) -> Vec<Block> {
         };
         let mut code = String::new();
         for inner in lines.by_ref() {
-            if inner.starts_with("```") {
+            if inner.trim_start().starts_with("```") {
                 break;
             }
             code.push_str(inner);

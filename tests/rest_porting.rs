@@ -63,6 +63,18 @@ impl ResourceHooks for OwnerOnly {
     }
 }
 
+/// An app's own endpoint under the API prefix, with the API's credentials.
+#[rocket::get("/whoami")]
+fn whoami(user: ApiUser) -> String {
+    user.name()
+}
+
+/// Anonymous callers welcome.
+#[rocket::get("/hello")]
+fn hello(user: Option<ApiUser>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |u| u.name())
+}
+
 fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
     let figment = tdb
         .figment()
@@ -103,6 +115,7 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .attach(api)
+        .mount("/api", rocket::routes![whoami, hello])
 }
 
 /// Users admin and alice; alice's posts "b", "a", "c" (ids in that order);
@@ -191,7 +204,44 @@ app_cases!(
     paginate_by_bounds_limit,
     cursor_pages_refuse_orders_they_cannot_keep,
     api_keys_are_never_users,
+    app_routes_take_the_api_caller,
 );
+
+/// `ApiUser` guards an app's own route with the API's authentication: 401
+/// JSON with a Basic challenge without credentials or with wrong ones.
+async fn app_routes_take_the_api_caller(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let res = client.get("/api/whoami").dispatch().await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    assert_eq!(
+        res.headers().get_one("WWW-Authenticate"),
+        Some("Basic realm=\"Login Required\"")
+    );
+    let body: Json = res.into_json().await.expect("a JSON error");
+    assert!(body["error"].is_string(), "{body}");
+    let res = client
+        .get("/api/whoami")
+        .header(basic("alice", "wrong-password"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    drop(res);
+    let res = client
+        .get("/api/whoami")
+        .header(basic("alice", "alice-password"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.into_string().await.unwrap(), "alice");
+    let res = client.get("/api/hello").dispatch().await;
+    assert_eq!(res.into_string().await.unwrap(), "anonymous");
+    // the session cookie counts too, as on the resources
+    let status = hangar::testing::login(&client, "alice", "alice-password").await;
+    assert_eq!(status, Status::SeeOther);
+    let res = client.get("/api/hello").dispatch().await;
+    assert_eq!(res.into_string().await.unwrap(), "alice");
+}
 
 /// `exclude` hides fields from the output; writes still take them, and
 /// `readonly` is what refuses a field.

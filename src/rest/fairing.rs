@@ -109,7 +109,11 @@ impl RestApi {
                 peers: peers.clone(),
             }));
         }
-        Ok(RestState { config, entries })
+        Ok(RestState {
+            config,
+            entries,
+            default_auth: self.default_auth.clone(),
+        })
     }
 }
 

@@ -30,6 +30,9 @@ pub struct RestState {
     pub config: ApiConfig,
     /// Resources in registration order.
     pub entries: Vec<Arc<Entry>>,
+    /// The API's default authentication: what the [`ApiUser`](crate::rest::ApiUser)
+    /// request guard of an app's own routes checks.
+    pub default_auth: Arc<dyn Authenticator>,
 }
 
 impl RestState {
