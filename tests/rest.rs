@@ -86,7 +86,7 @@ pub struct Bookmark {
 
 struct NoNewTags;
 impl ResourceHooks for NoNewTags {
-    fn check_post(&self, _user: Option<&ApiUser>, _data: &serde_json::Map<String, Json>) -> bool {
+    fn check_post(&self, _user: Option<&ApiUser>, _new: &hangar::db::Record) -> bool {
         false
     }
 }

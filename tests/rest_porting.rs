@@ -46,6 +46,70 @@ pub struct Key {
     pub secret: String,
 }
 
+#[derive(Model, Clone, Debug)]
+pub struct Doc {
+    pub id: i64,
+    #[model(references = User, on_delete = "cascade")]
+    pub user: i64,
+    pub title: String,
+    #[model(default = 0)]
+    pub version: i64,
+    #[model(default = false)]
+    pub published: bool,
+    #[model(default = false)]
+    pub deleted: bool,
+}
+
+/// Write hooks that see the data: no spam in new docs, published titles are
+/// frozen, each update must bump the version by one (checked against the
+/// locked row), deletes are soft, admins may act on any doc.
+struct Docs;
+
+#[rocket::async_trait]
+impl ResourceHooks for Docs {
+    fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
+        select
+            .filter("deleted", hangar::db::Op::Eq, false)
+            .expect("deleted")
+    }
+
+    fn check_post(&self, _user: Option<&ApiUser>, new: &Record) -> bool {
+        !new.get("title")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains("spam"))
+    }
+
+    fn check_put(
+        &self,
+        _user: Option<&ApiUser>,
+        old: &Record,
+        changes: &[(&'static str, Value)],
+    ) -> bool {
+        let changed = |f: &str| changes.iter().find(|(n, _)| *n == f).map(|(_, v)| v);
+        if old.get("published") == Some(&Value::Bool(true)) && changed("title").is_some() {
+            return false;
+        }
+        let old_version = old.get("version").and_then(Value::as_i64).unwrap_or(0);
+        changed("version").and_then(Value::as_i64) == Some(old_version + 1)
+    }
+
+    fn validate_owner(&self, user: &ApiUser, record: &Record, owner_field: &str) -> bool {
+        user.is_admin() || user.user_id().map(Value::Int).as_ref() == record.get(owner_field)
+    }
+
+    async fn delete_object(
+        &self,
+        tx: &mut hangar::db::Transaction<'_>,
+        record: &Record,
+        _mode: hangar::db::DeleteMode,
+    ) -> Result<(), hangar::rest::ApiError> {
+        let soft = vec![("deleted", Value::Bool(true))];
+        hangar::db::write::update_fields(&mut *tx, record.schema(), record.pk().clone(), soft)
+            .await?;
+        Ok(())
+    }
+}
+
 /// Newest first, as an app's `get_query` often orders.
 struct NewestFirst;
 impl ResourceHooks for NewestFirst {
@@ -57,7 +121,12 @@ impl ResourceHooks for NewestFirst {
 /// An app's own owner check, written against the caller's user id.
 struct OwnerOnly;
 impl ResourceHooks for OwnerOnly {
-    fn check_put(&self, user: Option<&ApiUser>, record: &Record) -> bool {
+    fn check_put(
+        &self,
+        user: Option<&ApiUser>,
+        record: &Record,
+        _changes: &[(&'static str, Value)],
+    ) -> bool {
         let owner = record.get("user").and_then(Value::as_i64);
         user.and_then(ApiUser::user_id).is_some() && user.and_then(ApiUser::user_id) == owner
     }
@@ -92,6 +161,7 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .register::<Post>(Resource::new().hooks(NewestFirst).paginate_by(Some(2)))
         .register::<Post>(Resource::new().name("allposts").hooks(NewestFirst))
         .register::<Task>(Resource::new().pagination(Pagination::Cursor))
+        .register::<Doc>(Resource::new().restrict_owner("user").hooks(Docs))
         .register::<Post>(
             Resource::new()
                 .name("keyed")
@@ -109,6 +179,7 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
             Database::fairing()
                 .model::<Post>()
                 .model::<Task>()
+                .model::<Doc>()
                 .model::<Key>()
                 .with(Auth::models()),
         )
@@ -205,7 +276,139 @@ app_cases!(
     cursor_pages_refuse_orders_they_cannot_keep,
     api_keys_are_never_users,
     app_routes_take_the_api_caller,
+    write_hooks_see_the_data,
+    concurrent_checked_updates_do_not_interleave,
 );
+
+/// `check_post` sees the new row, `check_put` the locked old row and the
+/// changes, `delete_object` replaces the delete, `validate_owner` decides
+/// who owns.
+async fn write_hooks_see_the_data(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    let (_, alice) = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let as_alice = || Some(basic("alice", "alice-password"));
+    let as_admin = || Some(basic("admin", "admin-password"));
+    let (status, _) = call(
+        &client,
+        Method::Post,
+        "/api/doc/",
+        as_alice(),
+        Some(json!({"title": "buy spam"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden, "check_post saw the title");
+    assert_eq!(
+        Doc::select().count(&db).await.unwrap(),
+        0,
+        "nothing written"
+    );
+    let (status, doc) = call(
+        &client,
+        Method::Post,
+        "/api/doc/",
+        as_alice(),
+        Some(json!({"title": "draft", "user": 999})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{doc}");
+    assert_eq!(doc["user"], alice, "set_owner: the caller owns it");
+    let uri = format!("/api/doc/{}/", doc["id"]);
+    // the version must move by one from the stored row
+    let (status, _) = call(
+        &client,
+        Method::Put,
+        &uri,
+        as_alice(),
+        Some(json!({"title": "v?", "version": 5})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, body) = call(
+        &client,
+        Method::Put,
+        &uri,
+        as_alice(),
+        Some(json!({"title": "v1", "version": 1, "published": true})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    // published: the title is frozen, other fields are not
+    let (status, _) = call(
+        &client,
+        Method::Put,
+        &uri,
+        as_alice(),
+        Some(json!({"title": "v2", "version": 2})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    // validate_owner: an admin may act on alice's doc
+    let (status, body) = call(
+        &client,
+        Method::Patch,
+        &uri,
+        as_admin(),
+        Some(json!({"version": 2})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    // a soft delete: the row stays, marked, and leaves the resource
+    let (status, _) = call(&client, Method::Delete, &uri, as_alice(), None).await;
+    assert_eq!(status, Status::Ok);
+    let id = doc["id"].as_i64().unwrap();
+    let kept = Doc::get(&db, id).await.unwrap();
+    assert!(
+        kept.deleted && kept.title == "v1" && kept.version == 2,
+        "{kept:?}"
+    );
+    let (status, _) = call(&client, Method::Get, &uri, None, None).await;
+    assert_eq!(status, Status::NotFound);
+}
+
+/// Two `PUT`s at once, each checked against the row it read: the row is
+/// read locked, so the second sees the first's write and its check fails.
+async fn concurrent_checked_updates_do_not_interleave(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let as_alice = || Some(basic("alice", "alice-password"));
+    let (_, doc) = call(
+        &client,
+        Method::Post,
+        "/api/doc/",
+        as_alice(),
+        Some(json!({"title": "race"})),
+    )
+    .await;
+    let uri = format!("/api/doc/{}/", doc["id"]);
+    for round in 1..=3 {
+        let put = || {
+            call(
+                &client,
+                Method::Put,
+                &uri,
+                as_alice(),
+                Some(json!({"version": round})),
+            )
+        };
+        let (a, b) = tokio::join!(put(), put());
+        let mut statuses = [a.0, b.0];
+        statuses.sort_by_key(|s| s.code);
+        assert_eq!(
+            statuses,
+            [Status::Ok, Status::Forbidden],
+            "round {round}: {a:?} {b:?}"
+        );
+    }
+    let db = client.rocket().state::<Db>().unwrap();
+    assert_eq!(
+        Doc::get(db, doc["id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .version,
+        3
+    );
+}
 
 /// `ApiUser` guards an app's own route with the API's authentication: 401
 /// JSON with a Basic challenge without credentials or with wrong ones.

@@ -48,6 +48,8 @@ pub struct Select {
     offset: Option<u64>,
     /// Foreign-key paths whose rows are selected too (`include`).
     pub(crate) includes: Vec<(String, Vec<&'static Column>)>,
+    /// `SELECT ... FOR UPDATE` (see [`Select::for_update`]).
+    lock: bool,
 }
 
 impl Select {
@@ -60,6 +62,7 @@ impl Select {
             limit: None,
             offset: None,
             includes: Vec::new(),
+            lock: false,
         }
     }
 
@@ -252,6 +255,23 @@ impl Select {
         self
     }
 
+    /// Locks the rows read until the transaction ends (`SELECT ... FOR
+    /// UPDATE` on PostgreSQL and MySQL; SQLite's write transactions already
+    /// exclude other writers): read a row, check it, then write it without
+    /// another writer changing it in between. Run it inside a transaction.
+    ///
+    /// ```
+    /// # use hangar::Model;
+    /// # #[derive(Model)] struct Note { id: i64, text: String }
+    /// use hangar::db::{Backend, Model as _, Select};
+    /// let sql = Select::new(Note::schema()).filter_pk(1.into()).for_update().to_statement(Backend::Postgres).sql;
+    /// assert!(sql.ends_with(" FOR UPDATE OF t0"), "{sql}");
+    /// ```
+    pub fn for_update(mut self) -> Select {
+        self.lock = true;
+        self
+    }
+
     /// Skips `n` rows.
     pub fn offset(mut self, n: u64) -> Select {
         self.offset = Some(n);
@@ -266,6 +286,7 @@ impl Select {
             includes: &self.includes,
             limit: self.limit,
             offset: self.offset,
+            lock: self.lock,
         }
     }
 

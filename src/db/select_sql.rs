@@ -67,6 +67,8 @@ pub(crate) struct SelectParts<'a> {
     pub includes: &'a [(String, Vec<&'static Column>)],
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// Lock the root rows read (`SELECT ... FOR UPDATE`).
+    pub lock: bool,
 }
 
 /// Writes the SELECT.
@@ -130,6 +132,10 @@ pub(crate) fn select(
     }
     if projection != Projection::Count {
         q.limit(parts.limit, parts.offset);
+        if parts.lock {
+            let clause = q.w.backend().row_lock();
+            q.w.push(clause);
+        }
     }
     let returns = if projection == Projection::Count || parts.limit == Some(1) {
         Returns::OneRow

@@ -260,3 +260,23 @@ fn tables_are_named_by_the_registry() {
     // the referenced model is registered by the one that refers to it
     assert!(registry.get("writers").is_some());
 }
+
+#[test]
+fn row_locks_per_backend() {
+    let locked = || book().filter_pk(Value::Int(7)).limit(1).for_update();
+    assert_eq!(
+        rows(Postgres, locked()),
+        format!(r#"SELECT {BOOK_COLS} FROM "book" t0 WHERE t0."id" = $1 LIMIT 1 FOR UPDATE OF t0"#)
+    );
+    assert!(rows(MySql, locked()).ends_with(" LIMIT 1 FOR UPDATE"));
+    assert!(
+        rows(Sqlite, locked()).ends_with(" LIMIT 1"),
+        "SQLite writers are exclusive"
+    );
+    // through a join: only the root's rows are locked on PostgreSQL
+    let joined = book()
+        .filter("author__name", Op::Eq, "ann")
+        .unwrap()
+        .for_update();
+    assert!(rows(Postgres, joined).ends_with(" FOR UPDATE OF t0"));
+}

@@ -62,22 +62,6 @@ fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Select {
         .get_query(Select::new(entry.schema), user)
 }
 
-/// The object with primary key `raw_pk` as the caller may see it.
-async fn load(
-    entry: &Entry,
-    db: &Db,
-    raw_pk: &str,
-    user: Option<&ApiUser>,
-) -> Result<Record, ApiError> {
-    let pk_type = entry.schema.pk().sql_type;
-    let pk = Value::parse(pk_type, raw_pk).map_err(|_| ApiError::not_found())?;
-    base_select(entry, user)
-        .filter_pk(pk)
-        .first_record(db)
-        .await?
-        .ok_or_else(ApiError::not_found)
-}
-
 /// Whether every column along `path` is one the caller may see: exposed by
 /// the resource at each step (an included key's child resource, else the
 /// target model's own registered resource, else any non-secret column).
@@ -340,21 +324,53 @@ pub(crate) async fn detail(
     Ok(entry.single(entry.serialize_related(&related)))
 }
 
-/// Whether `record`'s `field` names the calling user (a key or token owns nothing).
-pub(crate) fn owned_by(record: &Record, field: &str, user: Option<&ApiUser>) -> bool {
-    user.and_then(ApiUser::user_id)
-        .is_some_and(|id| record.get(field) == Some(&Value::Int(id)))
+/// Whether the caller owns `record` on an owner resource (always on others),
+/// by the hooks' `validate_owner`.
+pub(crate) fn owner_ok(
+    resource: &crate::rest::resource::Resource,
+    record: &Record,
+    user: Option<&ApiUser>,
+) -> bool {
+    match resource.owner_field.as_deref() {
+        None => true,
+        Some(field) => user.is_some_and(|u| resource.hooks.validate_owner(u, record, field)),
+    }
 }
 
-fn owner_ok(entry: &Entry, record: &Record, user: Option<&ApiUser>) -> bool {
-    match entry.resource.owner_field.as_deref() {
-        None => true,
-        Some(field) => owned_by(record, field, user),
+/// The row about to be inserted, for `check_post`: the given values, the
+/// rest null.
+pub(crate) fn new_record(
+    schema: &'static crate::db::Schema,
+    values: &[(&'static str, Value)],
+) -> Record {
+    let mut record = Record::new(schema);
+    for (field, value) in values {
+        // the fields come from the schema: setting them cannot fail
+        let _ = record.set(field, value.clone());
     }
+    record
 }
 
 async fn reload(entry: &Entry, db: &Db, pk: Value) -> Result<Json, ApiError> {
     show(entry, db, Select::new(entry.schema).filter_pk(pk)).await
+}
+
+/// The object with primary key `raw_pk` as the caller may see it, read
+/// locked inside `tx` (the row an update or delete acts on).
+async fn load_locked(
+    entry: &Entry,
+    tx: &mut crate::db::Transaction<'static>,
+    raw_pk: &str,
+    user: Option<&ApiUser>,
+) -> Result<Record, ApiError> {
+    let pk_type = entry.schema.pk().sql_type;
+    let pk = Value::parse(pk_type, raw_pk).map_err(|_| ApiError::not_found())?;
+    base_select(entry, user)
+        .filter_pk(pk)
+        .for_update()
+        .first_record(&mut *tx)
+        .await?
+        .ok_or_else(ApiError::not_found)
 }
 
 /// `POST /api/<name>/`: 201 with the object and its `Location`.
@@ -366,6 +382,7 @@ pub(crate) async fn create(
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
 ) -> Result<(String, Json), ApiError> {
+    let hooks = &entry.resource.hooks;
     if entry.resource.owner_field.is_some() {
         match user {
             None => return Err(ApiError::unauthorized()),
@@ -373,9 +390,6 @@ pub(crate) async fn create(
             Some(ApiUser::Key(_)) => return Err(ApiError::forbidden()),
             Some(_) => {}
         }
-    }
-    if !entry.resource.hooks.check_post(user, &payload) {
-        return Err(ApiError::forbidden());
     }
     let mut tx = db.begin().await?;
     let level = Level {
@@ -388,7 +402,10 @@ pub(crate) async fn create(
         auth,
     };
     let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
-    entry.resource.hooks.before_save(user, &mut fields, true)?;
+    hooks.before_save(user, &mut fields, true)?;
+    if !hooks.check_post(user, &new_record(entry.schema, &fields)) {
+        return Err(ApiError::forbidden());
+    }
     let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
     tx.commit().await?;
     let location = format!(
@@ -400,7 +417,8 @@ pub(crate) async fn create(
     Ok((location, reload(entry, db, pk).await?))
 }
 
-/// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change.
+/// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change; the
+/// row is read locked, checked and written in one transaction.
 pub(crate) async fn update(
     entry: &Entry,
     db: &Db,
@@ -409,12 +427,13 @@ pub(crate) async fn update(
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
-    let record = load(entry, db, pk, user).await?;
-    if !owner_ok(entry, &record, user) || !entry.resource.hooks.check_put(user, &record) {
+    let hooks = &entry.resource.hooks;
+    let mut tx = db.begin().await?;
+    let record = load_locked(entry, &mut tx, pk, user).await?;
+    if !owner_ok(&entry.resource, &record, user) {
         return Err(ApiError::forbidden());
     }
     let pk = record.pk().clone();
-    let mut tx = db.begin().await?;
     let level = Level {
         schema: entry.schema,
         resource: &entry.resource,
@@ -425,7 +444,10 @@ pub(crate) async fn update(
         auth,
     };
     let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
-    entry.resource.hooks.before_save(user, &mut fields, false)?;
+    hooks.before_save(user, &mut fields, false)?;
+    if !hooks.check_put(user, &record, &fields) {
+        return Err(ApiError::forbidden());
+    }
     if !fields.is_empty() {
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
     }
@@ -434,7 +456,8 @@ pub(crate) async fn update(
     reload(entry, db, pk).await
 }
 
-/// `DELETE /api/<name>/<pk>/` (and `POST .../delete/`): `{"deleted": 1}`.
+/// `DELETE /api/<name>/<pk>/` (and `POST .../delete/`): `{"deleted": 1}`,
+/// through the hooks' `delete_object`, in one transaction.
 pub(crate) async fn delete(
     entry: &Entry,
     db: &Db,
@@ -442,8 +465,10 @@ pub(crate) async fn delete(
     pk: &str,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
-    let record = load(entry, db, pk, user).await?;
-    if !owner_ok(entry, &record, user) || !entry.resource.hooks.check_delete(user, &record) {
+    let hooks = &entry.resource.hooks;
+    let mut tx = db.begin().await?;
+    let record = load_locked(entry, &mut tx, pk, user).await?;
+    if !owner_ok(&entry.resource, &record, user) || !hooks.check_delete(user, &record) {
         return Err(ApiError::forbidden());
     }
     let mode = if entry.resource.delete_recursive {
@@ -451,7 +476,8 @@ pub(crate) async fn delete(
     } else {
         DeleteMode::Restrict
     };
-    crate::db::delete::delete_by_pks(db, entry.schema, vec![record.pk().clone()], mode).await?;
+    hooks.delete_object(&mut tx, &record, mode).await?;
+    tx.commit().await?;
     forget_user(entry, auth, record.pk());
     Ok(json!({ "deleted": 1 }))
 }

@@ -4,26 +4,47 @@ use std::sync::Arc;
 
 use rocket::http::Method;
 
-use crate::db::{Record, Select};
+use crate::db::{DeleteMode, Record, Select, Transaction, Value};
 use crate::rest::authn::{Authenticator, ALL_METHODS};
 use crate::rest::caller::ApiUser;
 use crate::text::strings;
 
-/// Customisation by code (flask-peewee's `get_query`, `check_*`, `prepare_data`).
-/// Every method has a default that allows everything.
+/// Customisation by code (flask-peewee's `get_query`, `check_*`,
+/// `prepare_data`, `RestrictOwnerResource`'s `validate_owner`/`set_owner`,
+/// `delete_object`). Every method has a default that allows everything.
+///
+/// Writes run in one transaction: the row an update or delete acts on is read
+/// locked (`SELECT ... FOR UPDATE` on PostgreSQL and MySQL; SQLite's writers
+/// are exclusive), so two concurrent `PUT`s with checks cannot interleave, and
+/// the checks see the values about to be written.
 ///
 /// # Example
 /// ```
-/// use hangar::db::{Op, Select};
-/// use hangar::rest::{ApiUser, ResourceHooks};
+/// use hangar::db::{write, DeleteMode, Op, Record, Select, Transaction, Value};
+/// use hangar::rest::{ApiError, ApiUser, ResourceHooks};
 ///
-/// struct LiveNotesOnly;
-/// impl ResourceHooks for LiveNotesOnly {
+/// /// Live notes only; titles are frozen once published; deletes are soft.
+/// struct Notes;
+///
+/// #[rocket::async_trait]
+/// impl ResourceHooks for Notes {
 ///     fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
-///         select.filter("status", Op::Eq, 1).expect("status is a field")
+///         select.filter("deleted", Op::Eq, false).expect("notes have `deleted`")
+///     }
+///
+///     fn check_put(&self, _user: Option<&ApiUser>, old: &Record, changes: &[(&'static str, Value)]) -> bool {
+///         let published = old.get("published") == Some(&Value::Bool(true));
+///         !(published && changes.iter().any(|(field, _)| *field == "title"))
+///     }
+///
+///     async fn delete_object(&self, tx: &mut Transaction<'_>, record: &Record, _mode: DeleteMode) -> Result<(), ApiError> {
+///         let soft = vec![("deleted", Value::Bool(true))];
+///         write::update_fields(&mut *tx, record.schema(), record.pk().clone(), soft).await?;
+///         Ok(())
 ///     }
 /// }
 /// ```
+#[rocket::async_trait]
 pub trait ResourceHooks: Send + Sync + 'static {
     /// Restricts the rows the resource shows (and lets callers act on).
     fn get_query(&self, select: Select, _user: Option<&ApiUser>) -> Select {
@@ -35,23 +56,51 @@ pub trait ResourceHooks: Send + Sync + 'static {
         true
     }
 
-    /// May the caller create an object from this payload?
-    fn check_post(
+    /// May the caller create this object? `new` holds the values about to
+    /// be inserted (after [`before_save`](Self::before_save), with the
+    /// owner set); fields the payload left out are null here and get their
+    /// defaults from the insert. `false` answers 403 and writes nothing.
+    fn check_post(&self, _user: Option<&ApiUser>, _new: &Record) -> bool {
+        true
+    }
+
+    /// May the caller change `old` (read locked) with `changes`, the
+    /// fields about to be written? `false` answers 403 and writes nothing.
+    fn check_put(
         &self,
         _user: Option<&ApiUser>,
-        _data: &serde_json::Map<String, serde_json::Value>,
+        _old: &Record,
+        _changes: &[(&'static str, Value)],
     ) -> bool {
         true
     }
 
-    /// May the caller change this object?
-    fn check_put(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
+    /// May the caller delete this object (read locked)?
+    fn check_delete(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
         true
     }
 
-    /// May the caller delete this object?
-    fn check_delete(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
-        true
+    /// On an owner resource ([`Resource::restrict_owner`]): does `user` own
+    /// `record`? Default: the owner field holds the caller's user id (a key
+    /// or token owns nothing). Others get 403 on updates and deletes.
+    fn validate_owner(&self, user: &ApiUser, record: &Record, owner_field: &str) -> bool {
+        user.user_id()
+            .is_some_and(|id| record.get(owner_field) == Some(&Value::Int(id)))
+    }
+
+    /// On an owner resource: makes `user` the owner of a new object, whatever
+    /// the payload said. Default: the owner field gets the caller's user id;
+    /// a caller that is no user (a key) is refused with 403 before this runs.
+    fn set_owner(
+        &self,
+        user: &ApiUser,
+        owner_field: &'static str,
+        values: &mut Vec<(&'static str, Value)>,
+    ) {
+        if let Some(id) = user.user_id() {
+            values.retain(|(f, _)| *f != owner_field);
+            values.push((owner_field, Value::Int(id)));
+        }
     }
 
     /// Adjusts the values about to be written (flask-peewee's `save_object`):
@@ -63,9 +112,32 @@ pub trait ResourceHooks: Send + Sync + 'static {
     fn before_save(
         &self,
         _user: Option<&ApiUser>,
-        _fields: &mut Vec<(&'static str, crate::db::Value)>,
+        _fields: &mut Vec<(&'static str, Value)>,
         _creating: bool,
     ) -> Result<(), crate::rest::ApiError> {
+        Ok(())
+    }
+
+    /// Deletes the object, inside the request's transaction (flask-peewee's
+    /// `delete_object`). Default: the row and, with `DeleteMode::Recursive`,
+    /// its dependents. Override to soft-delete (set a `deleted_at`) or to
+    /// archive first.
+    ///
+    /// # Errors
+    /// An [`ApiError`](crate::rest::ApiError) (a database error converts).
+    async fn delete_object(
+        &self,
+        tx: &mut Transaction<'_>,
+        record: &Record,
+        mode: DeleteMode,
+    ) -> Result<(), crate::rest::ApiError> {
+        crate::db::delete::delete_by_pks(
+            &mut *tx,
+            record.schema(),
+            vec![record.pk().clone()],
+            mode,
+        )
+        .await?;
         Ok(())
     }
 

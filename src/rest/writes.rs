@@ -165,14 +165,11 @@ pub(crate) fn prepare<'a>(
             }
             return Err(e);
         }
-        if let (true, true, Some(owner), Some(id)) = (
-            root,
-            creating,
-            r.owner_field.as_deref(),
-            user.and_then(ApiUser::user_id),
-        ) {
+        if let (true, true, Some(owner), Some(user)) =
+            (root, creating, r.owner_field.as_deref(), user)
+        {
             if let Some(col) = schema.column(owner) {
-                out.push((col.field, Value::Int(id)));
+                r.hooks.set_owner(user, col.field, &mut out);
             }
         }
         Ok(out)
@@ -205,6 +202,7 @@ async fn write_nested(
                 .hooks
                 .get_query(Select::new(schema), user)
                 .filter_pk(pk.clone())
+                .for_update()
                 .first_record(&mut *tx)
                 .await?
                 .ok_or_else(|| {
@@ -212,14 +210,13 @@ async fn write_nested(
                     ApiError::bad_request(format!("`{field}` refers to a row that does not exist"))
                         .with_field("foreign_key", &field, "no such row")
                 })?;
-            let owner_ok = match child.owner_field.as_deref() {
-                None => true,
-                Some(f) => crate::rest::handlers::owned_by(&record, f, user),
-            };
-            if !owner_ok || !child.hooks.check_put(user, &record) {
+            if !crate::rest::handlers::owner_ok(child, &record, user) {
                 return Err(ApiError::forbidden());
             }
             let fields = prepare(tx, level, obj, user).await?;
+            if !child.hooks.check_put(user, &record, &fields) {
+                return Err(ApiError::forbidden());
+            }
             if !fields.is_empty() {
                 write::update_fields(&mut *tx, schema, pk.clone(), fields).await?;
             }
@@ -231,7 +228,7 @@ async fn write_nested(
             }
             let token_owner =
                 child.owner_field.is_some() && user.and_then(ApiUser::user_id).is_none();
-            if token_owner || !child.hooks.check_post(user, &obj) {
+            if token_owner {
                 return Err(ApiError::forbidden());
             }
             let level = Level {
@@ -239,6 +236,12 @@ async fn write_nested(
                 ..level
             };
             let fields = prepare(tx, level, obj, user).await?;
+            if !child
+                .hooks
+                .check_post(user, &crate::rest::handlers::new_record(schema, &fields))
+            {
+                return Err(ApiError::forbidden());
+            }
             let pk = write::insert_fields(&mut *tx, schema, fields).await?;
             Ok(pk.to_json())
         }

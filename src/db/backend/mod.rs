@@ -266,6 +266,19 @@ impl Backend {
         }
     }
 
+    /// The clause that locks the selected rows of the root table (alias
+    /// `t0`) until the transaction ends: `FOR UPDATE OF t0` on PostgreSQL
+    /// (joined rows stay unlocked, and outer joins are allowed), `FOR UPDATE`
+    /// on MySQL (MariaDB has no `OF`); nothing on SQLite, whose write
+    /// transactions already exclude every other writer.
+    pub(crate) fn row_lock(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE OF t0",
+            Backend::MySql => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// Whether a database error code means a lock or serialization conflict,
     /// or a server going away: the statement may succeed if tried again, so
     /// the answer is 503, not 500.
