@@ -11,10 +11,10 @@ use std::sync::Arc;
 use base64::Engine as _;
 use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};
-use hangar::db::{Database, Db, Model as _, Record, Select, Value};
+use hangar::db::{Database, Db, Model as _, Op, Record, Select, SqlType, Value};
 use hangar::rest::{
-    APIKeyAuthentication, AdminAuthentication, ApiUser, Pagination, Resource, ResourceHooks,
-    RestApi, UserAuthentication, ALL_METHODS,
+    APIKeyAuthentication, AdminAuthentication, ApiUser, Filter, Pagination, QueryParams, Resource,
+    ResourceHooks, RestApi, UserAuthentication, ALL_METHODS,
 };
 use hangar::Model;
 use rocket::http::{Accept, ContentType, Header, Method, Status};
@@ -110,6 +110,27 @@ impl ResourceHooks for Docs {
     }
 }
 
+/// `?max_id=` read through the app's own `FromForm` type (absent: no bound;
+/// a value that is no number: 400).
+#[derive(rocket::FromForm)]
+struct Window {
+    #[field(default = i64::MAX)]
+    max_id: i64,
+}
+
+struct Windowed;
+impl ResourceHooks for Windowed {
+    fn list_query(
+        &self,
+        select: Select,
+        _user: Option<&ApiUser>,
+        params: QueryParams<'_>,
+    ) -> Result<Select, hangar::rest::ApiError> {
+        let window: Window = params.parse()?;
+        Ok(select.filter("id", Op::Lte, window.max_id)?)
+    }
+}
+
 /// Newest first, as an app's `get_query` often orders.
 struct NewestFirst;
 impl ResourceHooks for NewestFirst {
@@ -162,6 +183,27 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .register::<Post>(Resource::new().name("allposts").hooks(NewestFirst))
         .register::<Task>(Resource::new().pagination(Pagination::Cursor))
         .register::<Doc>(Resource::new().restrict_owner("user").hooks(Docs))
+        .register::<Post>(
+            Resource::new()
+                .name("filtered")
+                .hooks(Windowed)
+                .filter(Filter::field("author", "user__username", Op::Eq))
+                .filter(Filter::field("ids", "id", Op::In).separator(';'))
+                .filter(Filter::custom(
+                    "min_id",
+                    SqlType::BigInt,
+                    |select, values| {
+                        let min = values.first().and_then(Value::as_i64).unwrap_or(0);
+                        Ok(select.filter("id", Op::Gte, min)?)
+                    },
+                ))
+                .sort_key("author", ["user__username", "-id"]),
+        )
+        .register::<Post>(
+            Resource::new()
+                .name("needs")
+                .filter(Filter::field("owner", "user", Op::Eq).required()),
+        )
         .register::<Post>(
             Resource::new()
                 .name("keyed")
@@ -278,7 +320,95 @@ app_cases!(
     app_routes_take_the_api_caller,
     write_hooks_see_the_data,
     concurrent_checked_updates_do_not_interleave,
+    named_filters_and_sort_keys,
 );
+
+/// Filters and sort keys of the resource's own, typed, in the OpenAPI
+/// document; `list_query` reads the parameters as the app's `FromForm` type.
+async fn named_filters_and_sort_keys(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    let (_, alice) = seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    Post {
+        id: 0,
+        user: 1,
+        title: "by admin".into(),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let get = |uri: String| {
+        let client = &client;
+        async move { call(client, Method::Get, &uri, None, None).await }
+    };
+    let (_, body) = get("/api/filtered/?author=alice".into()).await;
+    assert_eq!(body["meta"]["object_count"], 3, "{body}");
+    let (_, body) = get("/api/filtered/?author=alice&author=admin".into()).await;
+    assert_eq!(body["meta"]["object_count"], 4, "repeated values OR");
+    let ids: Vec<i64> = Post::select()
+        .all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let (_, body) = get(format!("/api/filtered/?ids={};{}", ids[0], ids[2])).await;
+    assert_eq!(body["meta"]["object_count"], 2, "{body}");
+    let (_, body) = get(format!("/api/filtered/?min_id={}", ids[2])).await;
+    assert_eq!(body["meta"]["object_count"], 2, "{body}");
+    let (status, body) = get("/api/filtered/?min_id=many".into()).await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/min_id", "{body}");
+    assert!(body["error"].as_str().unwrap().contains("min_id"), "{body}");
+    // `author` is the filter's name now, not a lookup on a column
+    let (status, _) = get("/api/filtered/?ids=1;x".into()).await;
+    assert_eq!(status, Status::BadRequest);
+    // a required filter
+    let (status, body) = get("/api/needs/".into()).await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(body["errors"][0]["source"]["pointer"], "/owner", "{body}");
+    let (status, body) = get(format!("/api/needs/?owner={alice}")).await;
+    assert_eq!(
+        (status, body["meta"]["object_count"].as_i64()),
+        (Status::Ok, Some(3))
+    );
+    // a sort key: username, then newest first; `-author` reverses both
+    // (pages of 3: the API's max_paginate_by here)
+    let (_, body) = get("/api/filtered/?ordering=author".into()).await;
+    assert_eq!(titles(&body), ["by admin", "c", "a"]);
+    let (_, body) = get("/api/filtered/?ordering=-author".into()).await;
+    assert_eq!(titles(&body), ["b", "a", "c"]);
+    // the hook's own typed parameter
+    let (_, body) = get(format!("/api/filtered/?max_id={}", ids[1])).await;
+    assert_eq!(body["meta"]["object_count"], 2, "{body}");
+    let (status, body) = get("/api/filtered/?max_id=lots".into()).await;
+    assert_eq!(status, Status::BadRequest, "{body}");
+    // the OpenAPI document lists them
+    let (_, doc) = get("/api/openapi.json".into()).await;
+    let params = doc["paths"]["/api/filtered/"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let named = |n: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == n)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(named("min_id")["schema"]["type"], "integer");
+    assert_eq!(named("author")["schema"]["type"], "string");
+    assert!(named("ordering")["description"]
+        .as_str()
+        .unwrap()
+        .contains("author"));
+    let needs = doc["paths"]["/api/needs/"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let owner = needs.iter().find(|p| p["name"] == "owner").unwrap();
+    assert_eq!(owner["required"], true);
+}
 
 /// `check_post` sees the new row, `check_put` the locked old row and the
 /// changes, `delete_object` replaces the delete, `validate_owner` decides

@@ -87,6 +87,17 @@ impl RestApi {
                 }
             }
             crate::rest::marshal::check_includes(schema, resource, &name)?;
+            for filter in &resource.filters {
+                filter
+                    .check(schema)
+                    .map_err(|e| format!("resource {name:?}: {e}"))?;
+            }
+            for (key, specs) in &resource.sort_keys {
+                for spec in specs {
+                    crate::db::FieldPath::resolve(schema, spec.trim_start_matches('-'))
+                        .map_err(|e| format!("resource {name:?}: sort key {key:?}: {e}"))?;
+                }
+            }
             if resource.paginate_by == Some(Some(0)) {
                 return Err(format!("resource {name:?}: paginate_by must be positive"));
             }

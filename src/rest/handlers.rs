@@ -124,7 +124,11 @@ fn apply_filters(
     mut select: Select,
     pairs: &[(String, String)],
 ) -> Result<Select, ApiError> {
-    let reserved = |k: &str| RESERVED.contains(&k) || entry.auth.reserved_params().contains(&k);
+    let reserved = |k: &str| {
+        RESERVED.contains(&k)
+            || entry.auth.reserved_params().contains(&k)
+            || entry.resource.filters.iter().any(|f| f.name == k)
+    };
     let mut refused = Vec::new();
     for filter in querystring::parse(entry.schema, pairs.iter().map(|(k, v)| (k, v)), reserved) {
         let lookup = match filter.lookup {
@@ -180,13 +184,33 @@ fn apply_ordering(entry: &Entry, select: Select, pairs: &[(String, String)]) -> 
             // unknown, secret or refused columns are ignored, never an error
             let path = part.trim_start_matches('-');
             !path.is_empty()
-                && FieldPath::resolve(entry.schema, path).is_ok_and(|p| filter_allowed(entry, &p))
+                && (entry.resource.sort_keys.iter().any(|(k, _)| k == path)
+                    || FieldPath::resolve(entry.schema, path)
+                        .is_ok_and(|p| filter_allowed(entry, &p)))
         })
         .collect();
     let mut select = select;
     for part in asked.iter().rev() {
-        if let Ok(ordered) = select.clone().order_first(part) {
-            select = ordered;
+        let (desc, name) = match part.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, *part),
+        };
+        // a named sort key stands for its paths (each reversed by `-`)
+        let specs: Vec<String> = match entry.resource.sort_keys.iter().find(|(k, _)| k == name) {
+            Some((_, specs)) => specs
+                .iter()
+                .map(|s| match (desc, s.strip_prefix('-')) {
+                    (false, _) => s.clone(),
+                    (true, Some(asc)) => asc.to_owned(),
+                    (true, None) => format!("-{s}"),
+                })
+                .collect(),
+            None => vec![(*part).to_owned()],
+        };
+        for spec in specs.iter().rev() {
+            if let Ok(ordered) = select.clone().order_first(spec) {
+                select = ordered;
+            }
         }
     }
     // the primary key breaks ties, so pages never overlap
@@ -232,7 +256,14 @@ pub(crate) async fn list(
                 .collect()
         })
         .unwrap_or_default();
-    let select = apply_filters(entry, base_select(entry, user), &pairs)?;
+    let select = entry.resource.hooks.list_query(
+        base_select(entry, user),
+        user,
+        crate::rest::QueryParams::new(&pairs),
+    )?;
+    let select =
+        crate::rest::filters::apply_named(&entry.resource.filters, entry.schema, select, &pairs)?;
+    let select = apply_filters(entry, select, &pairs)?;
     let select = apply_ordering(entry, select, &pairs);
     // the resource's `paginate_by` is the default and the upper bound of
     // `?limit=`; `max_paginate_by` caps every resource

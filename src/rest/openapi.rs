@@ -169,11 +169,35 @@ fn param(name: &str, schema: Json, description: &str) -> Json {
 /// resource's limits, but are not enumerated).
 fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
     let r = &entry.resource;
-    let mut params = vec![param(
-        "ordering",
-        json!({"type": "string"}),
-        "comma-separated fields, `-` for descending; unknown fields are ignored",
-    )];
+    let keys: Vec<&str> = r.sort_keys.iter().map(|(k, _)| k.as_str()).collect();
+    let ordering = if keys.is_empty() {
+        "comma-separated fields, `-` for descending; unknown fields are ignored".to_owned()
+    } else {
+        format!(
+            "comma-separated fields or sort keys ({}), `-` for descending; unknown fields are ignored",
+            keys.join(", ")
+        )
+    };
+    let mut params = vec![param("ordering", json!({"type": "string"}), &ordering)];
+    for f in &r.filters {
+        let one = f
+            .value_type(entry.schema)
+            .map_or_else(|| json!({"type": "string"}), value_schema);
+        let schema = match f.separator {
+            Some(sep) => {
+                json!({"type": "string", "description": format!("values separated by `{sep}`")})
+            }
+            None => one,
+        };
+        let mut p = param(&f.name, schema, &f.description);
+        p["required"] = json!(f.required && f.default.is_none());
+        if let (Some(d), Some(ty), None) = (&f.default, f.value_type(entry.schema), f.separator) {
+            if let Ok(v) = crate::db::Value::parse(ty, d) {
+                p["schema"]["default"] = v.to_json();
+            }
+        }
+        params.push(p);
+    }
     let limit = json!({"type": "integer", "minimum": 1, "maximum": i64::MAX});
     params.push(param(
         "limit",
@@ -213,6 +237,9 @@ fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
         if !crate::rest::handlers::filter_allowed(entry, &path) {
             continue;
         }
+        if r.filters.iter().any(|f| f.name == col.field) {
+            continue;
+        }
         let one = filter_value(col);
         params.push(param(col.field, one.clone(), "equals (`none` for NULL)"));
         for (name, op) in Op::ALL {
@@ -250,7 +277,12 @@ fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
 
 /// The schema of one filter value for a column (as a query-string value).
 fn filter_value(col: &Column) -> Json {
-    match col.sql_type {
+    value_schema(col.sql_type)
+}
+
+/// The schema of one query-string value of type `ty`.
+fn value_schema(ty: SqlType) -> Json {
+    match ty {
         SqlType::Bool => json!({"type": "boolean"}),
         SqlType::Int => {
             json!({"type": "integer", "format": "int32", "minimum": i32::MIN, "maximum": i32::MAX})

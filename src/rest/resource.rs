@@ -51,6 +51,23 @@ pub trait ResourceHooks: Send + Sync + 'static {
         select
     }
 
+    /// Narrows a list by the request's query parameters (read them by name
+    /// or as your own `FromForm` type with [`QueryParams::parse`]); runs after
+    /// [`get_query`](Self::get_query) and before the query-string filters.
+    ///
+    /// [`QueryParams::parse`]: crate::rest::QueryParams::parse
+    ///
+    /// # Errors
+    /// The [`ApiError`](crate::rest::ApiError) to answer (a 400 for a bad parameter).
+    fn list_query(
+        &self,
+        select: Select,
+        _user: Option<&ApiUser>,
+        _params: crate::rest::QueryParams<'_>,
+    ) -> Result<Select, crate::rest::ApiError> {
+        Ok(select)
+    }
+
     /// May the caller read this object?
     fn check_get(&self, _user: Option<&ApiUser>, _record: &Record) -> bool {
         true
@@ -202,6 +219,8 @@ pub struct Resource {
     pub(crate) nested_writes: bool,
     pub(crate) allow_regexp: bool,
     pub(crate) envelope: Option<String>,
+    pub(crate) filters: Vec<crate::rest::filters::Filter>,
+    pub(crate) sort_keys: Vec<(String, Vec<String>)>,
 }
 
 impl Default for Resource {
@@ -229,6 +248,8 @@ impl Default for Resource {
             nested_writes: true,
             allow_regexp: false,
             envelope: None,
+            filters: Vec::new(),
+            sort_keys: Vec::new(),
         }
     }
 }
@@ -383,6 +404,25 @@ impl Resource {
     /// Wraps single-object answers (detail, create, update) as `{"<name>": {...}}`.
     pub fn envelope(mut self, name: impl Into<String>) -> Self {
         self.envelope = Some(name.into());
+        self
+    }
+
+    /// A named query-string filter (see [`Filter`](crate::rest::Filter));
+    /// its name is no longer read as a field lookup.
+    pub fn filter(mut self, filter: crate::rest::filters::Filter) -> Self {
+        self.filters.push(filter);
+        self
+    }
+
+    /// A named sort key: `?ordering=<name>` (or `-<name>`, reversing each)
+    /// orders by `specs` (`user__username`, `-pub_date`), paths the
+    /// resource need not otherwise expose.
+    pub fn sort_key<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        name: impl Into<String>,
+        specs: I,
+    ) -> Self {
+        self.sort_keys.push((name.into(), strings(specs)));
         self
     }
 
