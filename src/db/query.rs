@@ -264,7 +264,7 @@ impl Select {
     /// # use hangar::Model;
     /// # #[derive(Model)] struct Note { id: i64, text: String }
     /// use hangar::db::{Backend, Model as _, Select};
-    /// let sql = Select::new(Note::schema()).filter_pk(1.into()).for_update().to_statement(Backend::Postgres).sql;
+    /// let sql = Select::new(Note::schema()).filter_pk(1).for_update().to_statement(Backend::Postgres).sql;
     /// assert!(sql.ends_with(" FOR UPDATE OF t0"), "{sql}");
     /// ```
     pub fn for_update(mut self) -> Select {
