@@ -141,14 +141,21 @@ fn json_catcher(status: Status, _req: &Request<'_>) -> ApiError {
 }
 
 #[get("/openapi.json")]
-fn openapi(
-    state: &rocket::State<RestState>,
-    auth: Option<&rocket::State<crate::auth::AuthState>>,
-) -> Json<serde_json::Value> {
-    Json(crate::rest::openapi::document(
-        state,
-        auth.map(|a| a.inner()),
-    ))
+fn openapi(state: &rocket::State<RestState>, auth: AuthIfAttached<'_>) -> Json<serde_json::Value> {
+    Json(crate::rest::openapi::document(state, auth.0))
+}
+
+/// The auth battery's state when it is attached (the API works without it;
+/// `Option<&State<_>>` would still make Rocket's sentinel demand it).
+struct AuthIfAttached<'r>(Option<&'r crate::auth::AuthState>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for AuthIfAttached<'r> {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        rocket::request::Outcome::Success(AuthIfAttached(req.rocket().state()))
+    }
 }
 
 #[get("/")]
