@@ -14,7 +14,7 @@ use hangar::auth::{Auth, AuthState, User};
 use hangar::db::{Database, Db, Model as _, Op, Record, Select, SqlType, Value};
 use hangar::rest::{
     APIKeyAuthentication, AdminAuthentication, ApiUser, Filter, Pagination, QueryParams, Resource,
-    ResourceHooks, RestApi, UserAuthentication, ALL_METHODS,
+    ResourceHooks, RestApi, Style, UserAuthentication, ALL_METHODS,
 };
 use hangar::Model;
 use rocket::http::{Accept, ContentType, Header, Method, Status};
@@ -201,6 +201,20 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         )
         .register::<Post>(
             Resource::new()
+                .name("resty")
+                .style(Style::Resty)
+                .paginate_by(Some(2))
+                .filter(Filter::custom(
+                    "min_id",
+                    SqlType::BigInt,
+                    |select, values| {
+                        let min = values.first().and_then(Value::as_i64).unwrap_or(0);
+                        Ok(select.filter("id", Op::Gte, min)?)
+                    },
+                )),
+        )
+        .register::<Post>(
+            Resource::new()
                 .name("needs")
                 .filter(Filter::field("owner", "user", Op::Eq).required()),
         )
@@ -321,7 +335,194 @@ app_cases!(
     write_hooks_see_the_data,
     concurrent_checked_updates_do_not_interleave,
     named_filters_and_sort_keys,
+    flask_resty_wire_style,
+    ping_status_is_configurable,
 );
+
+/// Flask-RESTy's wire style on one resource: `data` both ways, `meta` with
+/// `has_next_page`, `sort`, 0-based pages, 204 on delete, `errors` with
+/// pointers under `/data` and query `parameter`s, `validate_request_id`.
+async fn flask_resty_wire_style(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    let (_, alice) = seed(&client).await;
+    let as_alice = || Some(basic("alice", "alice-password"));
+    let (status, body) = call(&client, Method::Get, "/api/resty/?sort=title", None, None).await;
+    assert_eq!(status, Status::Ok);
+    let titles_of = |b: &Json| -> Vec<String> {
+        b["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles_of(&body), ["a", "b"], "{body}");
+    assert_eq!(body["meta"]["has_next_page"], true);
+    assert!(body.get("objects").is_none());
+    let (_, body) = call(
+        &client,
+        Method::Get,
+        "/api/resty/?sort=title&page=1",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(titles_of(&body), ["c"], "pages count from 0: {body}");
+    assert_eq!(body["meta"]["has_next_page"], false);
+    let (_, body) = call(
+        &client,
+        Method::Get,
+        "/api/resty/?sort=-title&ordering=title",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(titles_of(&body), ["c", "b"], "`sort`, not `ordering`");
+    // errors: query parameters by name
+    let (status, body) = call(&client, Method::Get, "/api/resty/?min_id=x", None, None).await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(body["errors"][0]["source"]["parameter"], "min_id", "{body}");
+    assert!(body.get("error").is_none());
+    let (status, body) = call(&client, Method::Get, "/api/resty/?page=-1", None, None).await;
+    assert_eq!(
+        (status, body["errors"][0]["source"]["parameter"].as_str()),
+        (Status::BadRequest, Some("page"))
+    );
+    // create: `data` in and out; no client id; a bare object is refused
+    let (status, body) = call(
+        &client,
+        Method::Post,
+        "/api/resty/",
+        as_alice(),
+        Some(json!({"title": "bare", "user": alice})),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest, "{body}");
+    assert_eq!(body["errors"][0]["code"], "invalid_body");
+    let (status, body) = call(
+        &client,
+        Method::Post,
+        "/api/resty/",
+        as_alice(),
+        Some(json!({"data": {"id": 99, "title": "x", "user": alice}})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (Status::Forbidden, Some("invalid_id.forbidden")),
+        "{body}"
+    );
+    let (status, body) = call(
+        &client,
+        Method::Post,
+        "/api/resty/",
+        as_alice(),
+        Some(json!({"data": {"title": "new", "user": "nobody"}})),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(
+        body["errors"][0]["source"]["pointer"], "/data/user",
+        "{body}"
+    );
+    let (status, body) = call(
+        &client,
+        Method::Post,
+        "/api/resty/",
+        as_alice(),
+        Some(json!({"data": {"title": "new", "user": alice}})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["data"]["title"], "new");
+    let id = body["data"]["id"].as_i64().unwrap();
+    let uri = format!("/api/resty/{id}/");
+    let (status, body) = call(&client, Method::Get, &uri, None, None).await;
+    assert_eq!(
+        (status, body["data"]["id"].as_i64()),
+        (Status::Ok, Some(id))
+    );
+    // update: the body's id must be the URL's
+    let (status, body) = call(
+        &client,
+        Method::Patch,
+        &uri,
+        as_alice(),
+        Some(json!({"data": {"title": "no id"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (Status::UnprocessableEntity, Some("invalid_id.missing"))
+    );
+    let (status, body) = call(
+        &client,
+        Method::Patch,
+        &uri,
+        as_alice(),
+        Some(json!({"data": {"id": id + 1, "title": "other"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (Status::Conflict, Some("invalid_id.mismatch"))
+    );
+    let (status, body) = call(
+        &client,
+        Method::Patch,
+        &uri,
+        as_alice(),
+        Some(json!({"data": {"id": id, "title": "renamed"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["data"]["title"].as_str()),
+        (Status::Ok, Some("renamed")),
+        "{body}"
+    );
+    // delete: 204, no body
+    let res = client
+        .delete(uri.clone())
+        .header(basic("alice", "alice-password"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NoContent);
+    assert_eq!(res.into_string().await.unwrap_or_default(), "");
+    let (status, body) = call(&client, Method::Get, &uri, None, None).await;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (Status::NotFound, Some("not_found"))
+    );
+    // flask-peewee's style stays the default elsewhere
+    let (_, body) = call(&client, Method::Get, "/api/allposts/", None, None).await;
+    assert!(body["objects"].is_array() && body.get("data").is_none());
+    // the OpenAPI document describes the style
+    let (_, doc) = call(&client, Method::Get, "/api/openapi.json", None, None).await;
+    let list = &doc["paths"]["/api/resty/"]["get"];
+    assert!(list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "sort"));
+    let ok = &list["responses"]["200"]["content"]["application/json"]["schema"];
+    assert_eq!(ok["required"], json!(["data", "meta"]), "{ok}");
+    assert!(doc["paths"]["/api/resty/{pk}/"]["delete"]["responses"]["204"].is_object());
+    let put = &doc["paths"]["/api/resty/{pk}/"]["put"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(put["required"], json!(["data"]), "{put}");
+}
+
+/// `[hangar.api] ping_status`: Flask-RESTy's `add_ping(status_code=...)`.
+async fn ping_status_is_configurable(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    let res = client.get("/ping").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(res.into_json::<Json>().await.unwrap()["status"], "ok");
+    let rocket = app(&tdb).configure(tdb.figment().merge(("hangar.api.ping_status", 204)));
+    let client = Client::tracked(rocket).await.unwrap();
+    let res = client.get("/ping").dispatch().await;
+    assert_eq!(res.status(), Status::NoContent);
+}
 
 /// Filters and sort keys of the resource's own, typed, in the OpenAPI
 /// document; `list_query` reads the parameters as the app's `FromForm` type.

@@ -22,6 +22,9 @@ pub struct ApiConfig {
     pub max_paginate_by: u64,
     /// A health endpoint answering `{"status": "ok"}` (outside the prefix); empty for none.
     pub ping_path: String,
+    /// The ping's status (Flask-RESTy's `add_ping(status_code=...)`): 200,
+    /// or 204 for an empty answer.
+    pub ping_status: u16,
     /// `scheme://host` put in front of absolute URL fields (`Field::absolute_url`).
     pub base_url: String,
 }
@@ -33,6 +36,7 @@ impl Default for ApiConfig {
             paginate_by: 20,
             max_paginate_by: 100,
             ping_path: "/ping".into(),
+            ping_status: 200,
             base_url: String::new(),
         }
     }
@@ -56,6 +60,13 @@ impl Section for ApiConfig {
             if value == 0 {
                 return Err(ConfigError::invalid(Self::KEY, key, "must be positive"));
             }
+        }
+        if !(200..300).contains(&self.ping_status) {
+            return Err(ConfigError::invalid(
+                Self::KEY,
+                "ping_status",
+                "must be a 2xx status",
+            ));
         }
         Ok(())
     }

@@ -16,6 +16,9 @@ pub struct FieldError {
     pub detail: String,
     /// The field path as a JSON pointer (`/user/username`).
     pub pointer: String,
+    /// The query parameter at fault, when the problem is in the query
+    /// string (Flask-RESTy's `source.parameter`).
+    pub parameter: Option<String>,
 }
 
 /// An API error: `{"error": "...", "errors": [...]}` with a status.
@@ -37,6 +40,8 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Seconds for a `Retry-After` header (429).
     pub retry_after: Option<i64>,
+    /// The wire style the body is written in (the resource's).
+    pub style: crate::rest::Style,
 }
 
 impl ApiError {
@@ -47,6 +52,55 @@ impl ApiError {
             message: message.into(),
             errors: Vec::new(),
             retry_after: None,
+            style: crate::rest::Style::default(),
+        }
+    }
+
+    /// The same error written in `style`.
+    pub fn in_style(mut self, style: crate::rest::Style) -> ApiError {
+        self.style = style;
+        self
+    }
+
+    /// Adds a problem with a query parameter (`source.parameter` in
+    /// Flask-RESTy's style, a pointer to the name in flask-peewee's).
+    pub fn with_parameter(
+        mut self,
+        code: &str,
+        parameter: &str,
+        detail: impl Into<String>,
+    ) -> ApiError {
+        self = self.with_field(code, parameter, detail);
+        if let Some(last) = self.errors.last_mut() {
+            last.parameter = Some(parameter.to_owned());
+        }
+        self
+    }
+
+    /// Marks the last problem as one with the query parameter `parameter`.
+    pub(crate) fn at_parameter(mut self, parameter: &str) -> ApiError {
+        if let Some(last) = self.errors.last_mut() {
+            last.parameter = Some(parameter.to_owned());
+        }
+        self
+    }
+
+    /// A machine code for an error without field problems (Flask-RESTy's
+    /// `errors[].code`).
+    fn status_code_name(&self) -> &'static str {
+        match self.status.code {
+            400 => "invalid_request",
+            401 => "invalid_credentials",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            409 => "conflict",
+            413 => "payload_too_large",
+            415 => "invalid_body",
+            422 => "invalid_data",
+            429 => "too_many_requests",
+            503 => "unavailable",
+            _ => "internal_server_error",
         }
     }
 
@@ -81,6 +135,7 @@ impl ApiError {
             code: code.into(),
             detail: detail.into(),
             pointer: format!("/{}", field.replace("__", "/")),
+            parameter: None,
         });
         self
     }
@@ -136,14 +191,37 @@ impl From<crate::auth::AuthError> for ApiError {
 
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let mut body = json!({ "error": self.message });
-        if !self.errors.is_empty() {
-            body["errors"] = json!(self
-                .errors
-                .iter()
-                .map(|e| json!({ "code": e.code, "detail": e.detail, "source": { "pointer": e.pointer } }))
-                .collect::<Vec<_>>());
-        }
+        let body = match self.style {
+            crate::rest::Style::Peewee => {
+                let mut body = json!({ "error": self.message });
+                if !self.errors.is_empty() {
+                    body["errors"] = json!(self
+                        .errors
+                        .iter()
+                        .map(|e| json!({ "code": e.code, "detail": e.detail, "source": { "pointer": e.pointer } }))
+                        .collect::<Vec<_>>());
+                }
+                body
+            }
+            crate::rest::Style::Resty => {
+                let errors: Vec<_> = if self.errors.is_empty() {
+                    vec![json!({ "code": self.status_code_name(), "detail": self.message })]
+                } else {
+                    self.errors
+                        .iter()
+                        .map(|e| {
+                            let source = match &e.parameter {
+                                Some(p) => json!({ "parameter": p }),
+                                None if e.pointer == "/" => json!({ "pointer": "/data" }),
+                                None => json!({ "pointer": format!("/data{}", e.pointer) }),
+                            };
+                            json!({ "code": e.code, "detail": e.detail, "source": source })
+                        })
+                        .collect()
+                };
+                json!({ "errors": errors })
+            }
+        };
         let mut res = rocket::response::status::Custom(self.status, Json(body)).respond_to(req)?;
         if self.status == Status::Unauthorized {
             res.set_header(Header::new(

@@ -30,6 +30,7 @@ use crate::rest::resource::Resource;
 /// ```
 pub struct RestApi {
     default_auth: Arc<dyn Authenticator>,
+    style: crate::rest::Style,
     registered: Vec<(&'static Schema, Resource)>,
 }
 
@@ -39,6 +40,7 @@ impl RestApi {
     pub fn fairing() -> RestApi {
         RestApi {
             default_auth: Arc::new(Authentication::default()),
+            style: crate::rest::Style::default(),
             registered: Vec::new(),
         }
     }
@@ -46,6 +48,13 @@ impl RestApi {
     /// The authentication of resources that do not set their own.
     pub fn default_auth(mut self, auth: impl Authenticator) -> RestApi {
         self.default_auth = Arc::new(auth);
+        self
+    }
+
+    /// The wire style of every resource that does not choose its own
+    /// (default: flask-peewee's).
+    pub fn style(mut self, style: crate::rest::Style) -> RestApi {
+        self.style = style;
         self
     }
 
@@ -117,6 +126,7 @@ impl RestApi {
                     .unwrap_or_else(|| self.default_auth.clone()),
                 resource: resource.clone(),
                 base_url: config.base_url.trim_end_matches('/').to_owned(),
+                style: resource.style.unwrap_or(self.style),
                 peers: peers.clone(),
             }));
         }
@@ -124,12 +134,13 @@ impl RestApi {
             config,
             entries,
             default_auth: self.default_auth.clone(),
+            style: self.style,
         })
     }
 }
 
 #[catch(default)]
-fn json_catcher(status: Status, _req: &Request<'_>) -> ApiError {
+fn json_catcher(status: Status, req: &Request<'_>) -> ApiError {
     let message = match status.code {
         404 => "Not found".to_owned(),
         401 => "Authentication failed".to_owned(),
@@ -137,7 +148,8 @@ fn json_catcher(status: Status, _req: &Request<'_>) -> ApiError {
         413 => "Payload too large".to_owned(),
         _ => status.reason().unwrap_or("Error").to_owned(),
     };
-    ApiError::new(status, message)
+    let style = req.rocket().state::<RestState>().map(|s| s.style);
+    ApiError::new(status, message).in_style(style.unwrap_or_default())
 }
 
 #[get("/openapi.json")]
@@ -159,8 +171,18 @@ impl<'r> rocket::request::FromRequest<'r> for AuthIfAttached<'r> {
 }
 
 #[get("/")]
-fn ping() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+fn ping(state: &rocket::State<RestState>) -> Ping {
+    match state.config.ping_status {
+        200 => Ping::Ok(Json(serde_json::json!({ "status": "ok" }))),
+        code => Ping::Status(Status::new(code)),
+    }
+}
+
+/// The ping's answer: `{"status": "ok"}`, or only the configured status.
+#[derive(rocket::Responder)]
+enum Ping {
+    Ok(Json<serde_json::Value>),
+    Status(Status),
 }
 
 #[rocket::async_trait]

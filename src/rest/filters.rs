@@ -140,7 +140,7 @@ impl Filter {
     ) -> Result<Select, ApiError> {
         let bad = |detail: String| {
             ApiError::bad_request(format!("Invalid value for `{}`: {detail}", self.name))
-                .with_field("invalid_value", &self.name, detail)
+                .with_parameter("invalid_value", &self.name, detail)
         };
         let split: Vec<&str> = match self.separator {
             Some(sep) => raw
@@ -207,7 +207,7 @@ pub(crate) fn apply_named(
                         "The parameter `{}` is required",
                         filter.name
                     ))
-                    .with_field("missing", &filter.name, "required"))
+                    .with_parameter("missing", &filter.name, "required"))
                 }
                 (None, false) => continue,
             }
@@ -284,7 +284,7 @@ impl<'a> QueryParams<'a> {
                     .as_ref()
                     .map(ToString::to_string)
                     .unwrap_or_default();
-                e = e.with_field("invalid_value", &name, err.kind.to_string());
+                e = e.with_parameter("invalid_value", &name, err.kind.to_string());
             }
             e
         })

@@ -147,11 +147,9 @@ fn apply_filters(
         let key = filter.key;
         let values = lookup.values_from_strings(&filter.values).map_err(|e| {
             let field = lookup.path.dotted();
-            ApiError::bad_request(format!("Invalid value for filter `{key}`: {e}")).with_field(
-                "invalid_value",
-                &field,
-                e.to_string(),
-            )
+            ApiError::bad_request(format!("Invalid value for filter `{key}`: {e}"))
+                .with_field("invalid_value", &field, e.to_string())
+                .at_parameter(key)
         })?;
         select = select.where_lookup_values(lookup, values)?;
     }
@@ -161,11 +159,13 @@ fn apply_filters(
             refused.join(", ")
         ));
         for key in &refused {
-            e = e.with_field(
-                "unknown_filter",
-                key.trim_start_matches('-'),
-                "not a filterable field",
-            );
+            e = e
+                .with_field(
+                    "unknown_filter",
+                    key.trim_start_matches('-'),
+                    "not a filterable field",
+                )
+                .at_parameter(key);
         }
         return Err(e);
     }
@@ -221,15 +221,13 @@ fn apply_ordering(entry: &Entry, select: Select, pairs: &[(String, String)]) -> 
 fn positive(pairs: &[(String, String)], key: &str) -> Result<Option<u64>, ApiError> {
     match pairs.iter().rev().find(|(k, _)| k == key) {
         None => Ok(None),
-        Some((_, v)) => {
-            match v.trim().parse::<u64>() {
-                Ok(n) if n >= 1 => Ok(Some(n)),
-                _ => Err(
-                    ApiError::bad_request(format!("`{key}` must be a positive integer"))
-                        .with_field("invalid_value", key, "a positive integer"),
-                ),
-            }
-        }
+        Some((_, v)) => match v.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(
+                ApiError::bad_request(format!("`{key}` must be a positive integer"))
+                    .with_parameter("invalid_value", key, "a positive integer"),
+            ),
+        },
     }
 }
 
@@ -244,18 +242,10 @@ pub(crate) async fn list(
     state: &RestState,
     entry: &Entry,
     req: &Request<'_>,
+    pairs: Vec<(String, String)>,
     db: &Db,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
-    let pairs: Vec<(String, String)> = req
-        .uri()
-        .query()
-        .map(|q| {
-            q.segments()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
     let select = entry.resource.hooks.list_query(
         base_select(entry, user),
         user,

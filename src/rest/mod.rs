@@ -38,6 +38,7 @@ mod payload;
 mod registry;
 mod resource;
 mod routes;
+mod style;
 mod writes;
 
 pub use authn::{
@@ -53,3 +54,4 @@ pub use fields::{Field, Fields};
 pub use filters::{Filter, QueryParams};
 pub use registry::{Entry, RestState};
 pub use resource::{Pagination, Resource, ResourceHooks};
+pub use style::Style;

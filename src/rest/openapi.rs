@@ -10,6 +10,7 @@ use crate::db::Op;
 use crate::db::{Column, Schema, SqlType};
 use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::{Pagination, Resource};
+use crate::rest::style::Style;
 
 fn json_type(col: &Column) -> Json {
     let base = match col.sql_type {
@@ -96,6 +97,17 @@ fn nullable_object(schema: Json, nullable: bool) -> Json {
     }
 }
 
+/// An update's payload: Flask-RESTy's must repeat the object's id.
+fn update_schema(entry: &Entry, auth: Option<&AuthState>) -> Json {
+    let mut schema = write_schema(entry, false, auth);
+    if entry.style == Style::Resty {
+        let pk = entry.schema.pk();
+        schema["properties"][pk.field] = json_type(pk);
+        schema["required"] = json!([pk.field]);
+    }
+    schema
+}
+
 /// The schema of a write payload; `creating` marks the fields a create
 /// needs. Writes take every column that is not secret (`fields`/`exclude`
 /// shape the output only) except the read-only ones; the auth user model's
@@ -178,7 +190,11 @@ fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
             keys.join(", ")
         )
     };
-    let mut params = vec![param("ordering", json!({"type": "string"}), &ordering)];
+    let mut params = vec![param(
+        entry.style.sort_param(),
+        json!({"type": "string"}),
+        &ordering,
+    )];
     for f in &r.filters {
         let one = f
             .value_type(entry.schema)
@@ -205,11 +221,18 @@ fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
         &format!("page size (capped at {})", state.config.max_paginate_by),
     ));
     match r.pagination {
-        Pagination::Pages => params.push(param(
-            "page",
-            json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
-            "page number",
-        )),
+        Pagination::Pages => params.push(match entry.style {
+            Style::Peewee => param(
+                "page",
+                json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
+                "page number",
+            ),
+            Style::Resty => param(
+                "page",
+                json!({"type": "integer", "minimum": 0, "maximum": i64::MAX - 1}),
+                "page number, from 0",
+            ),
+        }),
         Pagination::LimitOffset => params.push(param(
             "offset",
             json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
@@ -327,8 +350,68 @@ fn security_for(entry: &Entry, method: &Method) -> Json {
     }
 }
 
-fn errors() -> Json {
-    json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+fn errors(style: Style) -> Json {
+    let name = match style {
+        Style::Peewee => "Error",
+        Style::Resty => "RestyError",
+    };
+    json!({"description": "error", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
+}
+
+/// Flask-RESTy's error body.
+fn resty_error_schema() -> Json {
+    json!({
+        "type": "object",
+        "properties": {
+            "errors": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "source": {"type": "object", "properties": {
+                        "pointer": {"type": "string"}, "parameter": {"type": "string"}
+                    }}
+                },
+                "required": ["code"]
+            }}
+        },
+        "required": ["errors"]
+    })
+}
+
+/// A request body in `style`: Flask-RESTy's is JSON under `data`.
+fn styled_body(style: Style, schema: Json) -> Json {
+    match style {
+        Style::Peewee => body(schema),
+        Style::Resty => json!({
+            "required": true,
+            "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"data": schema}, "required": ["data"]
+            }}}
+        }),
+    }
+}
+
+/// A list's response body in `style`.
+fn list_body(entry: &Entry, obj_ref: &Json) -> Json {
+    match entry.style {
+        Style::Peewee => json!({"type": "object", "properties": {
+            "meta": list_meta(entry), "objects": {"type": "array", "items": obj_ref}
+        }, "required": ["meta", "objects"]}),
+        Style::Resty => {
+            let mut meta = json!({"type": "object", "properties": {
+                "has_next_page": {"type": "boolean"}, "count": {"type": "integer"}
+            }, "required": ["has_next_page"]});
+            if entry.resource.pagination == Pagination::Cursor {
+                meta["properties"]["cursors"] =
+                    json!({"type": "array", "items": {"type": "string"}});
+                meta["required"] = json!(["has_next_page", "cursors"]);
+            }
+            json!({"type": "object", "properties": {
+                "data": {"type": "array", "items": obj_ref}, "meta": meta
+            }, "required": ["data", "meta"]})
+        }
+    }
 }
 
 fn ok(schema: Json, description: &str) -> Json {
@@ -372,6 +455,7 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert("Error".into(), error_schema());
+    schemas.insert("RestyError".into(), resty_error_schema());
     for entry in &state.entries {
         let title = entry.name.clone();
         let obj_ref = json!({"$ref": format!("#/components/schemas/{title}")});
@@ -381,6 +465,13 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
             }
             None => obj_ref.clone(),
         };
+        let single = match entry.style {
+            Style::Peewee => single,
+            Style::Resty => {
+                json!({"type": "object", "properties": {"data": single}, "required": ["data"]})
+            }
+        };
+        let style = entry.style;
         schemas.insert(title.clone(), object_schema(entry.schema, &entry.resource));
         let allowed = |m: Method| entry.resource.allowed_methods.contains(&m);
         let pk = entry.schema.pk();
@@ -396,10 +487,8 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
                     "parameters": list_params(state, entry),
                     "security": security_for(entry, &Method::Get),
                     "responses": {
-                        "200": ok(json!({"type": "object", "properties": {
-                            "meta": list_meta(entry), "objects": {"type": "array", "items": obj_ref}
-                        }, "required": ["meta", "objects"]}), "a page of objects"),
-                        "default": errors()
+                        "200": ok(list_body(entry, &obj_ref), "a page of objects"),
+                        "default": errors(style)
                     }
                 }),
             );
@@ -410,9 +499,9 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
                 json!({
                     "operationId": format!("create_{title}"),
                     "tags": [title],
-                    "requestBody": body(write_schema(entry, true, auth)),
+                    "requestBody": styled_body(style, write_schema(entry, true, auth)),
                     "security": security_for(entry, &Method::Post),
-                    "responses": {"201": ok(single.clone(), "created"), "default": errors()}
+                    "responses": {"201": ok(single.clone(), "created"), "default": errors(style)}
                 }),
             );
         }
@@ -422,16 +511,16 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
             detail.insert("get".into(), json!({
                 "operationId": format!("get_{title}"), "tags": [title], "parameters": [pk_param.clone()],
                 "security": security_for(entry, &Method::Get),
-                "responses": {"200": ok(single.clone(), "the object"), "default": errors()}
+                "responses": {"200": ok(single.clone(), "the object"), "default": errors(style)}
             }));
         }
         for (verb, method) in [("put", Method::Put), ("patch", Method::Patch)] {
             if allowed(method) {
                 detail.insert(verb.into(), json!({
                     "operationId": format!("{verb}_{title}"), "tags": [title], "parameters": [pk_param.clone()],
-                    "requestBody": body(write_schema(entry, false, auth)),
+                    "requestBody": styled_body(style, update_schema(entry, auth)),
                     "security": security_for(entry, &method),
-                    "responses": {"200": ok(single.clone(), "the updated object"), "default": errors()}
+                    "responses": {"200": ok(single.clone(), "the updated object"), "default": errors(style)}
                 }));
             }
         }
@@ -439,8 +528,11 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
             detail.insert("delete".into(), json!({
                 "operationId": format!("delete_{title}"), "tags": [title], "parameters": [pk_param.clone()],
                 "security": security_for(entry, &Method::Delete),
-                "responses": {"200": ok(json!({"type": "object", "properties": {"deleted": {"type": "integer"}},
-                    "required": ["deleted"]}), "deleted"), "default": errors()}
+                "responses": match style {
+                    Style::Peewee => json!({"200": ok(json!({"type": "object", "properties": {"deleted": {"type": "integer"}},
+                        "required": ["deleted"]}), "deleted"), "default": errors(style)}),
+                    Style::Resty => json!({"204": {"description": "deleted"}, "default": errors(style)}),
+                }
             }));
         }
         paths.insert(format!("{prefix}/{title}/{{pk}}/"), Json::Object(detail));

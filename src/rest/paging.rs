@@ -39,7 +39,7 @@ fn encode(values: &[Value]) -> String {
 }
 
 fn bad_cursor() -> ApiError {
-    ApiError::bad_request("Invalid cursor").with_field(
+    ApiError::bad_request("Invalid cursor").with_parameter(
         "invalid_cursor",
         "cursor",
         "not a cursor of this listing",
@@ -73,13 +73,12 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn non_negative(pairs: &[(String, String)], key: &str) -> Result<u64, ApiError> {
     match param(pairs, key) {
         None => Ok(0),
-        Some(v) => v.trim().parse::<u64>().map_err(|_| {
-            ApiError::bad_request(format!("`{key}` must be a non-negative integer")).with_field(
-                "invalid_value",
-                key,
-                "a non-negative integer",
-            )
-        }),
+        Some(v) => {
+            v.trim().parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!("`{key}` must be a non-negative integer"))
+                    .with_parameter("invalid_value", key, "a non-negative integer")
+            })
+        }
     }
 }
 
@@ -164,7 +163,7 @@ pub(crate) async fn cursor_listing(
         return Err(ApiError::bad_request(format!(
             "Cursor pagination cannot order by `{name}`: it {why}"
         ))
-        .with_field(
+        .with_parameter(
             "invalid_ordering",
             "ordering",
             format!("`{name}` {why}; order by non-null fields of this resource"),

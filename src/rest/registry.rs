@@ -19,6 +19,8 @@ pub struct Entry {
     pub auth: Arc<dyn Authenticator>,
     /// `hangar.api.base_url`, for absolute URL fields.
     pub base_url: String,
+    /// The wire style (the resource's, else the API's).
+    pub style: crate::rest::Style,
     /// The first registered resource of every model: what a filter path
     /// through a foreign key that is not included may see of the row behind it.
     pub peers: Arc<Vec<(&'static Schema, Resource)>>,
@@ -33,6 +35,8 @@ pub struct RestState {
     /// The API's default authentication: what the [`ApiUser`](crate::rest::ApiUser)
     /// request guard of an app's own routes checks.
     pub default_auth: Arc<dyn Authenticator>,
+    /// The API's wire style (resources may choose their own).
+    pub style: crate::rest::Style,
 }
 
 impl RestState {

@@ -221,6 +221,7 @@ pub struct Resource {
     pub(crate) envelope: Option<String>,
     pub(crate) filters: Vec<crate::rest::filters::Filter>,
     pub(crate) sort_keys: Vec<(String, Vec<String>)>,
+    pub(crate) style: Option<crate::rest::Style>,
 }
 
 impl Default for Resource {
@@ -250,6 +251,7 @@ impl Default for Resource {
             envelope: None,
             filters: Vec::new(),
             sort_keys: Vec::new(),
+            style: None,
         }
     }
 }
@@ -423,6 +425,13 @@ impl Resource {
         specs: I,
     ) -> Self {
         self.sort_keys.push((name.into(), strings(specs)));
+        self
+    }
+
+    /// This resource's wire style (default: the API's, see
+    /// [`RestApi::style`](crate::rest::RestApi::style)).
+    pub fn style(mut self, style: crate::rest::Style) -> Self {
+        self.style = Some(style);
         self
     }
 

@@ -11,7 +11,8 @@ use crate::db::Db;
 use crate::rest::error::ApiError;
 use crate::rest::handlers;
 use crate::rest::payload;
-use crate::rest::registry::RestState;
+use crate::rest::registry::{Entry, RestState};
+use crate::rest::style::Style;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Endpoint {
@@ -38,25 +39,63 @@ impl<'r> rocket::response::Responder<'r, 'static> for Created {
     }
 }
 
+/// What an endpoint answers, before the wire style shapes it.
+enum Answer {
+    Json(serde_json::Value),
+    Created(String, serde_json::Value),
+    Deleted(serde_json::Value),
+}
+
+/// The query string as `(name, value)` pairs, decoded.
+fn query_pairs(req: &Request<'_>) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .map(|q| {
+            q.segments()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 async fn run<'r>(
     endpoint: Endpoint,
     req: &'r Request<'_>,
     data: Data<'r>,
-) -> Result<Outcome<'r>, ApiError> {
+) -> Result<(Style, Answer), (Style, ApiError)> {
     let (Some(state), Some(db)) = (
         req.rocket().state::<RestState>(),
         req.rocket().state::<Db>(),
     ) else {
-        return Err(ApiError::new(
+        let e = ApiError::new(
             Status::InternalServerError,
             "the RestApi fairing is not ready",
-        ));
+        );
+        return Err((Style::default(), e));
     };
     let name = req
         .param::<&str>(0)
         .and_then(Result::ok)
         .unwrap_or_default();
-    let entry = state.entry(name).ok_or_else(ApiError::not_found)?;
+    let entry = state
+        .entry(name)
+        .ok_or_else(|| (state.style, ApiError::not_found()))?;
+    let style = entry.style;
+    serve(endpoint, req, data, state, db, entry)
+        .await
+        .map(|answer| (style, answer))
+        .map_err(|e| (style, e))
+}
+
+async fn serve<'r>(
+    endpoint: Endpoint,
+    req: &'r Request<'_>,
+    data: Data<'r>,
+    state: &RestState,
+    db: &Db,
+    entry: &Entry,
+) -> Result<Answer, ApiError> {
+    let style = entry.style;
     let pk = req
         .param::<&str>(1)
         .and_then(Result::ok)
@@ -74,28 +113,23 @@ async fn run<'r>(
     let user = handlers::gate(entry, req, method).await?;
     let user = user.as_ref();
     let auth = req.rocket().state::<AuthState>();
+    let pk_field = entry.schema.pk().field;
     Ok(match endpoint {
-        Endpoint::List => Outcome::from(
-            req,
-            Json(handlers::list(state, entry, req, db, user).await?),
-        ),
-        Endpoint::Detail => Outcome::from(req, Json(handlers::detail(entry, db, pk, user).await?)),
+        Endpoint::List => {
+            let pairs = style.request_pairs(query_pairs(req))?;
+            Answer::Json(style.list(handlers::list(state, entry, req, pairs, db, user).await?))
+        }
+        Endpoint::Detail => Answer::Json(style.item(handlers::detail(entry, db, pk, user).await?)),
         Endpoint::Create => {
-            let body = payload::read(req, data).await?;
+            let body = style.payload(payload::read(req, data).await?, pk_field, None)?;
             let (location, obj) = handlers::create(state, entry, db, auth, body, user).await?;
-            Outcome::from(req, Created(location, obj))
+            Answer::Created(location, style.item(obj))
         }
         Endpoint::Update => {
-            let body = payload::read(req, data).await?;
-            Outcome::from(
-                req,
-                Json(handlers::update(entry, db, auth, pk, body, user).await?),
-            )
+            let body = style.payload(payload::read(req, data).await?, pk_field, Some(pk))?;
+            Answer::Json(style.item(handlers::update(entry, db, auth, pk, body, user).await?))
         }
-        Endpoint::Delete => Outcome::from(
-            req,
-            Json(handlers::delete(entry, db, auth, pk, user).await?),
-        ),
+        Endpoint::Delete => Answer::Deleted(handlers::delete(entry, db, auth, pk, user).await?),
         Endpoint::NotAllowed => unreachable!("answered above"),
     })
 }
@@ -104,8 +138,12 @@ async fn run<'r>(
 impl Handler for ApiHandler {
     async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
         match run(self.0, req, data).await {
-            Ok(outcome) => outcome,
-            Err(e) => Outcome::from(req, e),
+            Ok((_, Answer::Json(body))) => Outcome::from(req, Json(body)),
+            Ok((_, Answer::Created(location, body))) => Outcome::from(req, Created(location, body)),
+            // Flask-RESTy answers a delete with 204 and no body
+            Ok((Style::Resty, Answer::Deleted(_))) => Outcome::from(req, Status::NoContent),
+            Ok((Style::Peewee, Answer::Deleted(body))) => Outcome::from(req, Json(body)),
+            Err((style, e)) => Outcome::from(req, e.in_style(style)),
         }
     }
 }
