@@ -13,8 +13,9 @@ use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};
 use hangar::db::{Database, Db, Model as _, Op, Record, Select, SqlType, Value};
 use hangar::rest::{
-    APIKeyAuthentication, AdminAuthentication, ApiUser, Filter, Pagination, QueryParams, Resource,
-    ResourceHooks, RestApi, Style, UserAuthentication, ALL_METHODS,
+    APIKeyAuthentication, AdminAuthentication, ApiUser, DateFormat, Field, Fields, Filter, Marshal,
+    Pagination, QueryParams, Resource, ResourceHooks, RestApi, Style, UserAuthentication,
+    ALL_METHODS,
 };
 use hangar::Model;
 use rocket::http::{Accept, ContentType, Header, Method, Status};
@@ -159,6 +160,27 @@ fn whoami(user: ApiUser) -> String {
     user.name()
 }
 
+/// An app's own handler marshalled through Flask-RESTful style fields.
+#[rocket::get("/report")]
+fn report() -> Marshal {
+    #[derive(serde::Serialize)]
+    struct Line {
+        name: &'static str,
+        count: f64,
+        at: &'static str,
+    }
+    let fields = Fields::new()
+        .field("name", Field::string("name"))
+        .field("count", Field::integer("count"))
+        .field("at", Field::datetime("at", DateFormat::Rfc822));
+    let lines = vec![Line {
+        name: "posts",
+        count: 3.0,
+        at: "2026-12-02T07:33:00Z",
+    }];
+    Marshal::new(&lines, &fields).envelope("lines")
+}
+
 /// Anonymous callers welcome.
 #[rocket::get("/hello")]
 fn hello(user: Option<ApiUser>) -> String {
@@ -215,6 +237,41 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         )
         .register::<Post>(
             Resource::new()
+                .name("typed")
+                .include(
+                    "user",
+                    Resource::new().fields(["id", "username", "join_date"]),
+                )
+                .output(
+                    Fields::new()
+                        .field("id", Field::string("id"))
+                        .field("title", Field::attr("title"))
+                        .field(
+                            "author",
+                            Field::nested(
+                                "user",
+                                Fields::new()
+                                    .field("name", Field::string("username"))
+                                    .field(
+                                        "since",
+                                        Field::datetime("join_date", DateFormat::Peewee),
+                                    ),
+                            ),
+                        )
+                        .field(
+                            "editor",
+                            Field::nested("editor", Fields::new()).allow_null(),
+                        )
+                        .field(
+                            "loud",
+                            Field::format("title", |v| {
+                                json!(v.as_str().unwrap_or_default().to_uppercase())
+                            }),
+                        ),
+                ),
+        )
+        .register::<Post>(
+            Resource::new()
                 .name("needs")
                 .filter(Filter::field("owner", "user", Op::Eq).required()),
         )
@@ -242,7 +299,7 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
         .attach(api)
-        .mount("/api", rocket::routes![whoami, hello])
+        .mount("/api", rocket::routes![whoami, hello, report])
 }
 
 /// Users admin and alice; alice's posts "b", "a", "c" (ids in that order);
@@ -337,7 +394,32 @@ app_cases!(
     named_filters_and_sort_keys,
     flask_resty_wire_style,
     ping_status_is_configurable,
+    flask_restful_fields,
 );
+
+/// Typed output fields, nested scopes, formatters on a resource, and
+/// `Marshal` in an app's own handler.
+async fn flask_restful_fields(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb)).await.unwrap();
+    seed(&client).await;
+    let (status, body) = call(&client, Method::Get, "/api/typed/?ordering=id", None, None).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let first = &body["objects"][0];
+    assert_eq!(first["id"], "1", "String coerces: {first}");
+    assert_eq!(first["title"], "b");
+    assert_eq!(first["loud"], "B");
+    assert_eq!(first["author"]["name"], "alice");
+    let since = first["author"]["since"].as_str().unwrap();
+    assert_eq!(since.len(), 19, "flask-peewee's old timestamp: {since}");
+    assert_eq!(&since[10..11], " ");
+    assert_eq!(first["editor"], Json::Null, "allow_null");
+    let res = client.get("/api/report").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(
+        res.into_json::<Json>().await.unwrap(),
+        json!({"lines": [{"name": "posts", "count": 3, "at": "Wed, 02 Dec 2026 07:33:00 -0000"}]})
+    );
+}
 
 /// Flask-RESTy's wire style on one resource: `data` both ways, `meta` with
 /// `has_next_page`, `sort`, 0-based pages, 204 on delete, `errors` with

@@ -50,7 +50,7 @@ pub use caller::{ApiKey, ApiUser};
 pub use config::ApiConfig;
 pub use error::{ApiError, FieldError};
 pub use fairing::RestApi;
-pub use fields::{Field, Fields};
+pub use fields::{marshal, DateFormat, Field, Fields, Kind, Marshal};
 pub use filters::{Filter, QueryParams};
 pub use registry::{Entry, RestState};
 pub use resource::{Pagination, Resource, ResourceHooks};
