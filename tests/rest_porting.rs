@@ -270,6 +270,27 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
                         ),
                 ),
         )
+        .register::<User>(
+            Resource::new()
+                .name("people")
+                .fields(["id", "username"])
+                .include_many::<Post>("posts", "user", Resource::new().fields(["id", "title"]))
+                .output(
+                    Fields::new()
+                        .field("name", Field::string("username"))
+                        .field("link", Field::absolute_url("/api/people/{id}/"))
+                        .field(
+                            "posts",
+                            Field::list(
+                                "posts",
+                                Field::nested(
+                                    "item",
+                                    Fields::new().field("title", Field::string("title")),
+                                ),
+                            ),
+                        ),
+                ),
+        )
         .register::<Post>(
             Resource::new()
                 .name("needs")
@@ -413,6 +434,33 @@ async fn flask_restful_fields(tdb: Arc<TestDb>) {
     assert_eq!(since.len(), 19, "flask-peewee's old timestamp: {since}");
     assert_eq!(&since[10..11], " ");
     assert_eq!(first["editor"], Json::Null, "allow_null");
+    // to-many: each user's posts, as List(Nested(...)); absolute URLs from
+    // the request's host when no base_url is set
+    let (status, body) = call(&client, Method::Get, "/api/people/?ordering=id", None, None).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let people = body["objects"].as_array().unwrap();
+    assert_eq!(people[0]["name"], "admin");
+    assert_eq!(people[0]["posts"], json!([]));
+    let alices: Vec<&str> = people[1]["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(alices, ["b", "a", "c"]);
+    assert_eq!(
+        people[1]["link"], "/api/people/2/",
+        "no Host: a relative link"
+    );
+    let res = client
+        .get("/api/people/?ordering=id")
+        .header(Header::new("Host", "api.example.org"))
+        .header(Header::new("X-Forwarded-Proto", "https"))
+        .dispatch()
+        .await;
+    let body: Json = res.into_json().await.unwrap();
+    let link = body["objects"][1]["link"].as_str().unwrap();
+    assert!(link == "https://api.example.org/api/people/2/", "{link}");
     let res = client.get("/api/report").dispatch().await;
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(

@@ -128,6 +128,13 @@ impl Field {
         Field::Default(Box::new(self), default)
     }
 
+    /// Each item of the array at `path` through `item` (Flask-RESTful's
+    /// `List`); inside, the item is at `item`: `Field::list("posts",
+    /// Field::nested("item", post_fields))` is `List(Nested(post_fields))`.
+    pub fn list(path: impl Into<String>, item: Field) -> Field {
+        Field::List(path.into(), Box::new(item))
+    }
+
     /// The value at `path` as text (Flask-RESTful's `String`).
     pub fn string(path: impl Into<String>) -> Field {
         Field::attr(path).typed(Kind::String)

@@ -45,14 +45,14 @@ fn with_includes(entry: &Entry, mut select: Select) -> Result<Select, ApiError> 
 }
 
 /// The object as shown, included keys nested.
-async fn show(entry: &Entry, db: &Db, select: Select) -> Result<Json, ApiError> {
+async fn show(entry: &Entry, db: &Db, base: &str, select: Select) -> Result<Json, ApiError> {
     let related = with_includes(entry, select.limit(1))?
         .related_records(db)
         .await?
         .into_iter()
         .next()
         .ok_or_else(ApiError::not_found)?;
-    Ok(entry.single(entry.serialize_related(&related)))
+    Ok(entry.single(entry.object(db, base, &related).await?))
 }
 
 fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Select {
@@ -297,9 +297,11 @@ pub(crate) async fn list(
             u64::from(count > 0),
         ),
     };
-    let objects: Vec<Json> = records
-        .iter()
-        .map(|r| Json::Object(entry.serialize_related(r)))
+    let objects: Vec<Json> = entry
+        .objects(db, &entry.base_for(req), &records)
+        .await?
+        .into_iter()
+        .map(Json::Object)
         .collect();
     let next = if page < page_count {
         page_url(req, page + 1)
@@ -328,6 +330,7 @@ pub(crate) async fn list(
 pub(crate) async fn detail(
     entry: &Entry,
     db: &Db,
+    base: &str,
     pk: &str,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
@@ -342,7 +345,7 @@ pub(crate) async fn detail(
     if !entry.resource.hooks.check_get(user, &related.record) {
         return Err(ApiError::forbidden());
     }
-    Ok(entry.single(entry.serialize_related(&related)))
+    Ok(entry.single(entry.object(db, base, &related).await?))
 }
 
 /// Whether the caller owns `record` on an owner resource (always on others),
@@ -372,8 +375,8 @@ pub(crate) fn new_record(
     record
 }
 
-async fn reload(entry: &Entry, db: &Db, pk: Value) -> Result<Json, ApiError> {
-    show(entry, db, Select::new(entry.schema).filter_pk(pk)).await
+async fn reload(entry: &Entry, db: &Db, base: &str, pk: Value) -> Result<Json, ApiError> {
+    show(entry, db, base, Select::new(entry.schema).filter_pk(pk)).await
 }
 
 /// The object with primary key `raw_pk` as the caller may see it, read
@@ -399,6 +402,7 @@ pub(crate) async fn create(
     state: &RestState,
     entry: &Entry,
     db: &Db,
+    base: &str,
     auth: Option<&AuthState>,
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
@@ -435,7 +439,7 @@ pub(crate) async fn create(
         entry.name,
         pk
     );
-    Ok((location, reload(entry, db, pk).await?))
+    Ok((location, reload(entry, db, base, pk).await?))
 }
 
 /// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change; the
@@ -443,6 +447,7 @@ pub(crate) async fn create(
 pub(crate) async fn update(
     entry: &Entry,
     db: &Db,
+    base: &str,
     auth: Option<&AuthState>,
     pk: &str,
     payload: Map<String, Json>,
@@ -474,7 +479,7 @@ pub(crate) async fn update(
     }
     tx.commit().await?;
     forget_user(entry, auth, &pk);
-    reload(entry, db, pk).await
+    reload(entry, db, base, pk).await
 }
 
 /// `DELETE /api/<name>/<pk>/` (and `POST .../delete/`): `{"deleted": 1}`,

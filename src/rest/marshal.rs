@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::db::{Column, Record, Related, Schema};
+use crate::db::{Column, Db, Op, Record, Related, Schema, Select};
+use crate::rest::error::ApiError;
 use crate::rest::registry::Entry;
 use crate::rest::resource::Resource;
 
@@ -16,6 +17,37 @@ pub(crate) fn exposes(resource: &Resource, col: &Column) -> bool {
             .as_ref()
             .is_none_or(|f| f.iter().any(|x| x == col.field))
         && !resource.exclude.iter().any(|x| x == col.field)
+}
+
+/// `(owner's primary key, serialized row)` for every row of a to-many
+/// relation that points at one of `rows`, in one query.
+async fn to_many(
+    db: &Db,
+    many: &crate::rest::resource::ToMany,
+    rows: &[Related],
+) -> Result<Vec<(crate::db::Value, Json)>, ApiError> {
+    let owners: Vec<crate::db::Value> = rows.iter().map(|r| r.record.pk().clone()).collect();
+    if owners.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items = Select::new(many.schema)
+        .filter_values(&many.fk, Op::In, owners)?
+        .order_by(many.schema.pk().field)?
+        .records(db)
+        .await?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let owner = item
+                .get(&many.fk)
+                .cloned()
+                .unwrap_or(crate::db::Value::Null);
+            (
+                owner,
+                Json::Object(serialize_at(&many.resource, item, None, "")),
+            )
+        })
+        .collect())
 }
 
 /// Every include path of a resource, nested ones as `user__org`.
@@ -58,13 +90,77 @@ fn serialize_at(
 }
 
 impl Entry {
-    /// The object with its included foreign keys nested.
-    pub(crate) fn serialize_related(&self, related: &Related) -> Map<String, Json> {
-        let map = serialize_at(&self.resource, &related.record, Some(related), "");
-        match &self.resource.output {
-            Some(fields) => fields.render(&related.record, &map, &self.base_url),
-            None => map,
+    /// The objects as shown: included foreign keys nested, to-many lists
+    /// (one query per relation for all `rows`), output fields rendered with
+    /// `base` (`scheme://host`) in front of absolute URLs.
+    pub(crate) async fn objects(
+        &self,
+        db: &Db,
+        base: &str,
+        rows: &[Related],
+    ) -> Result<Vec<Map<String, Json>>, ApiError> {
+        let mut lists = Vec::new();
+        for many in &self.resource.many {
+            lists.push(to_many(db, many, rows).await?);
         }
+        Ok(rows
+            .iter()
+            .map(|related| {
+                let mut map = serialize_at(&self.resource, &related.record, Some(related), "");
+                for (many, by_owner) in self.resource.many.iter().zip(&lists) {
+                    let items = by_owner
+                        .iter()
+                        .filter(|(owner, _)| owner == related.record.pk())
+                        .map(|(_, item)| item.clone())
+                        .collect();
+                    map.insert(many.name.clone(), Json::Array(items));
+                }
+                match &self.resource.output {
+                    Some(fields) => fields.render(&related.record, &map, base),
+                    None => map,
+                }
+            })
+            .collect())
+    }
+
+    /// One object as shown (see [`Entry::objects`]).
+    pub(crate) async fn object(
+        &self,
+        db: &Db,
+        base: &str,
+        related: &Related,
+    ) -> Result<Map<String, Json>, ApiError> {
+        let mut one = self
+            .objects(db, base, std::slice::from_ref(related))
+            .await?;
+        Ok(one.pop().unwrap_or_default())
+    }
+
+    /// `scheme://host` for absolute URL fields: `[hangar.api] base_url`, else
+    /// the request's (`X-Forwarded-Proto` or http, and its `Host`).
+    pub(crate) fn base_for(&self, req: &rocket::Request<'_>) -> String {
+        if !self.base_url.is_empty() {
+            return self.base_url.clone();
+        }
+        let scheme = req
+            .headers()
+            .get_one("X-Forwarded-Proto")
+            .filter(|p| matches!(*p, "http" | "https"))
+            .unwrap_or("http");
+        // Rocket parses `Host` for served requests; a local client's is a
+        // plain header, taken only when it looks like a host
+        let host = req.host().map(ToString::to_string).or_else(|| {
+            req.headers()
+                .get_one("Host")
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                        })
+                })
+                .map(str::to_owned)
+        });
+        host.map_or_else(String::new, |host| format!("{scheme}://{host}"))
     }
 
     /// A single-object answer, in the resource's envelope if it has one.
@@ -105,6 +201,19 @@ pub(crate) fn check_includes(
             })?;
         let target = (col.references.expect("checked").target)();
         check_includes(target, child, name)?;
+    }
+    for many in &resource.many {
+        let points_here = many
+            .schema
+            .column(&many.fk)
+            .and_then(|c| c.references)
+            .is_some_and(|fk| std::ptr::eq((fk.target)(), schema));
+        if !points_here {
+            return Err(format!(
+                "resource {name:?}: include_many {:?}: {}.{} is not a foreign key to {}",
+                many.name, many.schema.type_name, many.fk, schema.type_name
+            ));
+        }
     }
     Ok(())
 }

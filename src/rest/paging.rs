@@ -110,9 +110,11 @@ pub(crate) async fn offset_listing(
     } else {
         fetch(entry, db, select.limit(limit).offset(offset)).await?
     };
-    let objects: Vec<Json> = rows
-        .iter()
-        .map(|r| Json::Object(entry.serialize_related(r)))
+    let objects: Vec<Json> = entry
+        .objects(db, &entry.base_for(req), &rows)
+        .await?
+        .into_iter()
+        .map(Json::Object)
         .collect();
     let drop = ["offset", "page"];
     let next = if offset.saturating_add(limit) < count {
@@ -192,9 +194,11 @@ pub(crate) async fn cursor_listing(
         .filter_map(|r| cursor_values(&keys, &r.record))
         .map(|v| encode(&v))
         .collect();
-    let objects: Vec<Json> = rows
-        .iter()
-        .map(|r| Json::Object(entry.serialize_related(r)))
+    let objects: Vec<Json> = entry
+        .objects(db, &entry.base_for(req), &rows)
+        .await?
+        .into_iter()
+        .map(Json::Object)
         .collect();
     let (has_next, has_previous) = if before.is_some() {
         (true, more)

@@ -222,6 +222,20 @@ pub struct Resource {
     pub(crate) filters: Vec<crate::rest::filters::Filter>,
     pub(crate) sort_keys: Vec<(String, Vec<String>)>,
     pub(crate) style: Option<crate::rest::Style>,
+    pub(crate) many: Vec<ToMany>,
+}
+
+/// A to-many relation shown as a list ([`Resource::include_many`]).
+#[derive(Clone, Debug)]
+pub(crate) struct ToMany {
+    /// The key the list goes under.
+    pub name: String,
+    /// The model whose rows are listed.
+    pub schema: &'static crate::db::Schema,
+    /// Its foreign key to this resource's model.
+    pub fk: String,
+    /// How each row is shown.
+    pub resource: Resource,
 }
 
 impl Default for Resource {
@@ -252,6 +266,7 @@ impl Default for Resource {
             filters: Vec::new(),
             sort_keys: Vec::new(),
             style: None,
+            many: Vec::new(),
         }
     }
 }
@@ -373,6 +388,34 @@ impl Resource {
     /// so a nested object only names its row.
     pub fn include(mut self, field: impl Into<String>, resource: Resource) -> Self {
         self.includes.push((field.into(), resource));
+        self
+    }
+
+    /// Shows the rows of model `M` whose foreign key `fk` points at each
+    /// object as a list under `name`, each serialized by `resource` — the
+    /// to-many side of a key (a user's messages), for Flask-RESTful's
+    /// `List(Nested(...))`. Loaded with one extra query per page of objects
+    /// (never one per object), ordered by `M`'s primary key. Output only.
+    ///
+    /// ```
+    /// # use hangar::Model;
+    /// # #[derive(Model)] struct Author { id: i64, name: String }
+    /// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64, title: String }
+    /// use hangar::rest::Resource;
+    /// let authors = Resource::new().include_many::<Book>("books", "author", Resource::new().fields(["id", "title"]));
+    /// ```
+    pub fn include_many<M: crate::db::Model>(
+        mut self,
+        name: impl Into<String>,
+        fk: impl Into<String>,
+        resource: Resource,
+    ) -> Self {
+        self.many.push(ToMany {
+            name: name.into(),
+            schema: M::schema(),
+            fk: fk.into(),
+            resource,
+        });
         self
     }
 

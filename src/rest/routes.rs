@@ -114,20 +114,26 @@ async fn serve<'r>(
     let user = user.as_ref();
     let auth = req.rocket().state::<AuthState>();
     let pk_field = entry.schema.pk().field;
+    let base = entry.base_for(req);
     Ok(match endpoint {
         Endpoint::List => {
             let pairs = style.request_pairs(query_pairs(req))?;
             Answer::Json(style.list(handlers::list(state, entry, req, pairs, db, user).await?))
         }
-        Endpoint::Detail => Answer::Json(style.item(handlers::detail(entry, db, pk, user).await?)),
+        Endpoint::Detail => {
+            Answer::Json(style.item(handlers::detail(entry, db, &base, pk, user).await?))
+        }
         Endpoint::Create => {
             let body = style.payload(payload::read(req, data).await?, pk_field, None)?;
-            let (location, obj) = handlers::create(state, entry, db, auth, body, user).await?;
+            let (location, obj) =
+                handlers::create(state, entry, db, &base, auth, body, user).await?;
             Answer::Created(location, style.item(obj))
         }
         Endpoint::Update => {
             let body = style.payload(payload::read(req, data).await?, pk_field, Some(pk))?;
-            Answer::Json(style.item(handlers::update(entry, db, auth, pk, body, user).await?))
+            Answer::Json(
+                style.item(handlers::update(entry, db, &base, auth, pk, body, user).await?),
+            )
         }
         Endpoint::Delete => Answer::Deleted(handlers::delete(entry, db, auth, pk, user).await?),
         Endpoint::NotAllowed => unreachable!("answered above"),
