@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
-use sqlx::Row;
+use sqlx::{Row, TypeInfo, ValueRef};
 
 use crate::db::backend::between;
 use crate::db::schema::SqlType;
@@ -79,6 +79,37 @@ pub(crate) fn arguments(args: Vec<(Value, SqlType)>) -> Result<PgArguments, sqlx
 }
 
 pub(crate) fn decode(row: &PgRow, i: usize, ty: SqlType) -> DecodeResult {
+    // a database Hangar did not create (flask-peewee's, Django's) has other
+    // widths: `SERIAL`/`INTEGER` keys, `SMALLINT`, `REAL`, `TIMESTAMP`
+    // without zone (read as UTC); read what the column holds
+    let raw = row.try_get_raw(i)?;
+    if raw.is_null() {
+        return Ok(Value::Null);
+    }
+    let info = raw.type_info();
+    match (ty, info.name()) {
+        (SqlType::Int | SqlType::BigInt | SqlType::Float, "INT2") => {
+            let v: i16 = row.try_get(i)?;
+            return Ok(number(ty, i64::from(v)));
+        }
+        (SqlType::Int | SqlType::BigInt | SqlType::Float, "INT4") => {
+            let v: i32 = row.try_get(i)?;
+            return Ok(number(ty, i64::from(v)));
+        }
+        (SqlType::Int | SqlType::BigInt | SqlType::Float, "INT8") => {
+            let v: i64 = row.try_get(i)?;
+            return Ok(number(ty, v));
+        }
+        (SqlType::Float, "FLOAT4") => {
+            let v: f32 = row.try_get(i)?;
+            return Ok(Value::Float(f64::from(v)));
+        }
+        (SqlType::DateTime, "TIMESTAMP") => {
+            let v: time::PrimitiveDateTime = row.try_get(i)?;
+            return Ok(Value::DateTime(v.assume_utc()));
+        }
+        _ => {}
+    }
     Ok(match ty {
         SqlType::Bool => opt(row.try_get::<Option<bool>, _>(i)?, Value::Bool),
         SqlType::Int => opt(row.try_get::<Option<i32>, _>(i)?, |v| Value::Int(v.into())),
@@ -94,4 +125,12 @@ pub(crate) fn decode(row: &PgRow, i: usize, ty: SqlType) -> DecodeResult {
             |j| Value::Json(j.0),
         ),
     })
+}
+
+/// An integer column's value as the model's type asks.
+fn number(ty: SqlType, v: i64) -> Value {
+    match ty {
+        SqlType::Float => Value::Float(v as f64),
+        _ => Value::Int(v),
+    }
 }
