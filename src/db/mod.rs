@@ -34,6 +34,7 @@ mod executor;
 mod fairing;
 mod guards;
 mod include;
+pub mod introspect;
 mod lookup;
 pub mod migrate;
 mod model;

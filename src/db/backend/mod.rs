@@ -208,6 +208,15 @@ impl Backend {
     }
 
     /// The query counting tables named `?` in the current schema.
+    /// The query listing every column (see [`crate::db::introspect`]).
+    pub(crate) fn columns_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => sqlite::COLUMNS,
+            Backend::Postgres => postgres::COLUMNS,
+            Backend::MySql => mysql::COLUMNS,
+        }
+    }
+
     pub(crate) fn table_exists_sql(self) -> &'static str {
         match self {
             Backend::Sqlite => sqlite::TABLE_EXISTS,

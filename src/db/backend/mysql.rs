@@ -16,6 +16,14 @@ pub(crate) const QUOTE: char = '`';
 
 pub(crate) const TABLE_OPTIONS: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
+/// Every column of the current database: table, column, type, nullable
+/// (1/0), text length, part of the primary key (1/0).
+pub(crate) const COLUMNS: &str = "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR), \
+     CAST(column_type AS CHAR), CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END, \
+     CAST(character_maximum_length AS SIGNED), CASE WHEN column_key = 'PRI' THEN 1 ELSE 0 END \
+     FROM information_schema.columns WHERE table_schema = DATABASE() \
+     ORDER BY table_name, ordinal_position";
+
 pub(crate) const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \
      WHERE table_schema = DATABASE() AND table_name = ?";
 

@@ -12,6 +12,19 @@ use crate::db::value::Value;
 
 use super::decode::{opt, DecodeResult};
 
+/// Every column of the current schema: table, column, type, nullable (1/0),
+/// text length, part of the primary key (1/0).
+pub(crate) const COLUMNS: &str =
+    "SELECT c.table_name::text, c.column_name::text, c.data_type::text, \
+     CASE WHEN c.is_nullable = 'YES' THEN 1 ELSE 0 END, c.character_maximum_length::int8, \
+     CASE WHEN EXISTS (SELECT 1 FROM information_schema.table_constraints tc \
+       JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name \
+       AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name \
+       WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema \
+       AND tc.table_name = c.table_name AND k.column_name = c.column_name) THEN 1 ELSE 0 END \
+     FROM information_schema.columns c WHERE c.table_schema = current_schema() \
+     ORDER BY c.table_name, c.ordinal_position";
+
 pub(crate) const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \
      WHERE table_schema = current_schema() AND table_name = $1";
 

@@ -21,6 +21,14 @@ pub(crate) const BEGIN: &str = "BEGIN IMMEDIATE";
 /// `DEFAULT` for `now`: the same fixed-width text the binder writes.
 pub(crate) const NOW_DEFAULT: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";
 
+/// Every column: table, column, declared type, nullable (1/0; a primary key
+/// never is), no length (SQLite ignores it), part of the primary key (1/0).
+pub(crate) const COLUMNS: &str = "SELECT m.name, p.name, p.type, \
+     CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END, NULL, \
+     CASE WHEN p.pk > 0 THEN 1 ELSE 0 END \
+     FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid";
+
 pub(crate) const TABLE_EXISTS: &str =
     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
 
