@@ -28,6 +28,9 @@ commands:
   migrate down [VERSION]   revert the newest migration (or back to VERSION)
   migrate fake [VERSION]   record pending migrations as applied without running them
   migrate create NAME      write a new empty migration pair
+  migrate diff [--strict]  list what differs between the models and the
+                           database; exits 1 when anything does (for CI);
+                           --strict adds narrower integer columns
   createsuperuser [--username NAME] [--email EMAIL]
                            create an active admin user; the password is asked
                            twice with hidden input, or read from stdin
@@ -85,6 +88,24 @@ pub async fn run_with(
             let (up, down) =
                 Migrations::create(&config.migrations_dir, &name.join(" ")).map_err(io)?;
             writeln!(out, "{}\n{}", up.display(), down.display()).map_err(io)
+        }
+        ["migrate", "diff", flags @ ..] if flags.iter().all(|f| *f == "--strict") => {
+            let strict = !flags.is_empty();
+            let db = ignite_db(rocket).await?;
+            let tables = crate::db::introspect::tables(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let found = crate::db::introspect::diff(db.registry(), &tables, db.backend(), strict);
+            if found.is_empty() {
+                return writeln!(out, "no differences").map_err(io);
+            }
+            for d in &found {
+                writeln!(out, "{d}").map_err(io)?;
+            }
+            Err(format!(
+                "{} difference(s) between the models and the database",
+                found.len()
+            ))
         }
         ["migrate", verb @ ("status" | "up" | "down" | "fake"), rest @ ..] if rest.len() <= 1 => {
             let target = match rest.first() {

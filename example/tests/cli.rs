@@ -142,3 +142,44 @@ async fn createsuperuser_and_changepassword() {
     assert_eq!(User::select().count(&db).await.unwrap(), 6);
     db.close().await;
 }
+
+/// `migrate diff`: 0 and "no differences" on tables the models made; 1 and
+/// the list once the database drifts from the models.
+#[rocket::async_test]
+async fn migrate_diff_reports_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let out = run(p, &["create-tables"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(p, &["migrate", "diff", "--strict"], "");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(report(&out), "no differences");
+    // the database drifts: a column the models do not know
+    let url = format!("sqlite://{}", p.join("cli.db").display());
+    let db = Db::connect(&url).await.unwrap();
+    use hangar::db::Executor as _;
+    (&db)
+        .execute(hangar::db::Statement::new(
+            r#"ALTER TABLE "note" ADD COLUMN "color" TEXT"#,
+        ))
+        .await
+        .unwrap();
+    db.close().await;
+    let out = run(p, &["migrate", "diff"], "");
+    assert_eq!(out.status.code(), Some(1), "differences fail the step");
+    assert!(
+        text(&out.stdout).contains("column note.color is in no model"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("1 difference(s)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
