@@ -28,6 +28,8 @@ commands:
   migrate down [VERSION]   revert the newest migration (or back to VERSION)
   migrate fake [VERSION]   record pending migrations as applied without running them
   migrate create NAME      write a new empty migration pair
+  inspectdb [TABLE ...]    print #[derive(Model)] structs for the database's
+                           tables (all, or those named)
   migrate diff [--strict]  list what differs between the models and the
                            database; exits 1 when anything does (for CI);
                            --strict adds narrower integer columns
@@ -88,6 +90,24 @@ pub async fn run_with(
             let (up, down) =
                 Migrations::create(&config.migrations_dir, &name.join(" ")).map_err(io)?;
             writeln!(out, "{}\n{}", up.display(), down.display()).map_err(io)
+        }
+        ["inspectdb", names @ ..] => {
+            let db = ignite_db(rocket).await?;
+            let tables = crate::db::introspect::tables(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let chosen: Vec<_> = tables
+                .iter()
+                .filter(|t| names.is_empty() || names.contains(&t.name.as_str()))
+                .collect();
+            if let Some(missing) = names.iter().find(|n| !tables.iter().any(|t| t.name == **n)) {
+                return Err(format!("no table {missing:?}"));
+            }
+            writeln!(out, "use hangar::Model;\n").map_err(io)?;
+            for t in chosen {
+                writeln!(out, "{}", crate::db::introspect::model_source(t)).map_err(io)?;
+            }
+            Ok(())
         }
         ["migrate", "diff", flags @ ..] if flags.iter().all(|f| *f == "--strict") => {
             let strict = !flags.is_empty();

@@ -123,5 +123,19 @@ async fn other_frameworks_tables_show_real_differences(tdb: Arc<TestDb>) {
         found[0].to_string(),
         "column legacy_member.email is missing"
     );
+    // inspectdb: the struct for the existing table
+    let member = tables.iter().find(|t| t.name == "legacy_member").unwrap();
+    let source = introspect::model_source(member);
+    assert!(
+        source.contains("#[model(table = \"legacy_member\")]\npub struct LegacyMember {"),
+        "{source}"
+    );
+    assert!(source.contains("    pub id: i64,\n"), "{source}");
+    assert!(
+        source.contains("    #[model(max_length = 255)]\n    pub username: String,\n"),
+        "{source}"
+    );
+    assert!(source.contains("pub nickname: Option<String>,"), "{source}");
+    assert!(source.contains("    pub score: Option<f64>,\n"), "{source}");
     db.close().await;
 }

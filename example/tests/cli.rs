@@ -183,3 +183,25 @@ async fn migrate_diff_reports_drift() {
         text(&out.stderr)
     );
 }
+
+/// `inspectdb`: structs for the database's tables, ready to paste.
+#[rocket::async_test]
+async fn inspectdb_prints_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    assert!(run(p, &["create-tables"], "").status.success());
+    let out = run(p, &["inspectdb", "note"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let source = text(&out.stdout);
+    assert!(source.contains("use hangar::Model;"), "{source}");
+    assert!(
+        source.contains("#[model(table = \"note\")]\npub struct Note {"),
+        "{source}"
+    );
+    assert!(source.contains("    pub id: i64,"), "{source}");
+    assert!(source.contains("    pub message: String,"), "{source}");
+    assert!(!source.contains("struct Message"), "only the table named");
+    let out = run(p, &["inspectdb", "nope"], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no table \"nope\""));
+}

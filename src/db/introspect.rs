@@ -295,3 +295,126 @@ pub fn diff(
     }
     out
 }
+
+/// Rust's reserved words, which a column name cannot be as a field name.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+    "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "try",
+    "type", "unsafe", "use", "where", "while", "yield",
+];
+
+/// A field name for a column: lower snake case of letters, digits and `_`.
+fn field_name(column: &str) -> String {
+    let mut name: String = column
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+/// A type name for a table: `legacy_member` → `LegacyMember`.
+fn type_name(table: &str) -> String {
+    let name: String = table
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut cs = p.chars();
+            cs.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase())
+                .unwrap_or_default()
+        })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("Table{name}")
+    } else {
+        name
+    }
+}
+
+/// A `#[derive(Model)]` struct for `table` (Django's `inspectdb`, peewee's
+/// `pwiz`): field types by column kind, `Option` for nullable columns,
+/// `max_length`, the table and column names where they differ from Rust's.
+/// Foreign keys, unique constraints and indexes are not read yet: add
+/// `references`, `unique` and `index` by hand.
+///
+/// ```
+/// use hangar::db::introspect::{model_source, ColumnInfo, ColumnKind, TableInfo};
+/// let col = |name: &str, kind, nullable, primary_key| ColumnInfo {
+///     name: name.into(), declared: String::new(), kind, nullable, primary_key,
+/// };
+/// let table = TableInfo {
+///     name: "legacy_member".into(),
+///     columns: vec![
+///         col("id", ColumnKind::Integer(4), false, true),
+///         col("username", ColumnKind::Text(Some(255)), false, false),
+///         col("type", ColumnKind::Text(None), true, false),
+///     ],
+/// };
+/// let source = model_source(&table);
+/// assert!(source.contains("pub struct LegacyMember {"));
+/// assert!(source.contains("    pub id: i64,"));
+/// assert!(source.contains("    #[model(max_length = 255)]\n    pub username: String,"));
+/// assert!(source.contains("    #[model(column = \"type\")]\n    pub type_: Option<String>,"));
+/// ```
+pub fn model_source(table: &TableInfo) -> String {
+    let name = type_name(&table.name);
+    let mut out = String::from("#[derive(Model)]\n");
+    // the table named always: the derive's default may differ
+    out.push_str(&format!("#[model(table = {:?})]\n", table.name));
+    out.push_str(&format!("pub struct {name} {{\n"));
+    for col in &table.columns {
+        let field = field_name(&col.name);
+        let auto_key =
+            col.primary_key && field == "id" && matches!(col.kind, ColumnKind::Integer(_));
+        let ty = match &col.kind {
+            _ if auto_key => "i64".to_owned(),
+            ColumnKind::Integer(8) => "i64".to_owned(),
+            ColumnKind::Integer(_) => "i32".to_owned(),
+            ColumnKind::Float => "f64".to_owned(),
+            ColumnKind::Text(_) | ColumnKind::Other(_) => "String".to_owned(),
+            ColumnKind::Bool => "bool".to_owned(),
+            ColumnKind::DateTime { .. } => "time::OffsetDateTime".to_owned(),
+            ColumnKind::Date => "time::Date".to_owned(),
+            ColumnKind::Uuid => "uuid::Uuid".to_owned(),
+            ColumnKind::Json => "serde_json::Value".to_owned(),
+            ColumnKind::Bytes => "Vec<u8>".to_owned(),
+        };
+        let mut attrs = Vec::new();
+        if col.primary_key && !auto_key {
+            attrs.push("primary_key".to_owned());
+        }
+        if let ColumnKind::Text(Some(n)) = col.kind {
+            attrs.push(format!("max_length = {n}"));
+        }
+        if field != col.name {
+            attrs.push(format!("column = {:?}", col.name));
+        }
+        if let ColumnKind::Other(declared) = &col.kind {
+            out.push_str(&format!("    // declared `{declared}`: read as text\n"));
+        }
+        if !attrs.is_empty() {
+            out.push_str(&format!("    #[model({})]\n", attrs.join(", ")));
+        }
+        let ty = if col.nullable && !col.primary_key {
+            format!("Option<{ty}>")
+        } else {
+            ty
+        };
+        out.push_str(&format!("    pub {field}: {ty},\n"));
+    }
+    out.push_str("}\n");
+    out
+}
