@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::admin::request::last_value;
 use crate::db::{Column, Record, Schema, SqlType, Value};
 
 /// One form field as the templates render it.
@@ -88,7 +89,7 @@ pub(crate) fn form_fields(
     editable
         .iter()
         .map(|col| {
-            let current = last_param(submitted, col.field)
+            let current = last_value(submitted, col.field)
                 .map(str::to_owned)
                 .or_else(|| {
                     record
@@ -158,7 +159,7 @@ pub(crate) fn parse_submission(
         .iter()
         .filter(|c| !readonly.iter().any(|r| r == c.field))
     {
-        let raw = last_param(submitted, col.field);
+        let raw = last_value(submitted, col.field);
         if col.sql_type == SqlType::Bool {
             // an unticked checkbox sends nothing
             values.push((
@@ -186,13 +187,4 @@ pub(crate) fn parse_submission(
         }
     }
     (values, errors)
-}
-
-/// The last value given for `name` in `pairs`.
-fn last_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }

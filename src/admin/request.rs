@@ -38,7 +38,8 @@ impl Params {
     }
 }
 
-fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+/// The last value given for `name` in `pairs` (a form's or query's pairs).
+pub(crate) fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .rev()
@@ -226,10 +227,8 @@ impl<'r> AdminRequest<'r> {
     /// drops them from the session cache, so a deactivation, demotion or
     /// new password counts at once on this instance.
     pub(crate) fn forget_user(&self, e: &AdminEntry, pk: &Value) {
-        if let (Some(auth), Value::Int(id)) = (self.auth, pk) {
-            if auth.store().schema().table == e.schema.table {
-                auth.store().forget(*id);
-            }
+        if let Some(auth) = self.auth {
+            auth.forget_row(e.schema, pk);
         }
     }
 

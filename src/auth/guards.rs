@@ -54,6 +54,18 @@ impl AuthState {
     pub fn store(&self) -> &dyn UserStore {
         &*self.store
     }
+
+    /// After another battery wrote or deleted the row `pk` of `schema`:
+    /// when that is the user model, drops the cached row, so a new password,
+    /// a deactivation, a demotion or a deletion counts at once on this
+    /// instance.
+    pub fn forget_row(&self, schema: &crate::db::Schema, pk: &crate::db::Value) {
+        if let crate::db::Value::Int(id) = pk {
+            if std::ptr::eq(self.store.schema(), schema) {
+                self.store.forget(*id);
+            }
+        }
+    }
 }
 
 /// The logged-in, active user, loaded once per request. A route taking it is

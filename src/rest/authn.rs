@@ -48,6 +48,18 @@ pub trait Authenticator: Send + Sync + 'static {
     }
 }
 
+/// The caller `auth` identifies and accepts, or 401 (or the authenticator's
+/// own error: 403 for a failed CSRF check, 429 when throttled).
+pub(crate) async fn accepted_caller(
+    auth: &dyn Authenticator,
+    req: &Request<'_>,
+) -> Result<ApiUser, ApiError> {
+    match auth.authenticate(req).await? {
+        Some(user) if auth.accepts(&user) => Ok(user),
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
 /// Reads open to all, writes refused (401): flask-peewee's base `Authentication`.
 ///
 /// # Example

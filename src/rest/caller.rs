@@ -107,10 +107,8 @@ impl<'r> FromRequest<'r> for ApiUser {
             );
             return Outcome::Error((e.status, e));
         };
-        let auth = &state.default_auth;
-        match auth.authenticate(req).await {
-            Ok(Some(user)) if auth.accepts(&user) => Outcome::Success(user),
-            Ok(_) => Outcome::Error((Status::Unauthorized, ApiError::unauthorized())),
+        match crate::rest::authn::accepted_caller(&*state.default_auth, req).await {
+            Ok(user) => Outcome::Success(user),
             Err(e) => Outcome::Error((e.status, e)),
         }
     }

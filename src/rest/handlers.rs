@@ -31,10 +31,9 @@ pub(crate) async fn gate(
     if !entry.auth.protected_methods().contains(&method) {
         return Ok(None);
     }
-    match entry.auth.authenticate(req).await? {
-        Some(user) if entry.auth.accepts(&user) => Ok(Some(user)),
-        _ => Err(ApiError::unauthorized()),
-    }
+    crate::rest::authn::accepted_caller(&*entry.auth, req)
+        .await
+        .map(Some)
 }
 
 fn with_includes(entry: &Entry, mut select: Select) -> Result<Select, ApiError> {
@@ -511,10 +510,8 @@ pub(crate) async fn delete(
 /// After a write to the auth user model: drops the row from the session
 /// cache, so a new password, a deactivation or a deletion counts at once.
 fn forget_user(entry: &Entry, auth: Option<&AuthState>, pk: &Value) {
-    if let (Some(auth), Value::Int(id)) = (auth, pk) {
-        if std::ptr::eq(auth.store().schema(), entry.schema) {
-            auth.store().forget(*id);
-        }
+    if let Some(auth) = auth {
+        auth.forget_row(entry.schema, pk);
     }
 }
 

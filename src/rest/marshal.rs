@@ -139,6 +139,10 @@ impl Entry {
     /// `scheme://host` for absolute URL fields: `[hangar.api] base_url`, else
     /// the request's (`X-Forwarded-Proto` or http, and its `Host`).
     pub(crate) fn base_for(&self, req: &rocket::Request<'_>) -> String {
+        // only output fields make URLs: nothing to work out without them
+        if self.resource.output.is_none() {
+            return String::new();
+        }
         if !self.base_url.is_empty() {
             return self.base_url.clone();
         }

@@ -284,11 +284,7 @@ async fn password_values(
     let Some(col) = e.schema.column(field) else {
         return Ok(Vec::new());
     };
-    let raw = form
-        .iter()
-        .rev()
-        .find(|(k, _)| k == field)
-        .map_or("", |(_, v)| v.as_str());
+    let raw = crate::admin::request::last_value(form, field).unwrap_or_default();
     if raw.is_empty() {
         return if adding {
             Err((field.to_owned(), "This field is required.".into()))
@@ -296,30 +292,37 @@ async fn password_values(
             Ok(Vec::new())
         };
     }
-    let (min, cost) = auth.map_or((8, 12), |s| {
-        (s.config.min_password_length, s.config.bcrypt_cost)
-    });
-    crate::auth::password::validate(raw, min).map_err(|m| {
+    // "password must be ..." as a form message: "Password must be ...."
+    let message = |m: String| {
+        let mut chars = m.chars();
+        let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
         (
             field.to_owned(),
-            format!(
-                "{}{}.",
-                m.to_string()[..1].to_uppercase(),
-                &m.to_string()[1..]
-            ),
+            format!("{}{}.", first.unwrap_or_default(), chars.as_str()),
         )
-    })?;
-    let hash = crate::auth::password::make_password(raw, cost)
-        .await
-        .map_err(|m| (field.to_owned(), m.to_string()))?;
-    let mut out = vec![(col.field, Value::Text(hash))];
-    if let Some(epoch) = e.schema.column("session_epoch") {
-        out.push((
-            epoch.field,
-            Value::Int((uuid::Uuid::new_v4().as_u64_pair().0 >> 1) as i64),
-        ));
+    };
+    match auth {
+        // the auth battery's user model: its rules, and a new session epoch
+        Some(auth) if std::ptr::eq(auth.store().schema(), e.schema) => auth
+            .store()
+            .password_values(&auth.config, raw, !adding)
+            .await
+            .map_err(|err| match err {
+                crate::auth::AuthError::Password(p) => message(p.to_string()),
+                other => (field.to_owned(), other.to_string()),
+            }),
+        // a password field on another model: hashed by the same rules
+        _ => {
+            let (min, cost) = auth.map_or((8, 12), |s| {
+                (s.config.min_password_length, s.config.bcrypt_cost)
+            });
+            crate::auth::password::validate(raw, min).map_err(|m| message(m.to_string()))?;
+            let hash = crate::auth::password::make_password(raw, cost)
+                .await
+                .map_err(|m| (field.to_owned(), m.to_string()))?;
+            Ok(vec![(col.field, Value::Text(hash))])
+        }
     }
-    Ok(out)
 }
 
 fn after_save(

@@ -44,11 +44,7 @@ pub(crate) async fn key_labels(
 pub(crate) use crate::text::{form_urlencoded as query_string, percent_encode as encode};
 
 fn current<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
+    crate::admin::request::last_value(pairs, name).unwrap_or_default()
 }
 
 /// One input of a filter widget: its parameter name and current value, and
