@@ -13,7 +13,8 @@ use crate::db::value::Value;
 use super::decode::{opt, DecodeResult};
 
 /// Every column of the current schema: table, column, type, nullable (1/0),
-/// text length, part of the primary key (1/0).
+/// text length, part of the primary key (1/0), default, auto-increment
+/// (identity or serial).
 pub(crate) const COLUMNS: &str =
     "SELECT c.table_name::text, c.column_name::text, c.data_type::text, \
      CASE WHEN c.is_nullable = 'YES' THEN 1 ELSE 0 END, c.character_maximum_length::int8, \
@@ -21,9 +22,39 @@ pub(crate) const COLUMNS: &str =
        JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name \
        AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name \
        WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema \
-       AND tc.table_name = c.table_name AND k.column_name = c.column_name) THEN 1 ELSE 0 END \
-     FROM information_schema.columns c WHERE c.table_schema = current_schema() \
+       AND tc.table_name = c.table_name AND k.column_name = c.column_name) THEN 1 ELSE 0 END, \
+     c.column_default::text, \
+     CASE WHEN c.is_identity = 'YES' OR c.column_default LIKE 'nextval(%' THEN 1 ELSE 0 END \
+     FROM information_schema.columns c JOIN information_schema.tables t \
+       ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+     WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
      ORDER BY c.table_name, c.ordinal_position";
+
+/// Every index but primary keys: table, index, unique (1/0), backs a
+/// constraint (1/0), column, position.
+pub(crate) const INDEXES: &str = "SELECT t.relname::text, i.relname::text, \
+     CASE WHEN ix.indisunique THEN 1 ELSE 0 END, \
+     CASE WHEN EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid \
+       AND c.contype IN ('u', 'p')) THEN 1 ELSE 0 END, \
+     a.attname::text, k.ord::int8 \
+     FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid \
+     JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+     CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) \
+     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+     WHERE n.nspname = current_schema() AND NOT ix.indisprimary \
+     ORDER BY t.relname, i.relname, k.ord";
+
+/// Every foreign key: table, constraint, column, referenced table and
+/// column, `ON DELETE` rule.
+pub(crate) const FOREIGN_KEYS: &str = "SELECT cl.relname::text, c.conname::text, a.attname::text, \
+     rt.relname::text, ra.attname::text, \
+     CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' \
+       WHEN 'r' THEN 'RESTRICT' WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END \
+     FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid \
+     JOIN pg_namespace n ON n.oid = cl.relnamespace JOIN pg_class rt ON rt.oid = c.confrelid \
+     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+     JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
+     WHERE c.contype = 'f' AND n.nspname = current_schema() ORDER BY cl.relname, c.conname";
 
 pub(crate) const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \
      WHERE table_schema = current_schema() AND table_name = $1";

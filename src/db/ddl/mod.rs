@@ -1,10 +1,20 @@
-//! CREATE TABLE / CREATE INDEX from schemas, in foreign-key order.
+//! DDL: tables as data ([`TableSpec`], from a model or a migration file),
+//! written as SQL per backend ([`create_table`], [`create_index`]), and
+//! created from the registered models in foreign-key order.
+
+mod render;
+mod spec;
+
+pub use render::{column_def, column_type, default_sql, index_name, index_sql, table_sql};
+pub use spec::{
+    ColumnSpec, ColumnType, DefaultSpec, ForeignKeySpec, IndexSpec, LiteralSpec, TableSpec,
+};
 
 use crate::db::backend::Backend;
 use crate::db::error::Result;
 use crate::db::executor::Executor;
 use crate::db::registry::Registry;
-use crate::db::schema::{Column, Schema, SqlType};
+use crate::db::schema::{Schema, SqlType};
 use crate::db::sql::{Returns, Statement};
 use crate::db::value::Value;
 
@@ -21,107 +31,15 @@ use crate::db::value::Value;
 /// assert!(sql.contains("\"name\" VARCHAR(40) NOT NULL UNIQUE"));
 /// ```
 pub fn create_table_sql(backend: Backend, registry: &Registry, schema: &Schema) -> String {
-    let mut sql = String::from("CREATE TABLE IF NOT EXISTS ");
-    backend.push_quoted(&mut sql, registry.table(schema));
-    sql.push_str(" (");
-    for (i, col) in schema.columns.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        column_sql(backend, &mut sql, col);
-    }
-    for col in schema.columns {
-        if let Some(fk) = col.references {
-            let target = (fk.target)();
-            sql.push_str(", FOREIGN KEY (");
-            backend.push_quoted(&mut sql, col.name);
-            sql.push_str(") REFERENCES ");
-            backend.push_quoted(&mut sql, registry.table(target));
-            sql.push_str(" (");
-            backend.push_quoted(&mut sql, target.pk().name);
-            sql.push_str(") ON DELETE ");
-            sql.push_str(fk.on_delete.sql());
-        }
-    }
-    sql.push(')');
-    sql.push_str(backend.table_options());
-    sql
-}
-
-fn column_sql(backend: Backend, sql: &mut String, col: &Column) {
-    backend.push_quoted(sql, col.name);
-    sql.push(' ');
-    if col.auto_increment {
-        sql.push_str(backend.auto_increment_pk());
-        return;
-    }
-    sql.push_str(&backend.column_type(col));
-    if col.primary_key {
-        sql.push_str(" NOT NULL PRIMARY KEY");
-        return;
-    }
-    if !col.nullable {
-        sql.push_str(" NOT NULL");
-    }
-    if col.unique {
-        sql.push_str(" UNIQUE");
-    }
-    if let Some(d) = backend.default_clause(col) {
-        sql.push_str(&d);
-    }
-    if !col.choices.is_empty() && col.sql_type != SqlType::Bool {
-        sql.push_str(" CHECK (");
-        backend.push_quoted(sql, col.name);
-        sql.push_str(" IN (");
-        for (i, (lit, _)) in col.choices.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            match lit.to_value() {
-                Value::Text(t) => sql.push_str(&format!("'{}'", t.replace('\'', "''"))),
-                v => sql.push_str(&v.to_string()),
-            }
-        }
-        sql.push_str("))");
-    }
-}
-
-/// The index name for a column: `<table>_<column>` (shortened past 60 bytes).
-fn index_name(table: &str, col: &Column) -> String {
-    let name = format!("idx_{table}_{}", col.name);
-    if name.len() <= 60 {
-        name
-    } else {
-        format!("idx_{:x}", fxhash(&name))
-    }
-}
-
-fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
+    table_sql(backend, &TableSpec::from_schema(registry, schema), true)
 }
 
 /// `CREATE INDEX` statements for `index` columns and foreign keys.
 pub fn create_index_sql(backend: Backend, registry: &Registry, schema: &Schema) -> Vec<String> {
-    let table = registry.table(schema);
-    schema
-        .columns
+    let spec = TableSpec::from_schema(registry, schema);
+    spec.indexes
         .iter()
-        .filter(|c| (c.index || c.references.is_some()) && !c.unique && !c.primary_key)
-        .map(|col| {
-            let mut sql = String::from("CREATE INDEX ");
-            if backend.create_index_if_not_exists() {
-                sql.push_str("IF NOT EXISTS ");
-            }
-            backend.push_quoted(&mut sql, &index_name(table, col));
-            sql.push_str(" ON ");
-            backend.push_quoted(&mut sql, table);
-            sql.push_str(" (");
-            backend.push_quoted(&mut sql, col.name);
-            sql.push(')');
-            sql
-        })
+        .map(|i| index_sql(backend, &spec.name, i, true, false))
         .collect()
 }
 
