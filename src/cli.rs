@@ -24,15 +24,26 @@ commands:
   serve                    launch the web server (the default)
   create-tables            create missing tables of every registered model
   migrate status           list migrations, marking applied ones
-  migrate up [VERSION]     apply pending migrations (up to VERSION)
-  migrate down [VERSION]   revert the newest migration (or back to VERSION)
+  migrate up [VERSION] [--allow-destructive]
+                           apply pending migrations (up to VERSION), printing
+                           each operation with its time; operations that lose
+                           data need `intended = true` in the file or the flag
+  migrate down [VERSION] [--allow-destructive]
+                           revert the newest migration (or back to VERSION)
   migrate fake [VERSION]   record pending migrations as applied without running them
-  migrate create NAME      write a new empty migration pair
-  inspectdb [TABLE ...]    print #[derive(Model)] structs for the database's
-                           tables (all, or those named)
+  migrate create NAME      write a new empty SQL migration pair
+  migrate initial [NAME]   write a migration creating every model table; a
+                           database that has them all (auto_create) is
+                           recorded as migrated without being touched
+  migrate generate NAME [--rename TABLE.OLD:NEW | --rename OLD:NEW]...
+                           write the migration that brings the database to the
+                           models (with its down); renames are never guessed
   migrate diff [--strict]  list what differs between the models and the
                            database; exits 1 when anything does (for CI);
                            --strict adds narrower integer columns
+  migrate check            exit 1 listing pending migrations and differences
+  inspectdb [TABLE ...]    print #[derive(Model)] structs for the database's
+                           tables (all, or those named)
   createsuperuser [--username NAME] [--email EMAIL]
                            create an active admin user; the password is asked
                            twice with hidden input, or read from stdin
@@ -111,11 +122,8 @@ pub async fn run_with(
         }
         ["migrate", "diff", flags @ ..] if flags.iter().all(|f| *f == "--strict") => {
             let strict = !flags.is_empty();
-            let db = ignite_db(rocket).await?;
-            let tables = crate::db::introspect::tables(&db)
-                .await
-                .map_err(|e| e.to_string())?;
-            let found = crate::db::introspect::diff(db.registry(), &tables, db.backend(), strict);
+            let (db, config) = db_and_config(rocket).await?;
+            let found = differences(&db, &config, strict).await?;
             if found.is_empty() {
                 return writeln!(out, "no differences").map_err(io);
             }
@@ -127,18 +135,168 @@ pub async fn run_with(
                 found.len()
             ))
         }
-        ["migrate", verb @ ("status" | "up" | "down" | "fake"), rest @ ..] if rest.len() <= 1 => {
+        ["migrate", "check"] => {
+            let (db, config) = db_and_config(rocket).await?;
+            let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut problems = Vec::new();
+            for s in m.status(&db).await.map_err(|e| e.to_string())? {
+                match s.partial {
+                    Some(done) => problems.push(format!(
+                        "migration {}_{} stopped part-way ({done} operation(s) in place)",
+                        s.version, s.name
+                    )),
+                    None if !s.applied => {
+                        problems.push(format!("migration {}_{} is pending", s.version, s.name))
+                    }
+                    None => {}
+                }
+            }
+            if problems.is_empty() {
+                for d in differences(&db, &config, false).await? {
+                    problems.push(d.to_string());
+                }
+            }
+            if problems.is_empty() {
+                return writeln!(out, "migrations applied; the database matches the models")
+                    .map_err(io);
+            }
+            for p in &problems {
+                writeln!(out, "{p}").map_err(io)?;
+            }
+            Err(format!(
+                "{} problem(s): run `migrate up`, or `migrate generate NAME` for model changes",
+                problems.len()
+            ))
+        }
+        ["migrate", "initial", name @ ..] => {
+            let (db, config) = db_and_config(rocket).await?;
+            let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !m.versions().is_empty() {
+                return Err(format!(
+                    "{} has migrations already: use `migrate generate NAME` for changes",
+                    config.migrations_dir.display()
+                ));
+            }
+            let name = if name.is_empty() {
+                "initial".to_owned()
+            } else {
+                name.join(" ")
+            };
+            let file = crate::db::migrate::initial(db.registry());
+            let header = "# Generated by `migrate initial`: every model table.\n\n";
+            let path =
+                Migrations::write(&config.migrations_dir, &name, &file, header).map_err(io)?;
+            writeln!(out, "wrote {}", path.display()).map_err(io)?;
+            let tables = crate::db::introspect::tables(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let existing = file
+                .up
+                .iter()
+                .filter(|op| {
+                    op.table()
+                        .is_some_and(|t| tables.iter().any(|x| x.name == t))
+                })
+                .count();
+            if existing > 0 && existing == file.up.len() {
+                let found = differences(&db, &config, false).await?;
+                if found.is_empty() {
+                    let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    m.fake(&db, None).await.map_err(|e| e.to_string())?;
+                    writeln!(
+                        out,
+                        "the database has every table already and matches the models: \
+                         recorded as applied without touching it"
+                    )
+                    .map_err(io)?;
+                }
+            }
+            Ok(())
+        }
+        ["migrate", "generate", rest @ ..] => {
+            let mut name = Vec::new();
+            let mut renames = Vec::new();
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match *arg {
+                    "--rename" => {
+                        let r = it.next().ok_or("--rename needs TABLE.OLD:NEW or OLD:NEW")?;
+                        renames.push(r.parse::<crate::db::migrate::Rename>()?);
+                    }
+                    word => name.push(word),
+                }
+            }
+            if name.is_empty() {
+                return Err(format!("migrate generate needs a NAME\n\n{USAGE}"));
+            }
+            let (db, config) = db_and_config(rocket).await?;
+            let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
+                .await
+                .map_err(|e| e.to_string())?;
+            let pending: Vec<String> = m
+                .status(&db)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|s| !s.applied)
+                .map(|s| format!("{}_{}", s.version, s.name))
+                .collect();
+            if !pending.is_empty() {
+                return Err(format!(
+                    "apply pending migrations first (`migrate up`): {}",
+                    pending.join(", ")
+                ));
+            }
+            let tables = user_tables(&db, &config).await?;
+            let plan = crate::db::migrate::plan(db.registry(), &tables, db.backend(), &renames)?;
+            if plan.is_empty() {
+                return writeln!(out, "no differences: nothing to generate").map_err(io);
+            }
+            let mut file = plan.file;
+            let name = name.join(" ");
+            file.description = Some(name.clone());
+            let mut header = format!("# Generated by `migrate generate {name}`.\n");
+            for note in &plan.notes {
+                header.push_str(&format!("# NOTE: {note}\n"));
+            }
+            header.push('\n');
+            let path =
+                Migrations::write(&config.migrations_dir, &name, &file, &header).map_err(io)?;
+            writeln!(out, "wrote {}", path.display()).map_err(io)?;
+            for op in &file.up {
+                writeln!(out, "  {op}").map_err(io)?;
+            }
+            for note in &plan.notes {
+                writeln!(out, "note: {note}").map_err(io)?;
+            }
+            Ok(())
+        }
+        ["migrate", verb @ ("status" | "up" | "down" | "fake"), rest @ ..] => {
+            let allow_destructive = rest.contains(&"--allow-destructive");
+            let rest: Vec<&str> = rest
+                .iter()
+                .copied()
+                .filter(|a| *a != "--allow-destructive")
+                .collect();
+            if rest.len() > 1 || allow_destructive && !matches!(*verb, "up" | "down") {
+                return Err(format!("bad arguments for migrate {verb}\n\n{USAGE}"));
+            }
             let target = match rest.first() {
                 Some(v) => Some(v.parse::<i64>().map_err(|_| format!("bad version {v:?}"))?),
                 None => None,
             };
-            let config = crate::config::load::<DatabaseConfig>(rocket.figment())
-                .map_err(|e| e.to_string())?;
-            let db = ignite_db(rocket).await?;
+            let (db, config) = db_and_config(rocket).await?;
             let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
                 .await
                 .map_err(|e| e.to_string())?;
             let e = |e: crate::db::Error| e.to_string();
+            let options = crate::db::migrate::RunOptions { allow_destructive };
             match *verb {
                 "status" => {
                     let all = m.status(&db).await.map_err(e)?;
@@ -147,12 +305,29 @@ pub async fn run_with(
                             .map_err(io)?;
                     }
                     for s in all {
-                        let mark = if s.applied { "[x]" } else { "[ ]" };
-                        writeln!(out, "{mark} {}_{}", s.version, s.name).map_err(io)?;
+                        match s.partial {
+                            Some(done) => writeln!(
+                                out,
+                                "[!] {}_{} (stopped part-way: {done} operation(s) in place; \
+                                 `migrate up` resumes, `migrate down` reverts them)",
+                                s.version, s.name
+                            ),
+                            None => {
+                                let mark = if s.applied { "[x]" } else { "[ ]" };
+                                writeln!(out, "{mark} {}_{}", s.version, s.name)
+                            }
+                        }
+                        .map_err(io)?;
                     }
                 }
-                "up" => report(out, "applied", m.up(&db, target).await.map_err(e)?)?,
-                "down" => report(out, "reverted", m.down(&db, target).await.map_err(e)?)?,
+                "up" => {
+                    let applied = m.up_with(&db, target, options, out).await.map_err(e)?;
+                    report(out, "applied", applied)?
+                }
+                "down" => {
+                    let reverted = m.down_with(&db, target, options, out).await.map_err(e)?;
+                    report(out, "reverted", reverted)?
+                }
                 _ => report(out, "faked", m.fake(&db, target).await.map_err(e)?)?,
             }
             Ok(())
@@ -323,6 +498,41 @@ fn auth_parts(rocket: &Rocket<rocket::Ignite>) -> Result<(&Db, &crate::auth::Aut
     let auth =
         crate::auth::AuthState::fetch(rocket).ok_or("the hangar Auth fairing is not attached")?;
     Ok((db, auth))
+}
+
+/// The database handle and its configuration, ignited quietly.
+async fn db_and_config(rocket: Rocket<Build>) -> Result<(Db, DatabaseConfig), String> {
+    let config =
+        crate::config::load::<DatabaseConfig>(rocket.figment()).map_err(|e| e.to_string())?;
+    Ok((ignite_db(rocket).await?, config))
+}
+
+/// The database's tables, the migrations' bookkeeping left out.
+async fn user_tables(
+    db: &Db,
+    config: &DatabaseConfig,
+) -> Result<Vec<crate::db::introspect::TableInfo>, String> {
+    let mut tables = crate::db::introspect::tables(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let progress = format!("{}_progress", config.migrations_table);
+    tables.retain(|t| t.name != config.migrations_table && t.name != progress);
+    Ok(tables)
+}
+
+/// What differs between the models and the database.
+async fn differences(
+    db: &Db,
+    config: &DatabaseConfig,
+    strict: bool,
+) -> Result<Vec<crate::db::introspect::Difference>, String> {
+    let tables = user_tables(db, config).await?;
+    Ok(crate::db::introspect::diff(
+        db.registry(),
+        &tables,
+        db.backend(),
+        strict,
+    ))
 }
 
 /// Ignites `rocket` with automatic table creation and migration off, and

@@ -58,6 +58,10 @@ pub trait Executor: Send {
     /// Runs a statement that returns no rows.
     async fn execute(&mut self, stmt: Statement) -> Result<ExecResult>;
 
+    /// Runs a script of one or more statements as written, unprepared (a
+    /// migration's SQL, `PRAGMA`s).
+    async fn run_script(&mut self, sql: &str) -> Result<()>;
+
     /// Starts a transaction here: on the pool a new one, on a connection
     /// `BEGIN` (`BEGIN IMMEDIATE` on SQLite), in a transaction a savepoint.
     /// Dropping it without [`Transaction::commit`] rolls it back.
@@ -139,6 +143,15 @@ impl Target<'_> {
                 }
             }
         })
+    }
+
+    async fn run_script(self, sql: &str) -> std::result::Result<(), sqlx::Error> {
+        let raw = sqlx::raw_sql(sql_text(sql.to_owned()));
+        match self {
+            Target::Sqlite(c) => raw.execute(c).await.map(|_| ()),
+            Target::Postgres(c) => raw.execute(c).await.map(|_| ()),
+            Target::MySql(c) => raw.execute(c).await.map(|_| ()),
+        }
     }
 
     async fn begin<'t>(self) -> std::result::Result<TxInner<'t>, sqlx::Error>
@@ -283,6 +296,18 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Runs a script of one or more statements as written, unprepared
+    /// (`PRAGMA`s, a migration file's SQL).
+    ///
+    /// # Errors
+    /// The first statement the database refuses.
+    pub async fn run_script(&mut self, sql: &str) -> Result<()> {
+        target(&mut self.conn)
+            .run_script(sql)
+            .await
+            .map_err(Error::from)
+    }
+
     /// Starts a transaction on this connection (see [`Executor::begin`]).
     ///
     /// # Errors
@@ -344,6 +369,15 @@ impl<'c> Transaction<'c> {
         Ok(Transaction { inner, registry })
     }
 
+    /// Runs a script of one or more statements as written, unprepared (a
+    /// migration file's SQL).
+    ///
+    /// # Errors
+    /// The first statement the database refuses.
+    pub async fn run_script(&mut self, sql: &str) -> Result<()> {
+        self.target().run_script(sql).await.map_err(Error::from)
+    }
+
     /// Makes the transaction's writes permanent (or releases the savepoint).
     ///
     /// # Errors
@@ -402,6 +436,11 @@ impl Executor for &Db {
         Ok(target(&mut conn).execute(stmt).await?)
     }
 
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(target(&mut conn).run_script(sql).await?)
+    }
+
     async fn begin(&mut self) -> Result<Transaction<'_>> {
         Db::begin(self).await
     }
@@ -423,6 +462,10 @@ impl Executor for &mut Conn {
 
     async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
         Ok(target(&mut self.conn).execute(stmt).await?)
+    }
+
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        Conn::run_script(self, sql).await
     }
 
     async fn begin(&mut self) -> Result<Transaction<'_>> {
@@ -448,6 +491,10 @@ impl<'c> Executor for &mut Transaction<'c> {
         Ok(self.target().execute(stmt).await?)
     }
 
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        Transaction::run_script(self, sql).await
+    }
+
     /// A savepoint.
     async fn begin(&mut self) -> Result<Transaction<'_>> {
         Transaction::begin(self).await
@@ -470,6 +517,10 @@ impl<T: Executor + ?Sized> Executor for &mut T {
 
     async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
         (**self).execute(stmt).await
+    }
+
+    async fn run_script(&mut self, sql: &str) -> Result<()> {
+        (**self).run_script(sql).await
     }
 
     async fn begin(&mut self) -> Result<Transaction<'_>> {

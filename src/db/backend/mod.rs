@@ -106,6 +106,20 @@ impl Backend {
         }
     }
 
+    /// The backend's name as migration files spell it: `sqlite`,
+    /// `postgres`, `mysql`.
+    ///
+    /// ```
+    /// assert_eq!(hangar::db::Backend::MySql.name(), "mysql");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
+        }
+    }
+
     fn quote_char(self) -> char {
         match self {
             Backend::MySql => mysql::QUOTE,

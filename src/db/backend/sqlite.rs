@@ -42,7 +42,8 @@ pub(crate) const INDEXES: &str = "SELECT m.name, il.name, il.\"unique\", \
 
 /// Every foreign key: table, constraint name (none in SQLite), column,
 /// referenced table and column (NULL: its primary key), `ON DELETE` rule.
-pub(crate) const FOREIGN_KEYS: &str = "SELECT m.name, NULL, f.\"from\", f.\"table\", f.\"to\", f.on_delete \
+pub(crate) const FOREIGN_KEYS: &str =
+    "SELECT m.name, NULL, f.\"from\", f.\"table\", f.\"to\", f.on_delete \
      FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, f.id";
 

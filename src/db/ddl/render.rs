@@ -98,7 +98,11 @@ pub fn column_def(backend: Backend, col: &ColumnSpec) -> String {
         sql.push_str(" CHECK (");
         backend.push_quoted(&mut sql, &col.name);
         sql.push_str(" IN (");
-        let values: Vec<String> = col.choices.iter().map(|l| literal_sql(backend, l)).collect();
+        let values: Vec<String> = col
+            .choices
+            .iter()
+            .map(|l| literal_sql(backend, l))
+            .collect();
         sql.push_str(&values.join(", "));
         sql.push_str("))");
     }

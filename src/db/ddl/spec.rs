@@ -253,7 +253,7 @@ fn default_on_delete() -> OnDelete {
 }
 
 /// `on_delete` as the model attribute spells it.
-mod on_delete_name {
+pub(crate) mod on_delete_name {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::db::schema::OnDelete;

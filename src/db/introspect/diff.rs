@@ -106,7 +106,8 @@ impl Difference {
 }
 
 fn or_none(d: &Option<DefaultValue>) -> String {
-    d.as_ref().map_or_else(|| "none".to_owned(), |d| d.to_string())
+    d.as_ref()
+        .map_or_else(|| "none".to_owned(), |d| d.to_string())
 }
 
 impl fmt::Display for Difference {
@@ -142,7 +143,12 @@ impl fmt::Display for Difference {
                 table,
                 columns,
                 unique: u,
-            } => write!(f, "{} on {table} ({}) is missing", unique(u), columns.join(", ")),
+            } => write!(
+                f,
+                "{} on {table} ({}) is missing",
+                unique(u),
+                columns.join(", ")
+            ),
             Difference::ExtraIndex {
                 table,
                 name,

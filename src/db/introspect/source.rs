@@ -146,16 +146,15 @@ pub fn model_source(table: &TableInfo) -> String {
 /// `default = ...` for a field of Rust type `ty`, when the literal suits it.
 fn default_attr(default: Option<DefaultValue>, ty: &str) -> Option<String> {
     let lit = match default? {
-        DefaultValue::Now if ty == "time::OffsetDateTime" => return Some("default = \"now\"".into()),
+        DefaultValue::Now if ty == "time::OffsetDateTime" => {
+            return Some("default = \"now\"".into())
+        }
         DefaultValue::Now => return None,
         DefaultValue::Literal(l) => l,
     };
     match ty {
         "i64" | "i32" => lit.parse::<i64>().ok().map(|n| format!("default = {n}")),
-        "f64" => lit
-            .parse::<f64>()
-            .ok()
-            .map(|n| format!("default = {n:?}")),
+        "f64" => lit.parse::<f64>().ok().map(|n| format!("default = {n:?}")),
         "bool" => match lit.to_ascii_lowercase().as_str() {
             "1" | "true" | "t" => Some("default = true".into()),
             "0" | "false" | "f" => Some("default = false".into()),

@@ -1,0 +1,758 @@
+//! Migrations: a folder of portable operation files (`<VERSION>_<name>.toml`,
+//! written by `migrate initial` / `migrate generate` and turned into SQL for
+//! the backend the app runs on) and hand-written SQL files
+//! (`<VERSION>_<name>[.<backend>][.up|.down].sql`), applied in version
+//! order and recorded in a table (sqlx's layout, so a database migrated by
+//! earlier versions keeps its history).
+//!
+//! Each migration runs in one transaction on SQLite and PostgreSQL: a
+//! failure leaves the database as it was. MySQL cannot roll back DDL, so
+//! there a portable migration runs operation by operation, recording its
+//! progress: a failed one is resumed by `migrate up` or reverted by
+//! `migrate down` (as is a PostgreSQL migration with a `concurrently` index).
+//! Operations that lose data run only when marked `intended = true` (or with
+//! `--allow-destructive`).
+//!
+//! ```
+//! # rocket::async_test(async {
+//! use hangar::db::{Db, Migrations};
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::write(dir.path().join("1_notes.toml"), r#"
+//! [[up]]
+//! op = "create_table"
+//! table = "notes"
+//! columns = [{ name = "id", type = "bigint", primary_key = true, auto_increment = true },
+//!            { name = "body", type = "text" }]
+//! [[down]]
+//! op = "drop_table"
+//! table = "notes"
+//! intended = true
+//! "#).unwrap();
+//! let db = Db::connect("sqlite::memory:").await.unwrap();
+//! let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+//! assert_eq!(m.up(&db, None).await.unwrap(), vec![1]);
+//! assert!(m.status(&db).await.unwrap()[0].applied);
+//! assert_eq!(m.down(&db, None).await.unwrap(), vec![1]);
+//! # });
+//! ```
+
+mod apply;
+mod files;
+mod operation;
+mod plan;
+mod rebuild;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sqlx::migrate::Migrate;
+
+use crate::db::backend::Backend;
+use crate::db::error::{Error, Result};
+use crate::db::executor::{Db, Executor};
+use crate::db::introspect;
+use crate::db::pool::Pool;
+use crate::db::schema::SqlType;
+use crate::db::sql::Statement;
+use crate::db::value::Value;
+
+pub use files::MigrationFile;
+pub use operation::{narrows, risks, Operation, Risk};
+pub use plan::{column_spec, initial, plan, table_spec, Plan, Rename};
+
+use files::{Body, Found};
+
+/// One migration and whether it is applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// The version (the number the file name starts with).
+    pub version: i64,
+    /// The name after the version.
+    pub name: String,
+    /// Whether it is recorded as applied.
+    pub applied: bool,
+    /// For a migration that stopped part-way on a backend that cannot roll
+    /// DDL back: how many of its operations are in place.
+    pub partial: Option<usize>,
+}
+
+/// How `up` and `down` treat operations that lose data.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Run destructive operations even when not marked `intended`.
+    pub allow_destructive: bool,
+}
+
+/// The migrations found in a directory.
+#[derive(Debug)]
+pub struct Migrations {
+    found: Vec<Found>,
+    table: String,
+}
+
+fn merr(e: sqlx::migrate::MigrateError) -> Error {
+    Error::Migration(e.to_string())
+}
+
+fn ms(t: Instant) -> String {
+    let d = t.elapsed();
+    if d.as_secs() >= 10 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+/// A sink for reports nobody reads.
+fn quiet() -> std::io::Sink {
+    std::io::sink()
+}
+
+/// What the bookkeeping table says of a version.
+#[derive(Clone, Debug)]
+struct Record {
+    success: bool,
+    checksum: Vec<u8>,
+}
+
+impl Migrations {
+    /// Reads `dir` (a missing directory means no migrations).
+    ///
+    /// # Errors
+    /// [`Error::Migration`] for unreadable, unparsable or badly named files.
+    pub async fn load(dir: &Path, table: &str) -> Result<Migrations> {
+        Ok(Migrations {
+            found: files::read_dir(dir)?,
+            table: table.to_owned(),
+        })
+    }
+
+    /// The versions found, in order.
+    pub fn versions(&self) -> Vec<i64> {
+        self.found.iter().map(|f| f.version).collect()
+    }
+
+    /// The bookkeeping table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn progress_table(&self) -> String {
+        format!("{}_progress", self.table)
+    }
+
+    async fn ensure_tables(&self, db: &Db) -> Result<()> {
+        let table = self.table.as_str();
+        match db.pool() {
+            Pool::Sqlite(p) => {
+                let mut c = p.acquire().await.map_err(Error::from)?;
+                c.ensure_migrations_table(table).await.map_err(merr)?;
+            }
+            Pool::Postgres(p) => {
+                let mut c = p.acquire().await.map_err(Error::from)?;
+                c.ensure_migrations_table(table).await.map_err(merr)?;
+            }
+            Pool::MySql(p) => {
+                let mut c = p.acquire().await.map_err(Error::from)?;
+                c.ensure_migrations_table(table).await.map_err(merr)?;
+            }
+        }
+        let b = db.backend();
+        (&*db)
+            .run_script(&format!(
+                "CREATE TABLE IF NOT EXISTS {} (version BIGINT NOT NULL PRIMARY KEY, done BIGINT NOT NULL)",
+                b.quote(&self.progress_table())
+            ))
+            .await
+    }
+
+    async fn records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
+        self.ensure_tables(db).await?;
+        let b = db.backend();
+        let sql = format!(
+            "SELECT version, success, checksum FROM {} ORDER BY version",
+            b.quote(&self.table)
+        );
+        let rows = (&*db)
+            .fetch(
+                Statement::new(sql),
+                &[SqlType::BigInt, SqlType::Bool, SqlType::Bytes],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let version = r[0].as_i64().unwrap_or(0);
+                let success = matches!(r[1], Value::Bool(true)) || r[1].as_i64() == Some(1);
+                let checksum = match &r[2] {
+                    Value::Bytes(b) => b.clone(),
+                    _ => Vec::new(),
+                };
+                (version, Record { success, checksum })
+            })
+            .collect())
+    }
+
+    async fn progress_of(&self, ex: &mut dyn Executor, version: i64) -> Result<Option<usize>> {
+        let b = ex.backend();
+        let sql = format!(
+            "SELECT done FROM {} WHERE version = {version}",
+            b.quote(&self.progress_table())
+        );
+        let rows = ex.fetch(Statement::new(sql), &[SqlType::BigInt]).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r[0].as_i64())
+            .and_then(|n| usize::try_from(n).ok()))
+    }
+
+    async fn set_progress(
+        &self,
+        ex: &mut dyn Executor,
+        version: i64,
+        done: Option<usize>,
+    ) -> Result<()> {
+        let q = ex.backend().quote(&self.progress_table());
+        ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
+            .await?;
+        if let Some(done) = done {
+            ex.run_script(&format!(
+                "INSERT INTO {q} (version, done) VALUES ({version}, {done})"
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn record(
+        &self,
+        ex: &mut dyn Executor,
+        found: &Found,
+        success: bool,
+        nanos: i64,
+    ) -> Result<()> {
+        let b = ex.backend();
+        let q = b.quote(&self.table);
+        ex.run_script(&format!(
+            "DELETE FROM {q} WHERE version = {}",
+            found.version
+        ))
+        .await?;
+        let mut sql = format!(
+            "INSERT INTO {q} (version, description, success, checksum, execution_time) VALUES ("
+        );
+        for n in 1..=5 {
+            if n > 1 {
+                sql.push_str(", ");
+            }
+            b.push_placeholder(&mut sql, n);
+        }
+        sql.push(')');
+        let stmt = Statement::new(sql)
+            .bind(Value::Int(found.version), SqlType::BigInt)
+            .bind(
+                Value::Text(found.name.replace('_', " ")),
+                SqlType::Text { max_length: None },
+            )
+            .bind(Value::Bool(success), SqlType::Bool)
+            .bind(Value::Bytes(found.checksum(b)), SqlType::Bytes)
+            .bind(Value::Int(nanos), SqlType::BigInt);
+        ex.execute(stmt).await?;
+        Ok(())
+    }
+
+    async fn forget(&self, ex: &mut dyn Executor, version: i64) -> Result<()> {
+        let q = ex.backend().quote(&self.table);
+        ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
+            .await?;
+        self.set_progress(ex, version, None).await
+    }
+
+    /// Every migration with its state.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn status(&self, db: &Db) -> Result<Vec<MigrationStatus>> {
+        let records = self.records(db).await?;
+        let mut out = Vec::new();
+        for f in &self.found {
+            let record = records.iter().find(|(v, _)| *v == f.version);
+            let partial = match record {
+                Some((_, r)) if !r.success => {
+                    let mut ex = db;
+                    Some(self.progress_of(&mut ex, f.version).await?.unwrap_or(0))
+                }
+                _ => None,
+            };
+            out.push(MigrationStatus {
+                version: f.version,
+                name: f.name.clone(),
+                applied: record.is_some_and(|(_, r)| r.success),
+                partial,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Applies pending migrations (up to and including `target`); returns the
+    /// versions applied.
+    ///
+    /// # Errors
+    /// [`Error::Migration`] naming the failed migration and operation, a
+    /// changed applied one, or destructive operations not marked `intended`.
+    pub async fn up(&self, db: &Db, target: Option<i64>) -> Result<Vec<i64>> {
+        self.up_with(db, target, RunOptions::default(), &mut quiet())
+            .await
+    }
+
+    /// [`Migrations::up`], reporting each operation with its time to `out`.
+    ///
+    /// # Errors
+    /// As [`Migrations::up`].
+    pub async fn up_with(
+        &self,
+        db: &Db,
+        target: Option<i64>,
+        options: RunOptions,
+        out: &mut (dyn Write + Send),
+    ) -> Result<Vec<i64>> {
+        let b = db.backend();
+        let records = self.records(db).await?;
+        let mut applied = Vec::new();
+        for f in &self.found {
+            if target.is_some_and(|t| f.version > t) {
+                break;
+            }
+            let resume = match records.iter().find(|(v, _)| *v == f.version) {
+                Some((_, r)) if r.success => {
+                    if r.checksum != f.checksum(b) {
+                        return Err(Error::Migration(format!(
+                            "migration {}_{} was applied but its file has changed since",
+                            f.version, f.name
+                        )));
+                    }
+                    continue;
+                }
+                Some(_) => {
+                    let mut ex = db;
+                    Some(self.progress_of(&mut ex, f.version).await?.unwrap_or(0))
+                }
+                None => None,
+            };
+            if resume.is_none() && self.adopts(db, f).await? {
+                let mut ex = db;
+                self.record(&mut ex, f, true, 0).await?;
+                let _ = writeln!(
+                    out,
+                    "adopted {}_{}: its tables exist already (auto_create made them), \
+                     recorded as applied without running",
+                    f.version, f.name
+                );
+                applied.push(f.version);
+                continue;
+            }
+            match &f.body {
+                Body::Portable(file, _) => {
+                    let _ = writeln!(out, "applying {}_{}", f.version, f.name);
+                    self.run_portable(db, f, &file.up, resume, Direction::Up, options, out)
+                        .await?
+                }
+                Body::Sql(_) => {
+                    if resume.is_some() {
+                        return Err(Error::Migration(format!(
+                            "migration {}_{} failed part-way earlier (MySQL cannot roll back \
+                             DDL): repair the database by hand, then `migrate fake {}`",
+                            f.version, f.name, f.version
+                        )));
+                    }
+                    self.run_sql_up(db, f).await?
+                }
+            }
+            applied.push(f.version);
+        }
+        Ok(applied)
+    }
+
+    /// Whether `f` only creates tables and every one exists: a database
+    /// made by `auto_create` before migrations were used.
+    async fn adopts(&self, db: &Db, f: &Found) -> Result<bool> {
+        let Body::Portable(file, _) = &f.body else {
+            return Ok(false);
+        };
+        if file.up.is_empty() {
+            return Ok(false);
+        }
+        for op in &file.up {
+            let Operation::CreateTable { table, .. } = op else {
+                return Ok(false);
+            };
+            if !crate::db::ddl::table_exists(db, table).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn run_sql_up(&self, db: &Db, f: &Found) -> Result<()> {
+        let b = db.backend();
+        let script = f.scripts(b).and_then(|s| s.up.clone()).ok_or_else(|| {
+            Error::Migration(format!(
+                "migration {}_{} has no SQL for {}",
+                f.version,
+                f.name,
+                b.name()
+            ))
+        })?;
+        let failed =
+            |e: Error| Error::Migration(format!("migration {}_{} failed: {e}", f.version, f.name));
+        let started = Instant::now();
+        let mut conn = db.conn().await?;
+        if script.starts_with("-- no-transaction") {
+            let mut ex = &mut conn;
+            ex.run_script(&script).await.map_err(failed)?;
+            let nanos = elapsed_nanos(started);
+            return self.record(&mut ex, f, true, nanos).await;
+        }
+        let mut tx = conn.begin().await?;
+        let mut ex = &mut tx;
+        if b == Backend::MySql {
+            // DDL commits implicitly: a failure leaves this mark behind
+            self.record(&mut ex, f, false, -1).await?;
+        }
+        ex.run_script(&script).await.map_err(failed)?;
+        self.record(&mut ex, f, true, elapsed_nanos(started))
+            .await?;
+        tx.commit().await
+    }
+
+    /// Runs `ops` of migration `f` (all, or from `resume` on).
+    #[allow(clippy::too_many_arguments)]
+    async fn run_portable(
+        &self,
+        db: &Db,
+        f: &Found,
+        ops: &[Operation],
+        resume: Option<usize>,
+        direction: Direction,
+        options: RunOptions,
+        out: &mut (dyn Write + Send),
+    ) -> Result<()> {
+        let b = db.backend();
+        let total = ops.len();
+        let skip = resume.unwrap_or(0).min(total);
+        let ops_to_run = &ops[skip..];
+        self.check_risks(db, f, ops_to_run, options, out).await?;
+        let step_by_step = b == Backend::MySql || ops.iter().any(|o| o.needs_no_transaction(b));
+        let started = Instant::now();
+        let mut conn = db.conn().await?;
+        if !step_by_step {
+            // SQLite's rebuilds need foreign keys off (set outside a transaction)
+            if b == Backend::Sqlite {
+                conn.run_script("PRAGMA foreign_keys = OFF").await?;
+            }
+            let result = async {
+                let mut tx = conn.begin().await?;
+                let mut ex = &mut tx;
+                for (i, op) in ops_to_run.iter().enumerate() {
+                    run_one(&mut ex, op, i, total, out).await.map_err(|e| {
+                        Error::Migration(format!(
+                            "migration {}_{} failed at operation {} of {total} ({op}): {e}; \
+                             rolled back, the database is as it was",
+                            f.version,
+                            f.name,
+                            i + 1
+                        ))
+                    })?;
+                }
+                match direction {
+                    Direction::Up => {
+                        self.record(&mut ex, f, true, elapsed_nanos(started))
+                            .await?
+                    }
+                    Direction::Down => self.forget(&mut ex, f.version).await?,
+                }
+                tx.commit().await
+            }
+            .await;
+            if b == Backend::Sqlite {
+                conn.run_script("PRAGMA foreign_keys = ON").await?;
+            }
+            return result;
+        }
+        if b == Backend::MySql {
+            let _ = writeln!(
+                out,
+                "  MySQL cannot roll back DDL: applying operation by operation, recording progress"
+            );
+        }
+        let mut ex = &mut conn;
+        // progress counts the `up` operations in place
+        let in_place = |i: usize| match direction {
+            Direction::Up => skip + i,
+            Direction::Down => total - skip - i,
+        };
+        if resume.is_none() && direction == Direction::Up {
+            self.record(&mut ex, f, false, -1).await?;
+        } else if direction == Direction::Down {
+            self.record(&mut ex, f, false, -1).await?;
+        }
+        self.set_progress(&mut ex, f.version, Some(in_place(0)))
+            .await?;
+        for (i, op) in ops_to_run.iter().enumerate() {
+            if let Err(e) = run_one(&mut ex, op, skip + i, total, out).await {
+                let done = in_place(i);
+                return Err(Error::Migration(format!(
+                    "migration {}_{} stopped at operation {} of {total} ({op}): {e}; \
+                     {done} of its {total} operation(s) are in place and recorded: fix the \
+                     cause and run `migrate up` to resume, or `migrate down` to revert them",
+                    f.version,
+                    f.name,
+                    skip + i + 1
+                )));
+            }
+            self.set_progress(&mut ex, f.version, Some(in_place(i + 1)))
+                .await?;
+        }
+        match direction {
+            Direction::Up => {
+                self.record(&mut ex, f, true, elapsed_nanos(started))
+                    .await?;
+                self.set_progress(&mut ex, f.version, None).await
+            }
+            Direction::Down => self.forget(&mut ex, f.version).await,
+        }
+    }
+
+    async fn check_risks(
+        &self,
+        db: &Db,
+        f: &Found,
+        ops: &[Operation],
+        options: RunOptions,
+        out: &mut (dyn Write + Send),
+    ) -> Result<()> {
+        let b = db.backend();
+        let tables = introspect::tables(db).await?;
+        let mut refused = Vec::new();
+        for op in ops {
+            let rows = match op.table() {
+                Some(t) if tables.iter().any(|x| x.name == t) => {
+                    let mut ex = db;
+                    apply::row_count(&mut ex, t).await?
+                }
+                _ => 0,
+            };
+            let old = match op {
+                Operation::AlterColumn { table, column, .. } => tables
+                    .iter()
+                    .find(|t| t.name == *table)
+                    .and_then(|t| t.column(&column.name)),
+                _ => None,
+            };
+            for risk in risks(op, b, old, rows) {
+                let _ = writeln!(out, "  ! {op}: {}", risk.message);
+                if risk.destructive && !op.is_intended() && !options.allow_destructive {
+                    refused.push(format!("{op}: {}", risk.message));
+                }
+            }
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Migration(format!(
+            "migration {}_{} would lose data and is not marked as meaning to:\n  {}\n\
+             review it, then set `intended = true` on these operations in the file, \
+             or run `migrate up --allow-destructive`",
+            f.version,
+            f.name,
+            refused.join("\n  ")
+        )))
+    }
+
+    /// Records pending migrations (up to `target`) as applied without running
+    /// them: adopting a database that already has their effect (one made by
+    /// `auto_create`, say).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn fake(&self, db: &Db, target: Option<i64>) -> Result<Vec<i64>> {
+        let records = self.records(db).await?;
+        let mut faked = Vec::new();
+        for f in &self.found {
+            if target.is_some_and(|t| f.version > t) {
+                break;
+            }
+            if records.iter().any(|(v, r)| *v == f.version && r.success) {
+                continue;
+            }
+            let mut ex = db;
+            self.record(&mut ex, f, true, 0).await?;
+            self.set_progress(&mut ex, f.version, None).await?;
+            faked.push(f.version);
+        }
+        Ok(faked)
+    }
+
+    /// Reverts the newest applied migration, or every one newer than `target`;
+    /// returns the versions reverted.
+    ///
+    /// # Errors
+    /// [`Error::Migration`] when a migration has no `down`.
+    pub async fn down(&self, db: &Db, target: Option<i64>) -> Result<Vec<i64>> {
+        self.down_with(db, target, RunOptions::default(), &mut quiet())
+            .await
+    }
+
+    /// [`Migrations::down`], reporting each operation to `out`.
+    ///
+    /// # Errors
+    /// As [`Migrations::down`].
+    pub async fn down_with(
+        &self,
+        db: &Db,
+        target: Option<i64>,
+        options: RunOptions,
+        out: &mut (dyn Write + Send),
+    ) -> Result<Vec<i64>> {
+        let b = db.backend();
+        let records = self.records(db).await?;
+        let mut versions: Vec<i64> = records.iter().map(|(v, _)| *v).collect();
+        versions.sort_unstable();
+        let chosen: Vec<i64> = match target {
+            Some(t) => versions.iter().copied().filter(|v| *v > t).collect(),
+            None => versions.last().copied().into_iter().collect(),
+        };
+        for v in &chosen {
+            match self.found.iter().find(|f| f.version == *v) {
+                Some(f) if f.reversible(b) => {}
+                Some(f) => {
+                    return Err(Error::Migration(format!(
+                        "migration {}_{} has no down and cannot be reverted",
+                        f.version, f.name
+                    )))
+                }
+                None => {
+                    return Err(Error::Migration(format!(
+                        "migration {v} is applied but its file is gone"
+                    )))
+                }
+            }
+        }
+        let mut reverted = Vec::new();
+        for v in chosen.into_iter().rev() {
+            let f = self
+                .found
+                .iter()
+                .find(|f| f.version == v)
+                .expect("checked above");
+            let record = records.iter().find(|(x, _)| *x == v).map(|(_, r)| r);
+            match &f.body {
+                Body::Portable(file, _) => {
+                    let _ = writeln!(out, "reverting {}_{}", f.version, f.name);
+                    let up_len = file.up.len();
+                    let down = file.down.as_deref().unwrap_or_default();
+                    let in_place = match record {
+                        Some(r) if !r.success => {
+                            let mut ex = db;
+                            self.progress_of(&mut ex, v).await?.unwrap_or(0)
+                        }
+                        _ => up_len,
+                    };
+                    // the down operations that undo the up ones in place
+                    let skip = if in_place == up_len {
+                        0
+                    } else if down.len() == up_len {
+                        up_len - in_place
+                    } else {
+                        return Err(Error::Migration(format!(
+                            "migration {}_{} stopped part-way and its down does not mirror \
+                             its up operation by operation: revert by hand, then \
+                             `migrate fake`",
+                            f.version, f.name
+                        )));
+                    };
+                    self.run_portable(db, f, down, Some(skip), Direction::Down, options, out)
+                        .await?;
+                }
+                Body::Sql(_) => {
+                    let script = f
+                        .scripts(b)
+                        .and_then(|s| s.down.clone())
+                        .unwrap_or_default();
+                    let mut tx = db.begin().await?;
+                    let mut ex = &mut tx;
+                    ex.run_script(&script).await.map_err(|e| {
+                        Error::Migration(format!("reverting {}_{} failed: {e}", f.version, f.name))
+                    })?;
+                    self.forget(&mut ex, v).await?;
+                    tx.commit().await?;
+                }
+            }
+            reverted.push(v);
+        }
+        Ok(reverted)
+    }
+
+    /// Writes a new reversible SQL migration pair named with the next version
+    /// (a UTC timestamp `YYYYMMDDHHMMSS`); returns the two paths.
+    ///
+    /// # Errors
+    /// I/O errors creating the directory or files.
+    pub fn create(dir: &Path, name: &str) -> std::io::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir)?;
+        let version = files::next_version(dir).map_err(std::io::Error::other)?;
+        let slug = crate::text::slugify(name).replace('-', "_");
+        let up = dir.join(format!("{version}_{slug}.up.sql"));
+        let down = dir.join(format!("{version}_{slug}.down.sql"));
+        std::fs::write(&up, format!("-- {name}: apply\n"))?;
+        std::fs::write(&down, format!("-- {name}: revert\n"))?;
+        Ok((up, down))
+    }
+
+    /// Writes a portable migration file named with the next version; returns its path.
+    ///
+    /// # Errors
+    /// I/O errors, or a file that cannot be written as TOML.
+    pub fn write(
+        dir: &Path,
+        name: &str,
+        file: &MigrationFile,
+        header: &str,
+    ) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let version = files::next_version(dir).map_err(std::io::Error::other)?;
+        let slug = crate::text::slugify(name).replace('-', "_");
+        let path = dir.join(format!("{version}_{slug}.toml"));
+        let body = toml::to_string_pretty(file).map_err(std::io::Error::other)?;
+        std::fs::write(&path, format!("{header}{body}"))?;
+        Ok(path)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Up,
+    Down,
+}
+
+fn elapsed_nanos(t: Instant) -> i64 {
+    i64::try_from(t.elapsed().as_nanos()).unwrap_or(i64::MAX)
+}
+
+async fn run_one(
+    ex: &mut dyn Executor,
+    op: &Operation,
+    index: usize,
+    total: usize,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    let started = Instant::now();
+    let _ = writeln!(out, "  [{}/{total}] {op} ...", index + 1);
+    let mut progress = |line: String| {
+        let _ = writeln!(out, "        {line}");
+    };
+    apply::apply(ex, op, &mut progress).await?;
+    let _ = writeln!(out, "        done in {}", ms(started));
+    Ok(())
+}

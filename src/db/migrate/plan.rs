@@ -1,0 +1,550 @@
+//! Migrations written from the models: the operations that bring the
+//! database to what the registered models describe (`migrate generate`),
+//! or create every model table (`migrate initial`), each with its `down`.
+
+use crate::db::backend::Backend;
+use crate::db::ddl::{
+    self, ColumnSpec, ColumnType, DefaultSpec, IndexSpec, LiteralSpec, TableSpec,
+};
+use crate::db::introspect::{self, ColumnInfo, ColumnKind, DefaultValue, Difference, TableInfo};
+use crate::db::registry::Registry;
+use crate::db::schema::{OnDelete, SqlType};
+
+use super::files::MigrationFile;
+use super::operation::Operation;
+
+/// A rename stated by the user (`--rename note.body:text` for a column,
+/// `--rename memo:note` for a table): never guessed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rename {
+    /// A table renamed.
+    Table {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A column renamed.
+    Column {
+        /// Its table.
+        table: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+}
+
+impl std::str::FromStr for Rename {
+    type Err = String;
+
+    /// ```
+    /// use hangar::db::migrate::Rename;
+    /// let r: Rename = "note.body:text".parse().unwrap();
+    /// assert_eq!(r, Rename::Column { table: "note".into(), from: "body".into(), to: "text".into() });
+    /// assert!("nothing".parse::<Rename>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Rename, String> {
+        let bad =
+            || format!("--rename takes table.old:new (a column) or old:new (a table), not {s:?}");
+        let (from, to) = s.split_once(':').ok_or_else(bad)?;
+        if to.is_empty() || to.contains('.') {
+            return Err(bad());
+        }
+        Ok(match from.split_once('.') {
+            Some((table, from)) if !table.is_empty() && !from.is_empty() => Rename::Column {
+                table: table.into(),
+                from: from.into(),
+                to: to.into(),
+            },
+            None if !from.is_empty() => Rename::Table {
+                from: from.into(),
+                to: to.into(),
+            },
+            _ => return Err(bad()),
+        })
+    }
+}
+
+/// A generated migration and what the user should know about it.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// The migration.
+    pub file: MigrationFile,
+    /// Possible renames not stated, and operations that lose data.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.file.up.is_empty()
+    }
+}
+
+/// The portable spec of a column as a database has it (the `down` of a
+/// dropped or changed column).
+pub fn column_spec(info: &ColumnInfo) -> ColumnSpec {
+    let ty = match &info.kind {
+        ColumnKind::Integer(8) => ColumnType::Portable(SqlType::BigInt),
+        ColumnKind::Integer(_) => ColumnType::Portable(SqlType::Int),
+        ColumnKind::Float => ColumnType::Portable(SqlType::Float),
+        ColumnKind::Text(n) => ColumnType::Portable(SqlType::Text {
+            max_length: n.and_then(|n| u32::try_from(n).ok()),
+        }),
+        ColumnKind::Bool => ColumnType::Portable(SqlType::Bool),
+        ColumnKind::DateTime { .. } => ColumnType::Portable(SqlType::DateTime),
+        ColumnKind::Date => ColumnType::Portable(SqlType::Date),
+        ColumnKind::Uuid => ColumnType::Portable(SqlType::Uuid),
+        ColumnKind::Json => ColumnType::Portable(SqlType::Json),
+        ColumnKind::Bytes => ColumnType::Portable(SqlType::Bytes),
+        ColumnKind::Other(_) => ColumnType::Sql(info.declared.clone()),
+    };
+    let default = info.default_value().map(|d| match d {
+        DefaultValue::Now => DefaultSpec::Now { now: true },
+        DefaultValue::Literal(l) => DefaultSpec::Literal(match (&info.kind, l.parse::<i64>()) {
+            (ColumnKind::Integer(_), Ok(n)) => LiteralSpec::Int(n),
+            (ColumnKind::Bool, Ok(n)) => LiteralSpec::Bool(n != 0),
+            (ColumnKind::Bool, _) => LiteralSpec::Bool(l.eq_ignore_ascii_case("true")),
+            (ColumnKind::Float, _) => l
+                .parse::<f64>()
+                .map_or(LiteralSpec::Text(l.clone()), LiteralSpec::Float),
+            _ => LiteralSpec::Text(l),
+        }),
+    });
+    ColumnSpec {
+        name: info.name.clone(),
+        ty,
+        nullable: info.nullable,
+        primary_key: info.primary_key,
+        auto_increment: info.auto_increment,
+        unique: false,
+        indexed: false,
+        default,
+        choices: Vec::new(),
+    }
+}
+
+/// The portable spec of a table as a database has it.
+pub fn table_spec(info: &TableInfo) -> TableSpec {
+    let single_unique = |c: &str| {
+        info.indexes
+            .iter()
+            .any(|i| i.unique && i.columns.len() == 1 && i.columns[0] == c)
+    };
+    TableSpec {
+        name: info.name.clone(),
+        columns: info
+            .columns
+            .iter()
+            .map(|c| ColumnSpec {
+                unique: !c.primary_key && single_unique(&c.name),
+                indexed: info.indexes.iter().any(|i| i.columns.contains(&c.name))
+                    || info.foreign_key(&c.name).is_some(),
+                ..column_spec(c)
+            })
+            .collect(),
+        foreign_keys: info
+            .foreign_keys
+            .iter()
+            .map(|f| ddl::ForeignKeySpec {
+                column: f.column.clone(),
+                references: f.target_table.clone(),
+                to: f.target_column.clone().unwrap_or_else(|| "id".into()),
+                on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
+            })
+            .collect(),
+        indexes: info
+            .indexes
+            .iter()
+            .filter(|i| !(i.unique && i.columns.len() == 1))
+            .map(|i| IndexSpec {
+                columns: i.columns.clone(),
+                unique: i.unique,
+            })
+            .collect(),
+    }
+}
+
+/// `migrate initial`: a `create_table` for every model, in foreign-key order.
+pub fn initial(registry: &Registry) -> MigrationFile {
+    let order = ddl::dependency_order(registry.models());
+    let up: Vec<Operation> = order
+        .iter()
+        .map(|s| Operation::create_table(TableSpec::from_schema(registry, s)))
+        .collect();
+    let down = order
+        .iter()
+        .rev()
+        .map(|s| Operation::DropTable {
+            table: registry.table(s).to_owned(),
+            intended: true,
+        })
+        .collect();
+    MigrationFile {
+        description: Some("create every model table".into()),
+        up,
+        down: Some(down),
+    }
+}
+
+fn model_column(registry: &Registry, table: &str, column: &str) -> Option<ColumnSpec> {
+    let schema = registry
+        .models()
+        .iter()
+        .find(|s| registry.table(s) == table)?;
+    let col = schema.columns.iter().find(|c| c.name == column)?;
+    Some(ColumnSpec {
+        unique: false,
+        ..ColumnSpec::from_column(col)
+    })
+}
+
+/// `migrate generate`: what brings `tables` (the database, bookkeeping
+/// tables left out) to the models of `registry` on `backend`, with the
+/// renames the user stated applied first.
+///
+/// # Errors
+/// A rename that does not match a dropped and an added table or column.
+pub fn plan(
+    registry: &Registry,
+    tables: &[TableInfo],
+    backend: Backend,
+    renames: &[Rename],
+) -> Result<Plan, String> {
+    let mut tables = tables.to_vec();
+    let mut up = Vec::new();
+    let mut down = Vec::new();
+    let mut notes = Vec::new();
+    for r in renames {
+        let found = introspect::diff(registry, &tables, backend, false);
+        match r {
+            Rename::Table { from, to } => {
+                let ok = found.contains(&Difference::ExtraTable(from.clone()))
+                    && found.contains(&Difference::MissingTable(to.clone()));
+                if !ok {
+                    return Err(format!(
+                        "--rename {from}:{to}: the database has no table {from} that no model \
+                         has, or a model's table {to} exists already"
+                    ));
+                }
+                if let Some(t) = tables.iter_mut().find(|t| t.name == *from) {
+                    t.name = to.clone();
+                }
+                up.push(Operation::RenameTable {
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+                down.push(Operation::RenameTable {
+                    from: to.clone(),
+                    to: from.clone(),
+                });
+            }
+            Rename::Column { table, from, to } => {
+                let ok = found.contains(&Difference::ExtraColumn(table.clone(), from.clone()))
+                    && found.contains(&Difference::MissingColumn(table.clone(), to.clone()));
+                if !ok {
+                    return Err(format!(
+                        "--rename {table}.{from}:{to}: {table} has no column {from} that its \
+                         model lacks, or already has {to}"
+                    ));
+                }
+                if let Some(t) = tables.iter_mut().find(|t| t.name == *table) {
+                    for c in t.columns.iter_mut().filter(|c| c.name == *from) {
+                        c.name = to.clone();
+                    }
+                    for i in &mut t.indexes {
+                        for c in i.columns.iter_mut().filter(|c| *c == from) {
+                            *c = to.clone();
+                        }
+                    }
+                    for f in t.foreign_keys.iter_mut().filter(|f| f.column == *from) {
+                        f.column = to.clone();
+                    }
+                }
+                up.push(Operation::RenameColumn {
+                    table: table.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+                down.push(Operation::RenameColumn {
+                    table: table.clone(),
+                    from: to.clone(),
+                    to: from.clone(),
+                });
+            }
+        }
+    }
+    let found = introspect::diff(registry, &tables, backend, false);
+    rename_hints(&found, &tables, registry, backend, &mut notes);
+    let find = |t: &str| tables.iter().find(|x| x.name == t);
+
+    // new tables, in foreign-key order
+    let missing: Vec<_> = found
+        .iter()
+        .filter_map(|d| match d {
+            Difference::MissingTable(t) => registry
+                .models()
+                .iter()
+                .copied()
+                .find(|s| registry.table(s) == t),
+            _ => None,
+        })
+        .collect();
+    for s in ddl::dependency_order(&missing) {
+        let spec = TableSpec::from_schema(registry, s);
+        down.push(Operation::DropTable {
+            table: spec.name.clone(),
+            intended: true,
+        });
+        up.push(Operation::create_table(spec));
+    }
+    // then table by table: drop keys, indexes, columns; add columns, alter, index, keys
+    let mut order: Vec<&str> = Vec::new();
+    for d in &found {
+        if !matches!(d, Difference::MissingTable(_) | Difference::ExtraTable(_))
+            && !order.contains(&d.table())
+        {
+            order.push(d.table());
+        }
+    }
+    for table in order {
+        let ours = |d: &&Difference| d.table() == table;
+        let have = find(table);
+        for d in found.iter().filter(ours) {
+            if let Difference::ExtraForeignKey { column, .. } = d {
+                let info = have.and_then(|t| t.foreign_key(column));
+                up.push(Operation::DropForeignKey {
+                    table: table.into(),
+                    column: column.clone(),
+                });
+                if let Some(f) = info {
+                    down.push(Operation::AddForeignKey {
+                        table: table.into(),
+                        column: column.clone(),
+                        references: f.target_table.clone(),
+                        to: f.target_column.clone().unwrap_or_else(|| "id".into()),
+                        on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
+                    });
+                }
+            }
+        }
+        for d in found.iter().filter(ours) {
+            if let Difference::ExtraIndex {
+                columns, unique, ..
+            } = d
+            {
+                up.push(Operation::DropIndex {
+                    table: table.into(),
+                    columns: columns.clone(),
+                    unique: *unique,
+                });
+                down.push(Operation::CreateIndex {
+                    table: table.into(),
+                    columns: columns.clone(),
+                    unique: *unique,
+                    concurrently: false,
+                });
+            }
+        }
+        for d in found.iter().filter(ours) {
+            if let Difference::ExtraColumn(_, column) = d {
+                up.push(Operation::DropColumn {
+                    table: table.into(),
+                    column: column.clone(),
+                    intended: false,
+                });
+                if let Some(c) = have.and_then(|t| t.column(column)) {
+                    down.push(Operation::AddColumn {
+                        table: table.into(),
+                        column: column_spec(c),
+                    });
+                }
+                notes.push(format!(
+                    "drop_column {table}.{column} loses its values: `up` refuses it until \
+                     you mark it `intended = true`"
+                ));
+            }
+        }
+        for d in found.iter().filter(ours) {
+            if let Difference::MissingColumn(_, column) = d {
+                if let Some(spec) = model_column(registry, table, column) {
+                    up.push(Operation::AddColumn {
+                        table: table.into(),
+                        column: spec,
+                    });
+                    down.push(Operation::DropColumn {
+                        table: table.into(),
+                        column: column.clone(),
+                        intended: true,
+                    });
+                }
+            }
+        }
+        let mut altered: Vec<&str> = Vec::new();
+        for d in found.iter().filter(ours) {
+            let column = match d {
+                Difference::TypeMismatch(_, c, ..)
+                | Difference::Nullability(_, c, _)
+                | Difference::Default { column: c, .. } => c.as_str(),
+                _ => continue,
+            };
+            if altered.contains(&column) {
+                continue;
+            }
+            altered.push(column);
+            let (Some(spec), Some(old)) = (
+                model_column(registry, table, column),
+                have.and_then(|t| t.column(column)),
+            ) else {
+                continue;
+            };
+            let new_kind = introspect::spec_column(backend, &spec).kind;
+            if super::operation::narrows(&old.kind, &new_kind) {
+                notes.push(format!(
+                    "alter_column {table}.{column} narrows {} to {}: `up` refuses it until \
+                     you mark it `intended = true`",
+                    old.declared, spec.ty
+                ));
+            }
+            up.push(Operation::AlterColumn {
+                table: table.into(),
+                column: spec,
+                intended: false,
+            });
+            down.push(Operation::AlterColumn {
+                table: table.into(),
+                column: column_spec(old),
+                intended: true,
+            });
+        }
+        for d in found.iter().filter(ours) {
+            if let Difference::MissingIndex {
+                columns, unique, ..
+            } = d
+            {
+                up.push(Operation::CreateIndex {
+                    table: table.into(),
+                    columns: columns.clone(),
+                    unique: *unique,
+                    concurrently: false,
+                });
+                down.push(Operation::DropIndex {
+                    table: table.into(),
+                    columns: columns.clone(),
+                    unique: *unique,
+                });
+            }
+        }
+        for d in found.iter().filter(ours) {
+            if let Difference::MissingForeignKey {
+                column,
+                target,
+                on_delete,
+                ..
+            } = d
+            {
+                up.push(Operation::AddForeignKey {
+                    table: table.into(),
+                    column: column.clone(),
+                    references: target.clone(),
+                    to: "id".into(),
+                    on_delete: *on_delete,
+                });
+                down.push(Operation::DropForeignKey {
+                    table: table.into(),
+                    column: column.clone(),
+                });
+            }
+        }
+    }
+    for d in &found {
+        if let Difference::ExtraTable(t) = d {
+            up.push(Operation::DropTable {
+                table: t.clone(),
+                intended: false,
+            });
+            if let Some(info) = find(t) {
+                down.push(Operation::create_table(table_spec(info)));
+            }
+            notes.push(format!(
+                "drop_table {t} loses its rows: `up` refuses it until you mark it \
+                 `intended = true`"
+            ));
+        }
+    }
+    // the referenced column of a new foreign key is the target model's key
+    for op in &mut up {
+        if let Operation::AddForeignKey { references, to, .. } = op {
+            if let Some(s) = registry
+                .models()
+                .iter()
+                .find(|s| registry.table(s) == references)
+            {
+                *to = s.pk().name.to_owned();
+            }
+        }
+    }
+    down.reverse();
+    Ok(Plan {
+        file: MigrationFile {
+            description: None,
+            up,
+            down: Some(down),
+        },
+        notes,
+    })
+}
+
+/// Says where a dropped and an added table or column of the same kind may
+/// be a rename, so the user can state it with `--rename`.
+fn rename_hints(
+    found: &[Difference],
+    tables: &[TableInfo],
+    registry: &Registry,
+    backend: Backend,
+    notes: &mut Vec<String>,
+) {
+    let extra_tables: Vec<&str> = found
+        .iter()
+        .filter_map(|d| match d {
+            Difference::ExtraTable(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    for d in found {
+        if let Difference::MissingTable(to) = d {
+            for from in &extra_tables {
+                notes.push(format!(
+                    "table {from} is dropped and {to} created: if {from} was renamed, \
+                     generate again with --rename {from}:{to}"
+                ));
+            }
+        }
+    }
+    for d in found {
+        let Difference::MissingColumn(table, to) = d else {
+            continue;
+        };
+        let Some(spec) = model_column(registry, table, to) else {
+            continue;
+        };
+        let kind = introspect::spec_column(backend, &spec).kind;
+        let Some(info) = tables.iter().find(|t| t.name == *table) else {
+            continue;
+        };
+        for e in found {
+            if let Difference::ExtraColumn(t, from) = e {
+                let same_kind = info.column(from).is_some_and(|c| {
+                    std::mem::discriminant(&c.kind) == std::mem::discriminant(&kind)
+                });
+                if t == table && same_kind {
+                    notes.push(format!(
+                        "column {table}.{from} is dropped and {table}.{to} added with the same \
+                         type: if it was renamed, generate again with --rename {table}.{from}:{to}"
+                    ));
+                }
+            }
+        }
+    }
+}
