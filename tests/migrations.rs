@@ -158,7 +158,7 @@ async fn texts(db: &Db, sql: &str) -> Vec<String> {
         .unwrap()
         .into_iter()
         .map(|r| match &r[0] {
-            Value::Text(t) => t.clone(),
+            Value::Text(t) => t.trim_end().to_owned(),
             Value::Null => "NULL".into(),
             v => v.to_string(),
         })
@@ -186,7 +186,9 @@ async fn initial_up_then_diff_is_empty_and_down_drops(tdb: Arc<TestDb>) {
     let initial = migrate::initial(&registry);
     assert!(matches!(&initial.up[0], Operation::CreateTable { table, .. } if table == "m_author"));
     write(dir.path(), 1, "initial", &initial);
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     let mut out = Vec::new();
     let applied = m
         .up_with(&db, None, RunOptions::default(), &mut out)
@@ -224,9 +226,15 @@ async fn every_operation_kind_is_generated_applied_and_reverted(tdb: Arc<TestDb>
     let db = Db::connect(&tdb.url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), 1, "initial", &migrate::initial(&v1_registry()));
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     up(&m, &db, RunOptions::default()).await.unwrap();
-    exec(&db, "INSERT INTO m_author (id, name, bio) VALUES (1, 'ann', 'writes'), (2, 'bob', NULL)").await;
+    exec(
+        &db,
+        "INSERT INTO m_author (id, name, bio) VALUES (1, 'ann', 'writes'), (2, 'bob', NULL)",
+    )
+    .await;
     exec(&db, "INSERT INTO m_book (id, author, title, code, notes, editor, isbn, status) VALUES (1, 1, 'first', 5, 'n', NULL, 'i-1', 'live'), (2, 2, 'second', 6, NULL, 1, 'i-2', 'draft')").await;
     exec(&db, "INSERT INTO m_legacy (id, label) VALUES (1, 'old')").await;
 
@@ -254,12 +262,16 @@ async fn every_operation_kind_is_generated_applied_and_reverted(tdb: Arc<TestDb>
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
     }
     assert!(
-        plan.notes.iter().any(|n| n.contains("drop_column m_book.notes")),
+        plan.notes
+            .iter()
+            .any(|n| n.contains("drop_column m_book.notes")),
         "{:?}",
         plan.notes
     );
     write(dir.path(), 2, "v2", &plan.file);
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
 
     // refused while it loses data unmarked; nothing changed
     let e = up(&m, &db, RunOptions::default()).await.unwrap_err();
@@ -275,7 +287,9 @@ async fn every_operation_kind_is_generated_applied_and_reverted(tdb: Arc<TestDb>
     marked.up = marked.up.into_iter().map(|op| op.intended(true)).collect();
     std::fs::remove_file(dir.path().join("2_v2.toml")).unwrap();
     write(dir.path(), 2, "v2", &marked);
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     assert_eq!(up(&m, &db, RunOptions::default()).await.unwrap(), vec![2]);
     assert_eq!(differences(&db, &registry).await, Vec::<String>::new());
     assert_eq!(
@@ -288,7 +302,11 @@ async fn every_operation_kind_is_generated_applied_and_reverted(tdb: Arc<TestDb>
         "NULL made the default where a default exists"
     );
     assert_eq!(
-        texts(&db, "SELECT CAST(rating AS CHAR(4)) FROM m_book ORDER BY id").await,
+        texts(
+            &db,
+            "SELECT CAST(rating AS CHAR(4)) FROM m_book ORDER BY id"
+        )
+        .await,
         ["0", "0"]
     );
     if backend == Backend::Sqlite {
@@ -300,7 +318,11 @@ async fn every_operation_kind_is_generated_applied_and_reverted(tdb: Arc<TestDb>
     exec(&db, "INSERT INTO m_book (id, author, title, code, rating, editor, isbn, status) VALUES (3, 2, 'third', 7, 1, 1, 'i-3', 'draft')").await;
     exec(&db, "DELETE FROM m_author WHERE id = 1").await;
     assert_eq!(
-        texts(&db, "SELECT CAST(editor AS CHAR(4)) FROM m_book ORDER BY id").await,
+        texts(
+            &db,
+            "SELECT CAST(editor AS CHAR(4)) FROM m_book ORDER BY id"
+        )
+        .await,
         ["NULL", "NULL"]
     );
     // the new unique index holds
@@ -331,7 +353,9 @@ async fn renames_are_applied_only_when_stated(tdb: Arc<TestDb>) {
     let after = Registry::new(&[renamed::NoteAfter::schema()]);
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), 1, "initial", &migrate::initial(&before));
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     up(&m, &db, RunOptions::default()).await.unwrap();
     exec(&db, "INSERT INTO m_note (id, body) VALUES (1, 'kept')").await;
 
@@ -353,7 +377,12 @@ async fn renames_are_applied_only_when_stated(tdb: Arc<TestDb>) {
         "{:?}",
         guessed.notes
     );
-    let wrong = migrate::plan(&after, &tables, backend, &["m_note.nope:text".parse().unwrap()]);
+    let wrong = migrate::plan(
+        &after,
+        &tables,
+        backend,
+        &["m_note.nope:text".parse().unwrap()],
+    );
     assert!(wrong.unwrap_err().contains("no column nope"));
 
     let rename: Rename = "m_note.body:text".parse().unwrap();
@@ -367,7 +396,9 @@ async fn renames_are_applied_only_when_stated(tdb: Arc<TestDb>) {
         }]
     );
     write(dir.path(), 2, "rename", &plan.file);
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     up(&m, &db, RunOptions::default()).await.unwrap();
     assert_eq!(texts(&db, "SELECT text FROM m_note").await, ["kept"]);
     assert_eq!(differences(&db, &after).await, Vec::<String>::new());
@@ -424,7 +455,9 @@ async fn a_failed_migration_is_rolled_back_or_resumable(tdb: Arc<TestDb>) {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), 1, "initial", &migrate::initial(&before));
     write(dir.path(), 2, "columns", &failing(false));
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     let e = up(&m, &db, RunOptions::default()).await.unwrap_err();
     assert!(e.contains("operation 2 of 3"), "{e}");
     let note = introspect::table(&db, "m_note").await.unwrap().unwrap();
@@ -443,7 +476,9 @@ async fn a_failed_migration_is_rolled_back_or_resumable(tdb: Arc<TestDb>) {
     // fixed: `up` applies it (resuming on MySQL)
     std::fs::remove_file(dir.path().join("2_columns.toml")).unwrap();
     write(dir.path(), 2, "columns", &failing(true));
-    let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
     assert_eq!(up(&m, &db, RunOptions::default()).await.unwrap(), vec![2]);
     let note = introspect::table(&db, "m_note").await.unwrap().unwrap();
     assert!(note.column("a").is_some() && note.column("b").is_some());

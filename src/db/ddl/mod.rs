@@ -5,7 +5,9 @@
 mod render;
 mod spec;
 
-pub use render::{column_def, column_type, default_sql, index_name, index_sql, table_sql};
+pub use render::{
+    column_def, column_type, default_sql, default_value_sql, index_name, index_sql, table_sql,
+};
 pub(crate) use spec::on_delete_name;
 pub use spec::{
     ColumnSpec, ColumnType, DefaultSpec, ForeignKeySpec, IndexSpec, LiteralSpec, TableSpec,

@@ -46,6 +46,20 @@ fn literal_sql(backend: Backend, lit: &LiteralSpec) -> String {
 /// (MySQL cannot default TEXT/BLOB columns portably: Hangar's writes fill
 /// such defaults in).
 pub fn default_sql(backend: Backend, col: &ColumnSpec) -> Option<String> {
+    if matches!(
+        col.default,
+        Some(DefaultSpec::Literal(LiteralSpec::Text(_)))
+    ) && backend == Backend::MySql
+        && column_type(backend, col).starts_with("LONG")
+    {
+        return None;
+    }
+    default_value_sql(backend, col)
+}
+
+/// The column's default as an SQL value on `backend`, whether or not DDL
+/// can hold it (what fills existing NULLs when a column becomes NOT NULL).
+pub fn default_value_sql(backend: Backend, col: &ColumnSpec) -> Option<String> {
     Some(match col.default.as_ref()? {
         DefaultSpec::Now { .. } => match backend {
             Backend::Sqlite => sqlite::NOW_DEFAULT.into(),
@@ -53,11 +67,6 @@ pub fn default_sql(backend: Backend, col: &ColumnSpec) -> Option<String> {
             Backend::MySql => "CURRENT_TIMESTAMP(6)".into(),
         },
         DefaultSpec::Sql { sql } => sql.clone(),
-        DefaultSpec::Literal(LiteralSpec::Text(_))
-            if backend == Backend::MySql && column_type(backend, col).starts_with("LONG") =>
-        {
-            return None
-        }
         DefaultSpec::Literal(lit) => literal_sql(backend, lit),
     })
 }

@@ -120,6 +120,17 @@ pub(crate) async fn apply(
                     column.name
                 )));
             }
+            // a column made NOT NULL takes its default where it held NULL
+            if !column.nullable && info.column(&column.name).is_some_and(|c| c.nullable) {
+                if let Some(fill) = ddl::default_value_sql(b, column) {
+                    let name = q(&column.name);
+                    ex.run_script(&format!(
+                        "UPDATE {} SET {name} = {fill} WHERE {name} IS NULL",
+                        q(table)
+                    ))
+                    .await?;
+                }
+            }
             match b {
                 Backend::Sqlite => {
                     return rebuild(ex, table, Change::Alter(column), progress).await
