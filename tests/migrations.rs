@@ -25,6 +25,8 @@ mod v1 {
         #[model(unique, max_length = 40)]
         pub name: String,
         pub bio: Option<String>,
+        #[model(default = "now")]
+        pub joined: time::OffsetDateTime,
     }
 
     #[derive(Model)]
@@ -64,6 +66,8 @@ mod v2 {
         pub name: String,
         #[model(default = "")]
         pub bio: String,
+        #[model(default = "now")]
+        pub joined: time::OffsetDateTime,
     }
 
     #[derive(Model)]

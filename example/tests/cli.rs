@@ -205,3 +205,81 @@ async fn inspectdb_prints_models() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no table \"nope\""));
 }
+
+/// `migrate initial`, `check`, `up`, `generate`: the portable migrations
+/// flow end to end, and adoption of a database `create-tables` made.
+#[rocket::async_test]
+async fn migrations_are_generated_checked_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let out = run(p, &["migrate", "initial"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("_initial.toml"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(p, &["migrate", "check"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("_initial is pending"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(p, &["migrate", "up"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("create_table note ...") && stdout.contains("done in"),
+        "{stdout}"
+    );
+    let out = run(p, &["migrate", "check"], "");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    // the database drifts; generate writes the migration back to the models
+    let url = format!("sqlite://{}", p.join("cli.db").display());
+    let db = Db::connect(&url).await.unwrap();
+    use hangar::db::Executor as _;
+    (&db)
+        .run_script(r#"ALTER TABLE "note" ADD COLUMN "color" TEXT"#)
+        .await
+        .unwrap();
+    db.close().await;
+    let out = run(p, &["migrate", "generate", "drop", "color"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("drop_column note.color"), "{stdout}");
+    assert!(stdout.contains("intended = true"), "{stdout}");
+    let out = run(p, &["migrate", "up"], "");
+    assert_eq!(out.status.code(), Some(1), "destructive and unmarked");
+    assert!(
+        text(&out.stderr).contains("would lose data"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(p, &["migrate", "up", "--allow-destructive"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(p, &["migrate", "check"], "");
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let out = run(p, &["migrate", "generate", "nothing"], "");
+    assert_eq!(report(&out), "no differences: nothing to generate");
+
+    // a database made by create-tables is adopted by `initial`, untouched
+    let other = tempfile::tempdir().unwrap();
+    let q = other.path();
+    assert!(run(q, &["create-tables"], "").status.success());
+    let out = run(q, &["migrate", "initial"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("recorded as applied"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(q, &["migrate", "check"], "");
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}

@@ -255,8 +255,8 @@ fn existing_def(
         def.push_str(" NOT NULL");
     }
     if let Some(d) = &c.default {
-        def.push_str(" DEFAULT ");
-        def.push_str(d);
+        // the catalogue drops the parentheses an expression default needs
+        def.push_str(&format!(" DEFAULT ({d})"));
     }
     if let Some(check) = check {
         def.push(' ');
