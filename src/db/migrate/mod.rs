@@ -492,9 +492,8 @@ impl Migrations {
             Direction::Up => skip + i,
             Direction::Down => total - skip - i,
         };
-        if resume.is_none() && direction == Direction::Up {
-            self.record(&mut ex, f, false, -1).await?;
-        } else if direction == Direction::Down {
+        if resume.is_none() || direction == Direction::Down {
+            // marked unfinished until the last operation is in place
             self.record(&mut ex, f, false, -1).await?;
         }
         self.set_progress(&mut ex, f.version, Some(in_place(0)))

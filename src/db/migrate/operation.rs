@@ -388,14 +388,14 @@ pub fn risks(op: &Operation, backend: Backend, old: Option<&ColumnInfo>, rows: u
                 }
             }
         }
-        Operation::AddColumn { table, column } => {
-            if !column.nullable && column.default.is_none() && rows > 0 {
-                out.push(Risk::warns(format!(
-                    "adds NOT NULL column {table}.{} without a default to a table with rows: \
-                     give the field a default or make it Option",
-                    column.name
-                )));
-            }
+        Operation::AddColumn { table, column }
+            if !column.nullable && column.default.is_none() && rows > 0 =>
+        {
+            out.push(Risk::warns(format!(
+                "adds NOT NULL column {table}.{} without a default to a table with rows: \
+                 give the field a default or make it Option",
+                column.name
+            )))
         }
         Operation::CreateIndex {
             table,
