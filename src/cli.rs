@@ -254,7 +254,24 @@ pub async fn run_with(
                 ));
             }
             let tables = user_tables(&db, &config).await?;
-            let plan = crate::db::migrate::plan(db.registry(), &tables, db.backend(), &renames)?;
+            let mut plan =
+                crate::db::migrate::plan(db.registry(), &tables, db.backend(), &renames)?;
+            // at a terminal, ask about each possible rename (never assumed)
+            let mut input = Input::stdin();
+            if input.tty && !plan.possible_renames.is_empty() {
+                let mut more = false;
+                for r in plan.possible_renames.clone() {
+                    let answer = input.line(&format!("{} [y/N] ", r.question()))?;
+                    if matches!(answer.trim(), "y" | "Y" | "yes") {
+                        renames.push(r);
+                        more = true;
+                    }
+                }
+                if more {
+                    plan =
+                        crate::db::migrate::plan(db.registry(), &tables, db.backend(), &renames)?;
+                }
+            }
             if plan.is_empty() {
                 return writeln!(out, "no differences: nothing to generate").map_err(io);
             }
@@ -274,6 +291,12 @@ pub async fn run_with(
             }
             for note in &plan.notes {
                 writeln!(out, "note: {note}").map_err(io)?;
+            }
+            let risks = crate::db::migrate::assess(&db, &file.up)
+                .await
+                .map_err(|e| e.to_string())?;
+            for (op, risk) in risks.iter().filter(|(_, r)| !r.destructive) {
+                writeln!(out, "warning: {op}: {}", risk.message).map_err(io)?;
             }
             Ok(())
         }

@@ -144,7 +144,12 @@ async fn differences(db: &Db, registry: &Registry) -> Vec<String> {
 }
 
 fn write(dir: &std::path::Path, version: i64, name: &str, file: &MigrationFile) {
-    let text = toml::to_string_pretty(file).unwrap();
+    let text = file.to_toml();
+    assert_eq!(
+        &toml::from_str::<MigrationFile>(&text).unwrap(),
+        file,
+        "{text}"
+    );
     std::fs::write(dir.join(format!("{version}_{name}.toml")), text).unwrap();
 }
 

@@ -25,7 +25,8 @@ pub struct Message {
     #[model(references = User, on_delete = "cascade")]
     pub user: i64,
     pub content: String,
-    #[model(default = "now")]
+    /// Indexed: the timeline orders by it.
+    #[model(default = "now", index)]
     pub pub_date: OffsetDateTime,
 }
 

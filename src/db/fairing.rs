@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{self, ConfigError, Section};
 use crate::db::error::Error as DbError;
 use crate::db::executor::Db;
-use crate::db::migrate::Migrations;
+use crate::db::migrate::{Migrations, RunOptions};
 use crate::db::model::Model;
 use crate::db::pool::Pool;
 use crate::db::registry::ModelSet;
@@ -226,11 +226,14 @@ impl Database {
             let migrations = Migrations::load(&config.migrations_dir, &config.migrations_table)
                 .await
                 .map_err(SetupError::Migrate)?;
-            let applied = migrations
-                .up(&db, None)
-                .await
-                .map_err(SetupError::Migrate)?;
-            for v in applied {
+            let mut report = Vec::new();
+            let result = migrations
+                .up_with(&db, None, RunOptions::default(), &mut report)
+                .await;
+            for line in String::from_utf8_lossy(&report).lines() {
+                rocket::info!("{line}");
+            }
+            for v in result.map_err(SetupError::Migrate)? {
                 rocket::info!("applied migration {v}");
             }
         }

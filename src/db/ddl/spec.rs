@@ -215,7 +215,9 @@ impl ColumnSpec {
             primary_key: col.primary_key,
             auto_increment: col.auto_increment,
             unique: col.unique && !col.primary_key,
-            indexed: col.unique || col.index || col.primary_key || col.references.is_some(),
+            // only unbounded text's type depends on it (MySQL)
+            indexed: col.sql_type == (SqlType::Text { max_length: None })
+                && (col.unique || col.index || col.primary_key || col.references.is_some()),
             default: col.default.map(|d| match d {
                 ColumnDefault::Now => DefaultSpec::Now { now: true },
                 ColumnDefault::Literal(l) => DefaultSpec::Literal(l.into()),

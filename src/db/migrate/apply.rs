@@ -58,6 +58,23 @@ pub(crate) async fn apply(
     match op {
         Operation::CreateTable { .. } => {
             let spec = op.table_spec().expect("a create_table has a spec");
+            // a table `auto_create` made at launch is kept when it has the
+            // spec's columns; anything else is a conflict to resolve by hand
+            if let Some(have) = introspect::table(&mut *ex, &spec.name).await? {
+                let same = have.columns.len() == spec.columns.len()
+                    && spec.columns.iter().all(|c| have.column(&c.name).is_some());
+                if !same {
+                    return Err(refused(format!(
+                        "table {} exists already with other columns",
+                        spec.name
+                    )));
+                }
+                progress(format!(
+                    "table {} exists already with these columns (auto_create): kept",
+                    spec.name
+                ));
+                return Ok(());
+            }
             statements.push(ddl::table_sql(b, &spec, false));
             for index in &spec.indexes {
                 statements.push(ddl::index_sql(b, &spec.name, index, false, false));

@@ -45,6 +45,94 @@ pub struct MigrationFile {
     pub down: Option<Vec<Operation>>,
 }
 
+impl MigrationFile {
+    /// The file as TOML for review: one `[[up]]`/`[[down]]` table per
+    /// operation, each column, key or index an inline table on its own line.
+    ///
+    /// ```
+    /// use hangar::db::migrate::MigrationFile;
+    /// let file: MigrationFile = toml::from_str(r#"
+    ///     [[up]]
+    ///     op = "create_table"
+    ///     table = "tag"
+    ///     columns = [{ name = "id", type = "bigint", primary_key = true, auto_increment = true }]
+    /// "#).unwrap();
+    /// let text = file.to_toml();
+    /// assert!(text.contains("columns = [\n    { name = \"id\", type = \"bigint\""), "{text}");
+    /// assert_eq!(toml::from_str::<MigrationFile>(&text).unwrap(), file);
+    /// ```
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        if let Some(d) = &self.description {
+            out.push_str(&format!(
+                "description = {}\n",
+                toml_scalar(&serde_json::json!(d))
+            ));
+        }
+        let sections = [("up", Some(&self.up)), ("down", self.down.as_ref())];
+        for (name, ops) in sections {
+            for op in ops.into_iter().flatten() {
+                out.push_str(&format!("\n[[{name}]]\n"));
+                let value = serde_json::to_value(op).unwrap_or_default();
+                for (key, v) in ordered(&value) {
+                    out.push_str(&format!("{key} = {}\n", toml_value(v, true)));
+                }
+            }
+        }
+        if self.down.is_none() {
+            out.push_str("\n# no [[down]]: this migration cannot be reverted\n");
+        }
+        out
+    }
+}
+
+/// An object's fields, the naming ones first (`op`, `table`, `name`, `type`).
+fn ordered(v: &serde_json::Value) -> Vec<(&String, &serde_json::Value)> {
+    const FIRST: [&str; 5] = ["op", "table", "name", "column", "type"];
+    let mut fields: Vec<_> = v.as_object().into_iter().flatten().collect();
+    fields.sort_by_key(|(k, _)| FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()));
+    fields
+}
+
+fn toml_scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => toml::Value::String(s.clone()).to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) => toml::Value::Float(f).to_string(),
+            _ => n.to_string(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A value in TOML: arrays of tables one inline table per line at the top.
+fn toml_value(v: &serde_json::Value, top: bool) -> String {
+    match v {
+        serde_json::Value::Object(_) => {
+            let fields: Vec<String> = ordered(v)
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k} = {}", toml_value(v, false)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        serde_json::Value::Array(items) if top && items.iter().any(|i| i.is_object()) => {
+            let lines: Vec<String> = items
+                .iter()
+                .map(|i| format!("    {},\n", toml_value(i, false)))
+                .collect();
+            format!("[\n{}]", lines.concat())
+        }
+        serde_json::Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(|i| toml_value(i, false)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        scalar => toml_scalar(scalar),
+    }
+}
+
 /// One hand-written SQL script pair, for every backend or for one.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SqlScripts {

@@ -59,6 +59,7 @@ use crate::db::value::Value;
 
 pub use files::MigrationFile;
 pub use operation::{narrows, risks, Operation, Risk};
+
 pub use plan::{column_spec, initial, plan, table_spec, Plan, Rename};
 
 use files::{Body, Found};
@@ -531,29 +532,11 @@ impl Migrations {
         options: RunOptions,
         out: &mut (dyn Write + Send),
     ) -> Result<()> {
-        let b = db.backend();
-        let tables = introspect::tables(db).await?;
         let mut refused = Vec::new();
-        for op in ops {
-            let rows = match op.table() {
-                Some(t) if tables.iter().any(|x| x.name == t) => {
-                    let mut ex = db;
-                    apply::row_count(&mut ex, t).await?
-                }
-                _ => 0,
-            };
-            let old = match op {
-                Operation::AlterColumn { table, column, .. } => tables
-                    .iter()
-                    .find(|t| t.name == *table)
-                    .and_then(|t| t.column(&column.name)),
-                _ => None,
-            };
-            for risk in risks(op, b, old, rows) {
-                let _ = writeln!(out, "  ! {op}: {}", risk.message);
-                if risk.destructive && !op.is_intended() && !options.allow_destructive {
-                    refused.push(format!("{op}: {}", risk.message));
-                }
+        for (op, risk) in assess(db, ops).await? {
+            let _ = writeln!(out, "  ! {op}: {}", risk.message);
+            if risk.destructive && !op.is_intended() && !options.allow_destructive {
+                refused.push(format!("{op}: {}", risk.message));
             }
         }
         if refused.is_empty() {
@@ -712,7 +695,7 @@ impl Migrations {
     /// Writes a portable migration file named with the next version; returns its path.
     ///
     /// # Errors
-    /// I/O errors, or a file that cannot be written as TOML.
+    /// I/O errors.
     pub fn write(
         dir: &Path,
         name: &str,
@@ -723,10 +706,38 @@ impl Migrations {
         let version = files::next_version(dir).map_err(std::io::Error::other)?;
         let slug = crate::text::slugify(name).replace('-', "_");
         let path = dir.join(format!("{version}_{slug}.toml"));
-        let body = toml::to_string_pretty(file).map_err(std::io::Error::other)?;
-        std::fs::write(&path, format!("{header}{body}"))?;
+        std::fs::write(&path, format!("{header}{}", file.to_toml()))?;
         Ok(path)
     }
+}
+
+/// The risks of `ops` against the database as it is now (its row counts,
+/// the columns an `alter_column` changes), operation by operation.
+///
+/// # Errors
+/// Database errors.
+pub async fn assess<'o>(db: &Db, ops: &'o [Operation]) -> Result<Vec<(&'o Operation, Risk)>> {
+    let b = db.backend();
+    let tables = introspect::tables(db).await?;
+    let mut out = Vec::new();
+    for op in ops {
+        let rows = match op.table() {
+            Some(t) if tables.iter().any(|x| x.name == t) => {
+                let mut ex = db;
+                apply::row_count(&mut ex, t).await?
+            }
+            _ => 0,
+        };
+        let old = match op {
+            Operation::AlterColumn { table, column, .. } => tables
+                .iter()
+                .find(|t| t.name == *table)
+                .and_then(|t| t.column(&column.name)),
+            _ => None,
+        };
+        out.extend(risks(op, b, old, rows).into_iter().map(|r| (op, r)));
+    }
+    Ok(out)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

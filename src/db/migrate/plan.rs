@@ -66,6 +66,33 @@ impl std::str::FromStr for Rename {
     }
 }
 
+impl std::fmt::Display for Rename {
+    /// As `--rename` takes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rename::Table { from, to } => write!(f, "{from}:{to}"),
+            Rename::Column { table, from, to } => write!(f, "{table}.{from}:{to}"),
+        }
+    }
+}
+
+impl Rename {
+    /// The question to ask the user.
+    ///
+    /// ```
+    /// let r: hangar::db::migrate::Rename = "note.body:text".parse().unwrap();
+    /// assert_eq!(r.question(), "Was column note.body renamed to text?");
+    /// ```
+    pub fn question(&self) -> String {
+        match self {
+            Rename::Table { from, to } => format!("Was table {from} renamed to {to}?"),
+            Rename::Column { table, from, to } => {
+                format!("Was column {table}.{from} renamed to {to}?")
+            }
+        }
+    }
+}
+
 /// A generated migration and what the user should know about it.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
@@ -73,6 +100,9 @@ pub struct Plan {
     pub file: MigrationFile,
     /// Possible renames not stated, and operations that lose data.
     pub notes: Vec<String>,
+    /// A dropped and an added table or column of the same kind: perhaps
+    /// renamed (ask the user; never assumed).
+    pub possible_renames: Vec<Rename>,
 }
 
 impl Plan {
@@ -276,7 +306,7 @@ pub fn plan(
         }
     }
     let found = introspect::diff(registry, &tables, backend, false);
-    rename_hints(&found, &tables, registry, backend, &mut notes);
+    let possible_renames = rename_hints(&found, &tables, registry, backend, &mut notes);
     let find = |t: &str| tables.iter().find(|x| x.name == t);
 
     // new tables, in foreign-key order
@@ -493,6 +523,7 @@ pub fn plan(
             down: Some(down),
         },
         notes,
+        possible_renames,
     })
 }
 
@@ -504,7 +535,8 @@ fn rename_hints(
     registry: &Registry,
     backend: Backend,
     notes: &mut Vec<String>,
-) {
+) -> Vec<Rename> {
+    let mut out = Vec::new();
     let extra_tables: Vec<&str> = found
         .iter()
         .filter_map(|d| match d {
@@ -519,6 +551,10 @@ fn rename_hints(
                     "table {from} is dropped and {to} created: if {from} was renamed, \
                      generate again with --rename {from}:{to}"
                 ));
+                out.push(Rename::Table {
+                    from: (*from).to_owned(),
+                    to: to.clone(),
+                });
             }
         }
     }
@@ -543,8 +579,14 @@ fn rename_hints(
                         "column {table}.{from} is dropped and {table}.{to} added with the same \
                          type: if it was renamed, generate again with --rename {table}.{from}:{to}"
                     ));
+                    out.push(Rename::Column {
+                        table: table.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
                 }
             }
         }
     }
+    out
 }
