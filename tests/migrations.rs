@@ -186,6 +186,7 @@ app_cases!(
     every_operation_kind_is_generated_applied_and_reverted,
     renames_are_applied_only_when_stated,
     a_failed_migration_is_rolled_back_or_resumable,
+    sql_files_per_backend_and_big_table_safety,
 );
 
 async fn initial_up_then_diff_is_empty_and_down_drops(tdb: Arc<TestDb>) {
@@ -476,6 +477,14 @@ async fn a_failed_migration_is_rolled_back_or_resumable(tdb: Arc<TestDb>) {
         assert!(note.column("a").is_some(), "MySQL keeps what ran");
         assert_eq!(status[1].partial, Some(1), "{status:?}");
         assert!(!status[1].applied);
+        // `down` reverts the operations in place (the down's tail)
+        assert_eq!(m.down(&db, Some(1)).await.unwrap(), vec![2]);
+        let note = introspect::table(&db, "m_note").await.unwrap().unwrap();
+        assert!(note.column("a").is_none(), "reverted");
+        let status = m.status(&db).await.unwrap();
+        assert_eq!((status[1].applied, status[1].partial), (false, None));
+        // fails again, to be resumed below
+        up(&m, &db, RunOptions::default()).await.unwrap_err();
     } else {
         assert!(e.contains("rolled back"), "{e}");
         assert!(note.column("a").is_none(), "rolled back whole");
@@ -495,5 +504,98 @@ async fn a_failed_migration_is_rolled_back_or_resumable(tdb: Arc<TestDb>) {
     m.down(&db, Some(1)).await.unwrap();
     let note = introspect::table(&db, "m_note").await.unwrap().unwrap();
     assert!(note.column("a").is_none() && note.column("b").is_none());
+    db.close().await;
+}
+
+async fn sql_files_per_backend_and_big_table_safety(tdb: Arc<TestDb>) {
+    let db = Db::connect(&tdb.url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    // a generic script, and PostgreSQL's own for the same version
+    std::fs::write(p.join("1_kv.sql"), "CREATE TABLE m_kv (k VARCHAR(20) PRIMARY KEY, v VARCHAR(20));\nINSERT INTO m_kv VALUES ('who', 'generic');").unwrap();
+    std::fs::write(p.join("1_kv.postgres.sql"), "CREATE TABLE m_kv (k VARCHAR(20) PRIMARY KEY, v VARCHAR(20));\nINSERT INTO m_kv VALUES ('who', 'postgres');").unwrap();
+    // a portable migration with an index built without blocking writes
+    let index: MigrationFile = toml::from_str(
+        r#"
+        [[up]]
+        op = "create_index"
+        table = "m_kv"
+        columns = ["v"]
+        concurrently = true
+        [[down]]
+        op = "drop_index"
+        table = "m_kv"
+        columns = ["v"]
+        "#,
+    )
+    .unwrap();
+    write(p, 2, "kv_index", &index);
+    let m = Migrations::load(p, "hangar_migrations").await.unwrap();
+    let mut out = Vec::new();
+    m.up_with(&db, None, RunOptions::default(), &mut out)
+        .await
+        .unwrap();
+    let want = if tdb.backend == Backend::Postgres {
+        "postgres"
+    } else {
+        "generic"
+    };
+    assert_eq!(texts(&db, "SELECT v FROM m_kv").await, [want]);
+    let kv = introspect::table(&db, "m_kv").await.unwrap().unwrap();
+    assert!(kv.index_on(&["v".to_owned()], false).is_some(), "{kv:?}");
+    let out = String::from_utf8(out).unwrap();
+    if tdb.backend == Backend::Postgres {
+        assert!(
+            !out.contains("locks writes"),
+            "CONCURRENTLY: no warning: {out}"
+        );
+    }
+
+    // an index without CONCURRENTLY on PostgreSQL is flagged, not refused
+    let plain: MigrationFile = toml::from_str(
+        r#"
+        [[up]]
+        op = "create_index"
+        table = "m_kv"
+        columns = ["k", "v"]
+        "#,
+    )
+    .unwrap();
+    let risks = migrate::assess(&db, &plain.up).await.unwrap();
+    match tdb.backend {
+        Backend::Postgres => assert!(
+            risks
+                .iter()
+                .any(|(_, r)| !r.destructive && r.message.contains("locks writes to m_kv")),
+            "{risks:?}"
+        ),
+        _ => assert!(risks.is_empty(), "{risks:?}"),
+    }
+    // a NOT NULL column without a default cannot be added to a table with rows
+    let not_null: MigrationFile = toml::from_str(
+        r#"
+        [[up]]
+        op = "add_column"
+        table = "m_kv"
+        column = { name = "n", type = "int" }
+        "#,
+    )
+    .unwrap();
+    write(p, 3, "not_null", &not_null);
+    let m = Migrations::load(p, "hangar_migrations").await.unwrap();
+    let e = up(&m, &db, RunOptions::default()).await.unwrap_err();
+    assert!(
+        e.contains("without a default: the table has 1 row(s)"),
+        "{e}"
+    );
+    let kv = introspect::table(&db, "m_kv").await.unwrap().unwrap();
+    assert!(kv.column("n").is_none());
+    // a file changed after it was applied is refused
+    std::fs::remove_file(p.join("3_not_null.toml")).unwrap();
+    std::fs::write(p.join("1_kv.sql"), "SELECT 1;").unwrap();
+    std::fs::write(p.join("1_kv.postgres.sql"), "SELECT 1;").unwrap();
+    let m = Migrations::load(p, "hangar_migrations").await.unwrap();
+    let e = up(&m, &db, RunOptions::default()).await.unwrap_err();
+    assert!(e.contains("its file has changed"), "{e}");
     db.close().await;
 }
