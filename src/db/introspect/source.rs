@@ -91,6 +91,10 @@ pub fn model_source(table: &TableInfo) -> String {
             ColumnKind::Integer(8) => "i64".to_owned(),
             ColumnKind::Integer(_) => "i32".to_owned(),
             ColumnKind::Float => "f64".to_owned(),
+            // SQLite keeps timestamps as text: one defaulting to now is one
+            ColumnKind::Text(_) if col.default_value() == Some(DefaultValue::Now) => {
+                "time::OffsetDateTime".to_owned()
+            }
             ColumnKind::Text(_) | ColumnKind::Other(_) => "String".to_owned(),
             ColumnKind::Bool => "bool".to_owned(),
             ColumnKind::DateTime { .. } => "time::OffsetDateTime".to_owned(),
