@@ -40,6 +40,8 @@ mod v1 {
         #[model(index)]
         pub code: i32,
         pub notes: Option<String>,
+        #[model(index)]
+        pub shelf: Option<i32>,
         pub editor: Option<i64>,
         #[model(max_length = 20)]
         pub isbn: String,
@@ -271,6 +273,10 @@ async fn every_operation_kind_is_generated_applied_and_reverted(tdb: Arc<TestDb>
     ] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
     }
+    assert!(
+        kinds.iter().filter(|k| *k == "drop_column").count() == 2,
+        "notes, and shelf with its index (rebuilt on SQLite): {kinds:?}"
+    );
     assert!(
         plan.notes
             .iter()

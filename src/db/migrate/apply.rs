@@ -111,6 +111,15 @@ pub(crate) async fn apply(
                 return Err(refused(format!("column {table}.{column} does not exist")));
             }
             if b == Backend::Sqlite {
+                // SQLite drops a column no index, key or constraint uses
+                // itself (3.35+); anything else takes the rebuild
+                let free = !info.indexes.iter().any(|i| i.columns.contains(column))
+                    && info.foreign_key(column).is_none()
+                    && info.column(column).is_some_and(|c| !c.primary_key);
+                let native = format!("ALTER TABLE {} DROP COLUMN {}", q(table), q(column));
+                if free && ex.run_script(&native).await.is_ok() {
+                    return Ok(());
+                }
                 return rebuild(ex, table, Change::Drop(column), progress).await;
             }
             if b == Backend::MySql {

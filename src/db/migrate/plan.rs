@@ -384,6 +384,27 @@ pub fn plan(
                     column: column.clone(),
                     intended: false,
                 });
+                // the down puts the column back, then its indexes and key
+                // (pushed first: the down list is reversed at the end)
+                if let Some(t) = have {
+                    if let Some(f) = t.foreign_key(column) {
+                        down.push(Operation::AddForeignKey {
+                            table: table.into(),
+                            column: column.clone(),
+                            references: f.target_table.clone(),
+                            to: f.target_column.clone().unwrap_or_else(|| "id".into()),
+                            on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
+                        });
+                    }
+                    for i in t.indexes.iter().filter(|i| i.columns.contains(column)) {
+                        down.push(Operation::CreateIndex {
+                            table: table.into(),
+                            columns: i.columns.clone(),
+                            unique: i.unique,
+                            concurrently: false,
+                        });
+                    }
+                }
                 if let Some(c) = have.and_then(|t| t.column(column)) {
                     down.push(Operation::AddColumn {
                         table: table.into(),
