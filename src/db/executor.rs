@@ -60,6 +60,15 @@ pub trait Executor: Send {
 
     /// Runs a script of one or more statements as written, unprepared (a
     /// migration's SQL, `PRAGMA`s).
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// use hangar::db::{Db, Executor as _};
+    /// let db = Db::connect("sqlite::memory:").await.unwrap();
+    /// let mut conn = db.conn().await.unwrap();
+    /// (&mut conn).run_script("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);").await.unwrap();
+    /// # });
+    /// ```
     async fn run_script(&mut self, sql: &str) -> Result<()>;
 
     /// Starts a transaction here: on the pool a new one, on a connection
@@ -301,6 +310,14 @@ impl Conn {
     ///
     /// # Errors
     /// The first statement the database refuses.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// let mut conn = db.conn().await.unwrap();
+    /// conn.run_script("PRAGMA foreign_keys = OFF").await.unwrap();
+    /// # });
+    /// ```
     pub async fn run_script(&mut self, sql: &str) -> Result<()> {
         target(&mut self.conn)
             .run_script(sql)
@@ -374,6 +391,15 @@ impl<'c> Transaction<'c> {
     ///
     /// # Errors
     /// The first statement the database refuses.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// let mut tx = db.begin().await.unwrap();
+    /// tx.run_script("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);").await.unwrap();
+    /// tx.commit().await.unwrap();
+    /// # });
+    /// ```
     pub async fn run_script(&mut self, sql: &str) -> Result<()> {
         self.target().run_script(sql).await.map_err(Error::from)
     }

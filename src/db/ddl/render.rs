@@ -45,6 +45,13 @@ fn literal_sql(backend: Backend, lit: &LiteralSpec) -> String {
 /// The column's `DEFAULT` expression on `backend`, when DDL can hold it
 /// (MySQL cannot default TEXT/BLOB columns portably: Hangar's writes fill
 /// such defaults in).
+///
+/// ```
+/// use hangar::db::{ddl::{default_sql, ColumnSpec}, Backend};
+/// let c: ColumnSpec = toml::from_str("name = \"on\"\ntype = \"bool\"\ndefault = true").unwrap();
+/// assert_eq!(default_sql(Backend::Postgres, &c).as_deref(), Some("TRUE"));
+/// assert_eq!(default_sql(Backend::Sqlite, &c).as_deref(), Some("1"));
+/// ```
 pub fn default_sql(backend: Backend, col: &ColumnSpec) -> Option<String> {
     if matches!(
         col.default,
@@ -59,6 +66,13 @@ pub fn default_sql(backend: Backend, col: &ColumnSpec) -> Option<String> {
 
 /// The column's default as an SQL value on `backend`, whether or not DDL
 /// can hold it (what fills existing NULLs when a column becomes NOT NULL).
+///
+/// ```
+/// use hangar::db::{ddl::{default_sql, default_value_sql, ColumnSpec}, Backend};
+/// let c: ColumnSpec = toml::from_str("name = \"bio\"\ntype = \"text\"\ndefault = \"\"").unwrap();
+/// assert_eq!(default_sql(Backend::MySql, &c), None, "LONGTEXT takes no DEFAULT");
+/// assert_eq!(default_value_sql(Backend::MySql, &c).as_deref(), Some("''"));
+/// ```
 pub fn default_value_sql(backend: Backend, col: &ColumnSpec) -> Option<String> {
     Some(match col.default.as_ref()? {
         DefaultSpec::Now { .. } => match backend {
@@ -81,6 +95,12 @@ fn auto_increment_pk(backend: Backend) -> &'static str {
 
 /// A column definition: name, type, `NOT NULL`, key, `UNIQUE`, `DEFAULT`,
 /// `CHECK` for choices.
+///
+/// ```
+/// use hangar::db::{ddl::{column_def, ColumnSpec}, Backend};
+/// let c: ColumnSpec = toml::from_str("name = \"rank\"\ntype = \"int\"\ndefault = 0\nchoices = [0, 1]").unwrap();
+/// assert_eq!(column_def(Backend::MySql, &c), "`rank` INTEGER NOT NULL DEFAULT 0 CHECK (`rank` IN (0, 1))");
+/// ```
 pub fn column_def(backend: Backend, col: &ColumnSpec) -> String {
     let mut sql = backend.quote(&col.name);
     sql.push(' ');
@@ -163,6 +183,11 @@ pub fn table_sql(backend: Backend, table: &TableSpec, if_not_exists: bool) -> St
 
 /// The name Hangar gives an index: `idx_<table>_<columns>` (`uq_` for a
 /// unique one), hashed past 60 bytes.
+///
+/// ```
+/// assert_eq!(hangar::db::ddl::index_name("note", &["user".into()], false), "idx_note_user");
+/// assert_eq!(hangar::db::ddl::index_name("note", &["slug".into()], true), "uq_note_slug");
+/// ```
 pub fn index_name(table: &str, columns: &[String], unique: bool) -> String {
     let prefix = if unique { "uq" } else { "idx" };
     let name = format!("{prefix}_{table}_{}", columns.join("_"));
@@ -181,6 +206,15 @@ fn fxhash(s: &str) -> u64 {
 
 /// `CREATE [UNIQUE] INDEX` on `table` (`IF NOT EXISTS` where the backend
 /// has it and `if_not_exists`; `CONCURRENTLY` on PostgreSQL when asked).
+///
+/// ```
+/// use hangar::db::{ddl::{index_sql, IndexSpec}, Backend};
+/// let i = IndexSpec { columns: vec!["pub_date".into()], unique: false };
+/// assert_eq!(
+///     index_sql(Backend::Postgres, "message", &i, false, true),
+///     r#"CREATE INDEX CONCURRENTLY "idx_message_pub_date" ON "message" ("pub_date")"#
+/// );
+/// ```
 pub fn index_sql(
     backend: Backend,
     table: &str,

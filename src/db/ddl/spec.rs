@@ -36,6 +36,12 @@ pub enum ColumnType {
 
 impl ColumnType {
     /// The portable type, if it is one.
+    ///
+    /// ```
+    /// use hangar::db::{ddl::ColumnType, SqlType};
+    /// assert_eq!("bigint".parse::<ColumnType>().unwrap().sql_type(), Some(SqlType::BigInt));
+    /// assert_eq!("sql:NUMERIC(10,2)".parse::<ColumnType>().unwrap().sql_type(), None);
+    /// ```
     pub fn sql_type(&self) -> Option<SqlType> {
         match self {
             ColumnType::Portable(t) => Some(*t),
@@ -124,6 +130,12 @@ impl From<ColumnType> for String {
 /// A constant in a migration file (`default = 0`, `choices = ["a", "b"]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+///
+/// ```
+/// use hangar::db::ddl::LiteralSpec;
+/// let v: Vec<LiteralSpec> = toml::from_str::<toml::Table>("v = [1, \"a\", true]").unwrap()["v"].clone().try_into().unwrap();
+/// assert_eq!(v, [LiteralSpec::Int(1), LiteralSpec::Text("a".into()), LiteralSpec::Bool(true)]);
+/// ```
 pub enum LiteralSpec {
     /// `true` / `false`.
     Bool(bool),
@@ -150,6 +162,12 @@ impl From<Literal> for LiteralSpec {
 /// an expression kept verbatim (`{ sql = "..." }`, from another framework's table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+///
+/// ```
+/// use hangar::db::ddl::ColumnSpec;
+/// let c: ColumnSpec = toml::from_str("name = \"at\"\ntype = \"datetime\"\ndefault = { now = true }").unwrap();
+/// assert_eq!(c.default, Some(hangar::db::ddl::DefaultSpec::Now { now: true }));
+/// ```
 pub enum DefaultSpec {
     /// A constant.
     Literal(LiteralSpec),
@@ -207,6 +225,15 @@ pub struct ColumnSpec {
 
 impl ColumnSpec {
     /// The spec of a model's column.
+    ///
+    /// ```
+    /// # use hangar::Model;
+    /// # use hangar::db::Model as _;
+    /// #[derive(Model)]
+    /// struct Tag { id: i64, #[model(unique, max_length = 20)] label: String }
+    /// let spec = hangar::db::ddl::ColumnSpec::from_column(&Tag::schema().columns[1]);
+    /// assert_eq!((spec.ty.to_string(), spec.unique), ("text(20)".to_owned(), true));
+    /// ```
     pub fn from_column(col: &Column) -> ColumnSpec {
         ColumnSpec {
             name: col.name.to_owned(),
@@ -233,6 +260,11 @@ impl ColumnSpec {
 
 /// A foreign key of a [`TableSpec`] (or an `add_foreign_key` operation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// ```
+/// let fk: hangar::db::ddl::ForeignKeySpec = toml::from_str("column = \"author\"\nreferences = \"author\"").unwrap();
+/// assert_eq!((fk.to.as_str(), fk.on_delete), ("id", hangar::db::OnDelete::Restrict));
+/// ```
 pub struct ForeignKeySpec {
     /// The referencing column.
     pub column: String,
@@ -282,6 +314,11 @@ pub(crate) mod on_delete_name {
 
 /// An index of a [`TableSpec`] (or a `create_index` operation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// ```
+/// let i: hangar::db::ddl::IndexSpec = toml::from_str("columns = [\"a\", \"b\"]\nunique = true").unwrap();
+/// assert!(i.unique && i.columns.len() == 2);
+/// ```
 pub struct IndexSpec {
     /// The indexed columns.
     pub columns: Vec<String>,
@@ -344,6 +381,14 @@ impl TableSpec {
     }
 
     /// The column named `name`.
+    ///
+    /// ```
+    /// # use hangar::Model;
+    /// # use hangar::db::Model as _;
+    /// # #[derive(Model)] struct Tag { id: i64, label: String }
+    /// let spec = hangar::db::ddl::TableSpec::from_schema(&hangar::db::Registry::default(), Tag::schema());
+    /// assert!(spec.column("label").is_some());
+    /// ```
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
         self.columns.iter().find(|c| c.name == name)
     }

@@ -87,6 +87,12 @@ impl Difference {
     }
 
     /// The table it is about.
+    ///
+    /// ```
+    /// let d = hangar::db::introspect::Difference::MissingColumn("note".into(), "color".into());
+    /// assert_eq!(d.table(), "note");
+    /// assert!(!d.is_strict_only());
+    /// ```
     pub fn table(&self) -> &str {
         match self {
             Difference::MissingTable(t)

@@ -96,6 +96,13 @@ impl ColumnKind {
 
     /// Whether a model field of type `ty` reads and writes this column on
     /// `backend` (widths aside).
+    ///
+    /// ```
+    /// use hangar::db::{introspect::ColumnKind, Backend, SqlType};
+    /// assert!(ColumnKind::Integer(4).fits(SqlType::BigInt, Backend::Postgres));
+    /// assert!(ColumnKind::Text(None).fits(SqlType::DateTime, Backend::Sqlite));
+    /// assert!(!ColumnKind::Text(None).fits(SqlType::DateTime, Backend::Postgres));
+    /// ```
     pub fn fits(&self, ty: SqlType, backend: Backend) -> bool {
         match (ty, self) {
             (SqlType::Int | SqlType::BigInt, ColumnKind::Integer(_)) => true,
@@ -162,6 +169,12 @@ impl ColumnInfo {
 
     /// The default, read: `None` for none (or an explicit `NULL`, or the
     /// sequence behind an auto-increment key).
+    ///
+    /// ```
+    /// let mut c = hangar::db::introspect::ColumnInfo::new("status", "TEXT");
+    /// c.default = Some("'draft'".into());
+    /// assert_eq!(c.default_value(), Some(hangar::db::introspect::DefaultValue::Literal("draft".into())));
+    /// ```
     pub fn default_value(&self) -> Option<DefaultValue> {
         if self.auto_increment {
             return None;
@@ -219,6 +232,13 @@ impl DefaultValue {
     }
 
     /// Whether two defaults mean the same (numbers by value, `true`/`TRUE`).
+    ///
+    /// ```
+    /// use hangar::db::introspect::DefaultValue;
+    /// let a = DefaultValue::parse("1.0").unwrap();
+    /// assert!(a.same_as(&DefaultValue::parse("1").unwrap()));
+    /// assert!(!a.same_as(&DefaultValue::Now));
+    /// ```
     pub fn same_as(&self, other: &DefaultValue) -> bool {
         match (self, other) {
             (DefaultValue::Now, DefaultValue::Now) => true,
@@ -272,6 +292,15 @@ pub struct ForeignKeyInfo {
 
 impl ForeignKeyInfo {
     /// The rule as a model states it (`NO ACTION` reads as `RESTRICT`).
+    ///
+    /// ```
+    /// use hangar::db::{introspect::ForeignKeyInfo, OnDelete};
+    /// let fk = ForeignKeyInfo {
+    ///     name: "fk".into(), column: "author".into(), target_table: "author".into(),
+    ///     target_column: None, on_delete: "NO ACTION".into(),
+    /// };
+    /// assert_eq!(fk.on_delete_rule(), Some(OnDelete::Restrict));
+    /// ```
     pub fn on_delete_rule(&self) -> Option<OnDelete> {
         match self.on_delete.to_ascii_uppercase().as_str() {
             "CASCADE" => Some(OnDelete::Cascade),
@@ -297,6 +326,12 @@ pub struct TableInfo {
 
 impl TableInfo {
     /// A table with these columns and no index or key.
+    ///
+    /// ```
+    /// use hangar::db::introspect::{ColumnInfo, TableInfo};
+    /// let t = TableInfo::new("tag", vec![ColumnInfo::new("label", "TEXT")]);
+    /// assert!(t.column("label").is_some() && t.foreign_key("label").is_none());
+    /// ```
     pub fn new(name: &str, columns: Vec<ColumnInfo>) -> TableInfo {
         TableInfo {
             name: name.to_owned(),
@@ -341,6 +376,19 @@ fn int_at(row: &[Value], i: usize) -> Option<i64> {
 ///
 /// # Errors
 /// The database's refusal.
+///
+/// # Example
+/// ```
+/// # rocket::async_test(async {
+/// use hangar::db::{introspect, Db, Executor as _};
+/// let db = Db::connect("sqlite::memory:").await.unwrap();
+/// (&db).run_script("CREATE TABLE tag (id INTEGER PRIMARY KEY, label VARCHAR(20) NOT NULL UNIQUE)").await.unwrap();
+/// let tables = introspect::tables(&db).await.unwrap();
+/// assert_eq!(tables[0].name, "tag");
+/// assert!(tables[0].column("id").unwrap().auto_increment);
+/// assert!(tables[0].index_on(&["label".to_owned()], true).is_some());
+/// # });
+/// ```
 pub async fn tables<E: Executor>(mut ex: E) -> Result<Vec<TableInfo>> {
     let backend = ex.backend();
     let text = SqlType::Text { max_length: None };
@@ -426,6 +474,13 @@ pub async fn tables<E: Executor>(mut ex: E) -> Result<Vec<TableInfo>> {
 ///
 /// # Errors
 /// The database's refusal.
+///
+/// ```
+/// # rocket::async_test(async {
+/// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+/// assert!(hangar::db::introspect::table(&db, "nothing").await.unwrap().is_none());
+/// # });
+/// ```
 pub async fn table<E: Executor>(ex: E, name: &str) -> Result<Option<TableInfo>> {
     Ok(tables(ex).await?.into_iter().find(|t| t.name == name))
 }
@@ -433,6 +488,16 @@ pub async fn table<E: Executor>(ex: E, name: &str) -> Result<Option<TableInfo>> 
 /// The indexes a model's table should have: a unique one per `unique`
 /// column, a plain one per `index` column or foreign key (primary keys have
 /// their own).
+///
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// #[derive(Model)]
+/// struct Tag { id: i64, #[model(unique, max_length = 20)] label: String, #[model(index)] rank: i32 }
+/// let indexes = hangar::db::introspect::expected_indexes("tag", Tag::schema());
+/// assert_eq!((indexes[0].columns[0].as_str(), indexes[0].unique), ("label", true));
+/// assert_eq!((indexes[1].columns[0].as_str(), indexes[1].unique), ("rank", false));
+/// ```
 pub fn expected_indexes(table: &str, schema: &Schema) -> Vec<IndexInfo> {
     let mut out = Vec::new();
     for col in schema.columns.iter().filter(|c| !c.primary_key) {
@@ -451,6 +516,13 @@ pub fn expected_indexes(table: &str, schema: &Schema) -> Vec<IndexInfo> {
 }
 
 /// The column a spec makes on `backend`, as [`tables`] reads it back.
+///
+/// ```
+/// use hangar::db::{ddl::ColumnSpec, introspect, Backend};
+/// let spec: ColumnSpec = toml::from_str("name = \"at\"\ntype = \"datetime\"\nnullable = true").unwrap();
+/// let col = introspect::spec_column(Backend::MySql, &spec);
+/// assert_eq!((col.declared.as_str(), col.nullable), ("DATETIME(6)", true));
+/// ```
 pub fn spec_column(backend: Backend, spec: &ColumnSpec) -> ColumnInfo {
     let declared = if spec.auto_increment {
         match backend {
@@ -472,12 +544,31 @@ pub fn spec_column(backend: Backend, spec: &ColumnSpec) -> ColumnInfo {
 }
 
 /// The column a model's field expects on `backend`.
+///
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// #[derive(Model)]
+/// struct Tag { id: i64, #[model(default = 0)] rank: i32 }
+/// let rank = hangar::db::introspect::expected_column(hangar::db::Backend::Postgres, &Tag::schema().columns[1]);
+/// assert_eq!((rank.declared.as_str(), rank.default.as_deref()), ("INTEGER", Some("0")));
+/// ```
 pub fn expected_column(backend: Backend, col: &Column) -> ColumnInfo {
     spec_column(backend, &ColumnSpec::from_column(col))
 }
 
 /// The tables the registered models expect on `backend`, as
 /// [`tables`] would read them once created (`diff` against these is empty).
+///
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// #[derive(Model)]
+/// struct Tag { id: i64, label: String }
+/// let registry = hangar::db::Registry::new(&[Tag::schema()]);
+/// let tables = hangar::db::introspect::expected(&registry, hangar::db::Backend::Sqlite);
+/// assert_eq!(tables[0].columns[1].declared, "TEXT");
+/// ```
 pub fn expected(registry: &Registry, backend: Backend) -> Vec<TableInfo> {
     registry
         .models()

@@ -66,6 +66,17 @@ use files::{Body, Found};
 
 /// One migration and whether it is applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// ```
+/// # rocket::async_test(async {
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("7_noop.sql"), "SELECT 1;").unwrap();
+/// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+/// let m = hangar::db::Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+/// let s = &m.status(&db).await.unwrap()[0];
+/// assert_eq!((s.version, s.name.as_str(), s.applied, s.partial), (7, "noop", false, None));
+/// # });
+/// ```
 pub struct MigrationStatus {
     /// The version (the number the file name starts with).
     pub version: i64,
@@ -80,6 +91,12 @@ pub struct MigrationStatus {
 
 /// How `up` and `down` treat operations that lose data.
 #[derive(Clone, Copy, Debug, Default)]
+///
+/// ```
+/// let options = hangar::db::migrate::RunOptions { allow_destructive: true };
+/// assert!(options.allow_destructive);
+/// assert!(!hangar::db::migrate::RunOptions::default().allow_destructive);
+/// ```
 pub struct RunOptions {
     /// Run destructive operations even when not marked `intended`.
     pub allow_destructive: bool,
@@ -130,6 +147,17 @@ impl Migrations {
     }
 
     /// The versions found, in order.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("2_b.sql"), "SELECT 1;").unwrap();
+    /// std::fs::write(dir.path().join("1_a.toml"), "up = []").unwrap();
+    /// let m = hangar::db::Migrations::load(dir.path(), "applied").await.unwrap();
+    /// assert_eq!(m.versions(), [1, 2]);
+    /// assert_eq!(m.table(), "applied");
+    /// # });
+    /// ```
     pub fn versions(&self) -> Vec<i64> {
         self.found.iter().map(|f| f.version).collect()
     }
@@ -311,6 +339,25 @@ impl Migrations {
     ///
     /// # Errors
     /// As [`Migrations::up`].
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// use hangar::db::{migrate::RunOptions, Db, Migrations};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("1_tag.toml"), r#"
+    /// [[up]]
+    /// op = "create_table"
+    /// table = "tag"
+    /// columns = [{ name = "id", type = "bigint", primary_key = true, auto_increment = true }]
+    /// "#).unwrap();
+    /// let db = Db::connect("sqlite::memory:").await.unwrap();
+    /// let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    /// let mut out = Vec::new();
+    /// m.up_with(&db, None, RunOptions::default(), &mut out).await.unwrap();
+    /// let report = String::from_utf8(out).unwrap();
+    /// assert!(report.contains("[1/1] create_table tag ...") && report.contains("done in"));
+    /// # });
+    /// ```
     pub async fn up_with(
         &self,
         db: &Db,
@@ -558,6 +605,17 @@ impl Migrations {
     ///
     /// # Errors
     /// Database errors.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("1_x.sql"), "CREATE TABLE x (id INTEGER);").unwrap();
+    /// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// let m = hangar::db::Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    /// assert_eq!(m.fake(&db, None).await.unwrap(), [1]);
+    /// assert!(!hangar::db::ddl::table_exists(&db, "x").await.unwrap(), "not run");
+    /// # });
+    /// ```
     pub async fn fake(&self, db: &Db, target: Option<i64>) -> Result<Vec<i64>> {
         let records = self.records(db).await?;
         let mut faked = Vec::new();
@@ -590,6 +648,20 @@ impl Migrations {
     ///
     /// # Errors
     /// As [`Migrations::down`].
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// use hangar::db::{migrate::RunOptions, Db, Migrations};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("1_x.up.sql"), "CREATE TABLE x (id INTEGER);").unwrap();
+    /// std::fs::write(dir.path().join("1_x.down.sql"), "DROP TABLE x;").unwrap();
+    /// let db = Db::connect("sqlite::memory:").await.unwrap();
+    /// let m = Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    /// m.up(&db, None).await.unwrap();
+    /// let reverted = m.down_with(&db, None, RunOptions::default(), &mut std::io::sink()).await;
+    /// assert_eq!(reverted.unwrap(), [1]);
+    /// # });
+    /// ```
     pub async fn down_with(
         &self,
         db: &Db,
@@ -681,6 +753,13 @@ impl Migrations {
     ///
     /// # Errors
     /// I/O errors creating the directory or files.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let (up, down) = hangar::db::Migrations::create(dir.path(), "add karma").unwrap();
+    /// assert!(up.to_str().unwrap().ends_with("_add_karma.up.sql"));
+    /// assert!(down.exists());
+    /// ```
     pub fn create(dir: &Path, name: &str) -> std::io::Result<(PathBuf, PathBuf)> {
         std::fs::create_dir_all(dir)?;
         let version = files::next_version(dir).map_err(std::io::Error::other)?;
@@ -696,6 +775,14 @@ impl Migrations {
     ///
     /// # Errors
     /// I/O errors.
+    ///
+    /// ```
+    /// use hangar::db::migrate::MigrationFile;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = hangar::db::Migrations::write(dir.path(), "nothing yet", &MigrationFile::default(), "# empty\n").unwrap();
+    /// assert!(path.to_str().unwrap().ends_with("_nothing_yet.toml"));
+    /// assert!(std::fs::read_to_string(path).unwrap().starts_with("# empty\n"));
+    /// ```
     pub fn write(
         dir: &Path,
         name: &str,
@@ -716,6 +803,17 @@ impl Migrations {
 ///
 /// # Errors
 /// Database errors.
+///
+/// ```
+/// # rocket::async_test(async {
+/// use hangar::db::{migrate, Db, Executor as _};
+/// let db = Db::connect("sqlite::memory:").await.unwrap();
+/// (&db).run_script("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t (a) VALUES ('x')").await.unwrap();
+/// let ops = [migrate::Operation::DropColumn { table: "t".into(), column: "a".into(), intended: false }];
+/// let risks = migrate::assess(&db, &ops).await.unwrap();
+/// assert!(risks[0].1.destructive && risks[0].1.message.contains("1 row(s)"));
+/// # });
+/// ```
 pub async fn assess<'o>(db: &Db, ops: &'o [Operation]) -> Result<Vec<(&'o Operation, Risk)>> {
     let b = db.backend();
     let tables = introspect::tables(db).await?;

@@ -170,6 +170,12 @@ fn restrict() -> OnDelete {
 
 impl Operation {
     /// The table it works on (`None` for hand-written SQL).
+    ///
+    /// ```
+    /// use hangar::db::migrate::Operation;
+    /// let op = Operation::RenameTable { from: "memo".into(), to: "note".into() };
+    /// assert_eq!(op.table(), Some("memo"));
+    /// ```
     pub fn table(&self) -> Option<&str> {
         match self {
             Operation::CreateTable { table, .. }
@@ -188,6 +194,13 @@ impl Operation {
     }
 
     /// The table spec of a `create_table`.
+    ///
+    /// ```
+    /// use hangar::db::{ddl::TableSpec, migrate::Operation};
+    /// let spec = TableSpec { name: "tag".into(), columns: vec![], foreign_keys: vec![], indexes: vec![] };
+    /// let op = Operation::create_table(spec.clone());
+    /// assert_eq!(op.table_spec(), Some(spec));
+    /// ```
     pub fn table_spec(&self) -> Option<TableSpec> {
         match self {
             Operation::CreateTable {
@@ -206,6 +219,12 @@ impl Operation {
     }
 
     /// The `create_table` for a spec.
+    ///
+    /// ```
+    /// use hangar::db::{ddl::TableSpec, migrate::Operation};
+    /// let spec = TableSpec { name: "tag".into(), columns: vec![], foreign_keys: vec![], indexes: vec![] };
+    /// assert_eq!(Operation::create_table(spec).to_string(), "create_table tag");
+    /// ```
     pub fn create_table(spec: TableSpec) -> Operation {
         Operation::CreateTable {
             table: spec.name,
@@ -216,6 +235,13 @@ impl Operation {
     }
 
     /// Whether it is marked as meant to lose data.
+    ///
+    /// ```
+    /// use hangar::db::migrate::Operation;
+    /// let op = Operation::DropTable { table: "memo".into(), intended: false };
+    /// assert!(!op.is_intended());
+    /// assert!(op.intended(true).is_intended());
+    /// ```
     pub fn is_intended(&self) -> bool {
         matches!(
             self,
@@ -226,6 +252,12 @@ impl Operation {
     }
 
     /// The same operation marked (or not) as meant to lose data.
+    ///
+    /// ```
+    /// use hangar::db::migrate::Operation;
+    /// let op = Operation::RenameTable { from: "a".into(), to: "b".into() };
+    /// assert!(!op.intended(true).is_intended(), "a rename loses nothing: no mark");
+    /// ```
     pub fn intended(mut self, yes: bool) -> Operation {
         match &mut self {
             Operation::DropTable { intended, .. }
@@ -237,6 +269,13 @@ impl Operation {
     }
 
     /// Whether it must run outside a transaction (`CONCURRENTLY` on PostgreSQL).
+    ///
+    /// ```
+    /// use hangar::db::{migrate::Operation, Backend};
+    /// let op = Operation::CreateIndex { table: "t".into(), columns: vec!["a".into()], unique: false, concurrently: true };
+    /// assert!(op.needs_no_transaction(Backend::Postgres));
+    /// assert!(!op.needs_no_transaction(Backend::Sqlite));
+    /// ```
     pub fn needs_no_transaction(&self, backend: Backend) -> bool {
         backend == Backend::Postgres
             && matches!(
@@ -249,6 +288,12 @@ impl Operation {
     }
 
     /// Whether SQLite runs it by rebuilding the table (copying every row).
+    ///
+    /// ```
+    /// use hangar::db::migrate::Operation;
+    /// let op = Operation::DropForeignKey { table: "book".into(), column: "author".into() };
+    /// assert!(op.rebuilds_on_sqlite());
+    /// ```
     pub fn rebuilds_on_sqlite(&self) -> bool {
         match self {
             Operation::AddColumn { column, .. } => {
@@ -337,6 +382,14 @@ pub fn narrows(old: &ColumnKind, new: &ColumnKind) -> bool {
 
 /// What an operation risks, said before it runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// ```
+/// use hangar::db::{migrate::{risks, Operation}, Backend};
+/// let op = Operation::DropTable { table: "memo".into(), intended: false };
+/// let r = &risks(&op, Backend::Postgres, None, 3)[0];
+/// assert!(r.destructive);
+/// assert_eq!(r.message, "drops table memo and its 3 row(s)");
+/// ```
 pub struct Risk {
     /// It loses data: refused unless marked `intended` or allowed.
     pub destructive: bool,
@@ -362,6 +415,13 @@ impl Risk {
 
 /// The risks of `op` on `backend`, given the column it changes as it is
 /// now (for `alter_column`) and the rows its table holds.
+///
+/// ```
+/// use hangar::db::{migrate::{risks, Operation}, Backend};
+/// let op = Operation::CreateIndex { table: "big".into(), columns: vec!["a".into()], unique: false, concurrently: false };
+/// assert!(risks(&op, Backend::Postgres, None, 10)[0].message.contains("locks writes to big"));
+/// assert!(risks(&op, Backend::MySql, None, 10).is_empty());
+/// ```
 pub fn risks(op: &Operation, backend: Backend, old: Option<&ColumnInfo>, rows: u64) -> Vec<Risk> {
     let mut out = Vec::new();
     match op {

@@ -6,7 +6,9 @@ use crate::db::backend::Backend;
 use crate::db::ddl::{
     self, ColumnSpec, ColumnType, DefaultSpec, IndexSpec, LiteralSpec, TableSpec,
 };
-use crate::db::introspect::{self, ColumnInfo, ColumnKind, DefaultValue, Difference, TableInfo};
+use crate::db::introspect::{
+    self, ColumnInfo, ColumnKind, DefaultValue, Difference, ForeignKeyInfo, TableInfo,
+};
 use crate::db::registry::Registry;
 use crate::db::schema::{OnDelete, SqlType};
 
@@ -95,6 +97,11 @@ impl Rename {
 
 /// A generated migration and what the user should know about it.
 #[derive(Clone, Debug, Default)]
+///
+/// ```
+/// let plan = hangar::db::migrate::Plan::default();
+/// assert!(plan.is_empty() && plan.notes.is_empty());
+/// ```
 pub struct Plan {
     /// The migration.
     pub file: MigrationFile,
@@ -114,6 +121,14 @@ impl Plan {
 
 /// The portable spec of a column as a database has it (the `down` of a
 /// dropped or changed column).
+///
+/// ```
+/// use hangar::db::introspect::ColumnInfo;
+/// let mut c = ColumnInfo::new("visits", "INTEGER");
+/// c.default = Some("0".into());
+/// let spec = hangar::db::migrate::column_spec(&c);
+/// assert_eq!((spec.ty.to_string(), spec.nullable), ("int".to_owned(), false));
+/// ```
 pub fn column_spec(info: &ColumnInfo) -> ColumnSpec {
     let ty = match &info.kind {
         ColumnKind::Integer(8) => ColumnType::Portable(SqlType::BigInt),
@@ -156,6 +171,14 @@ pub fn column_spec(info: &ColumnInfo) -> ColumnSpec {
 }
 
 /// The portable spec of a table as a database has it.
+///
+/// ```
+/// use hangar::db::introspect::{ColumnInfo, IndexInfo, TableInfo};
+/// let mut t = TableInfo::new("tag", vec![ColumnInfo::new("label", "VARCHAR(20)")]);
+/// t.indexes.push(IndexInfo { name: "x".into(), columns: vec!["label".into()], unique: true, constraint: true });
+/// let spec = hangar::db::migrate::table_spec(&t);
+/// assert!(spec.columns[0].unique && spec.indexes.is_empty());
+/// ```
 pub fn table_spec(info: &TableInfo) -> TableSpec {
     let single_unique = |c: &str| {
         info.indexes
@@ -197,6 +220,18 @@ pub fn table_spec(info: &TableInfo) -> TableSpec {
 }
 
 /// `migrate initial`: a `create_table` for every model, in foreign-key order.
+///
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// # #[derive(Model)] struct Author { id: i64 }
+/// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
+/// let registry = hangar::db::Registry::new(&[Book::schema(), Author::schema()]);
+/// let file = hangar::db::migrate::initial(&registry);
+/// let up: Vec<String> = file.up.iter().map(ToString::to_string).collect();
+/// assert_eq!(up, ["create_table author", "create_table book"]);
+/// assert_eq!(file.down.unwrap()[0].to_string(), "drop_table book");
+/// ```
 pub fn initial(registry: &Registry) -> MigrationFile {
     let order = ddl::dependency_order(registry.models());
     let up: Vec<Operation> = order
@@ -218,6 +253,36 @@ pub fn initial(registry: &Registry) -> MigrationFile {
     }
 }
 
+/// The `add_foreign_key` that puts back a key the database has.
+fn restore_foreign_key(table: &str, f: &ForeignKeyInfo) -> Operation {
+    Operation::AddForeignKey {
+        table: table.into(),
+        column: f.column.clone(),
+        references: f.target_table.clone(),
+        to: f.target_column.clone().unwrap_or_else(|| "id".into()),
+        on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
+    }
+}
+
+/// `create_index` (`create`) or `drop_index` over `columns`.
+fn index_op(create: bool, table: &str, columns: &[String], unique: bool) -> Operation {
+    let (table, columns) = (table.to_owned(), columns.to_vec());
+    if create {
+        Operation::CreateIndex {
+            table,
+            columns,
+            unique,
+            concurrently: false,
+        }
+    } else {
+        Operation::DropIndex {
+            table,
+            columns,
+            unique,
+        }
+    }
+}
+
 fn model_column(registry: &Registry, table: &str, column: &str) -> Option<ColumnSpec> {
     let schema = registry
         .models()
@@ -236,6 +301,23 @@ fn model_column(registry: &Registry, table: &str, column: &str) -> Option<Column
 ///
 /// # Errors
 /// A rename that does not match a dropped and an added table or column.
+///
+/// # Example
+/// ```
+/// use hangar::db::introspect::{ColumnInfo, TableInfo};
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// #[derive(Model)]
+/// #[model(table = "tag")]
+/// struct Tag { id: i64, label: String, #[model(default = 0)] rank: i32 }
+/// let registry = hangar::db::Registry::new(&[Tag::schema()]);
+/// let mut id = ColumnInfo::new("id", "INTEGER");
+/// (id.primary_key, id.auto_increment) = (true, true);
+/// let db = [TableInfo::new("tag", vec![id, ColumnInfo::new("label", "TEXT")])];
+/// let plan = hangar::db::migrate::plan(&registry, &db, hangar::db::Backend::Sqlite, &[]).unwrap();
+/// assert_eq!(plan.file.up[0].to_string(), "add_column tag.rank");
+/// assert_eq!(plan.file.down.unwrap()[0].to_string(), "drop_column tag.rank");
+/// ```
 pub fn plan(
     registry: &Registry,
     tables: &[TableInfo],
@@ -349,13 +431,7 @@ pub fn plan(
                     column: column.clone(),
                 });
                 if let Some(f) = info {
-                    down.push(Operation::AddForeignKey {
-                        table: table.into(),
-                        column: column.clone(),
-                        references: f.target_table.clone(),
-                        to: f.target_column.clone().unwrap_or_else(|| "id".into()),
-                        on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
-                    });
+                    down.push(restore_foreign_key(table, f));
                 }
             }
         }
@@ -364,17 +440,8 @@ pub fn plan(
                 columns, unique, ..
             } = d
             {
-                up.push(Operation::DropIndex {
-                    table: table.into(),
-                    columns: columns.clone(),
-                    unique: *unique,
-                });
-                down.push(Operation::CreateIndex {
-                    table: table.into(),
-                    columns: columns.clone(),
-                    unique: *unique,
-                    concurrently: false,
-                });
+                up.push(index_op(false, table, columns, *unique));
+                down.push(index_op(true, table, columns, *unique));
             }
         }
         for d in found.iter().filter(ours) {
@@ -388,21 +455,10 @@ pub fn plan(
                 // (pushed first: the down list is reversed at the end)
                 if let Some(t) = have {
                     if let Some(f) = t.foreign_key(column) {
-                        down.push(Operation::AddForeignKey {
-                            table: table.into(),
-                            column: column.clone(),
-                            references: f.target_table.clone(),
-                            to: f.target_column.clone().unwrap_or_else(|| "id".into()),
-                            on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
-                        });
+                        down.push(restore_foreign_key(table, f));
                     }
                     for i in t.indexes.iter().filter(|i| i.columns.contains(column)) {
-                        down.push(Operation::CreateIndex {
-                            table: table.into(),
-                            columns: i.columns.clone(),
-                            unique: i.unique,
-                            concurrently: false,
-                        });
+                        down.push(index_op(true, table, &i.columns, i.unique));
                     }
                 }
                 if let Some(c) = have.and_then(|t| t.column(column)) {
@@ -474,17 +530,8 @@ pub fn plan(
                 columns, unique, ..
             } = d
             {
-                up.push(Operation::CreateIndex {
-                    table: table.into(),
-                    columns: columns.clone(),
-                    unique: *unique,
-                    concurrently: false,
-                });
-                down.push(Operation::DropIndex {
-                    table: table.into(),
-                    columns: columns.clone(),
-                    unique: *unique,
-                });
+                up.push(index_op(true, table, columns, *unique));
+                down.push(index_op(false, table, columns, *unique));
             }
         }
         for d in found.iter().filter(ours) {
