@@ -27,19 +27,21 @@ pub struct LegacyUser {
     pub visits: i32,
     pub joined: OffsetDateTime,
     pub active: bool,
+    pub balance: Option<f64>,
+    pub country: Option<String>,
 }
 
 /// The DDL flask-peewee would have run on each backend.
 fn peewee_ddl(backend: Backend) -> &'static str {
     match backend {
         Backend::Postgres => {
-            r#"CREATE TABLE "legacy_user" ("id" SERIAL NOT NULL PRIMARY KEY, "username" VARCHAR(255) NOT NULL, "score" REAL, "rank" SMALLINT, "visits" INTEGER NOT NULL, "joined" TIMESTAMP NOT NULL, "active" BOOLEAN NOT NULL)"#
+            r#"CREATE TABLE "legacy_user" ("id" SERIAL NOT NULL PRIMARY KEY, "username" VARCHAR(255) NOT NULL, "score" REAL, "rank" SMALLINT, "visits" INTEGER NOT NULL, "joined" TIMESTAMP NOT NULL, "active" BOOLEAN NOT NULL, "balance" NUMERIC(10,2), "country" CHAR(2))"#
         }
         Backend::MySql => {
-            "CREATE TABLE `legacy_user` (`id` INTEGER AUTO_INCREMENT NOT NULL PRIMARY KEY, `username` VARCHAR(255) NOT NULL, `score` FLOAT, `rank` SMALLINT, `visits` INTEGER NOT NULL, `joined` DATETIME NOT NULL, `active` TINYINT(1) NOT NULL)"
+            "CREATE TABLE `legacy_user` (`id` INTEGER AUTO_INCREMENT NOT NULL PRIMARY KEY, `username` VARCHAR(255) NOT NULL, `score` FLOAT, `rank` SMALLINT, `visits` INTEGER NOT NULL, `joined` DATETIME NOT NULL, `active` TINYINT(1) NOT NULL, `balance` DECIMAL(10,2), `country` CHAR(2))"
         }
         Backend::Sqlite => {
-            r#"CREATE TABLE "legacy_user" ("id" INTEGER NOT NULL PRIMARY KEY, "username" VARCHAR(255) NOT NULL, "score" REAL, "rank" SMALLINT, "visits" INTEGER NOT NULL, "joined" DATETIME NOT NULL, "active" INTEGER NOT NULL)"#
+            r#"CREATE TABLE "legacy_user" ("id" INTEGER NOT NULL PRIMARY KEY, "username" VARCHAR(255) NOT NULL, "score" REAL, "rank" SMALLINT, "visits" INTEGER NOT NULL, "joined" DATETIME NOT NULL, "active" INTEGER NOT NULL, "balance" NUMERIC(10,2), "country" CHAR(2))"#
         }
     }
 }
@@ -57,8 +59,8 @@ async fn peewee_made_tables_read_and_write(tdb: Arc<TestDb>) {
         .expect("peewee's table");
     // a row written by the other framework, and one written by Hangar
     let legacy_insert = match tdb.backend {
-        Backend::MySql => "INSERT INTO `legacy_user` (`username`, `score`, `rank`, `visits`, `joined`, `active`) VALUES ('huey', 2.5, 3, 7, '2026-12-02 07:33:00', 1)",
-        _ => r#"INSERT INTO "legacy_user" ("username", "score", "rank", "visits", "joined", "active") VALUES ('huey', 2.5, 3, 7, '2026-12-02 07:33:00', TRUE)"#,
+        Backend::MySql => "INSERT INTO `legacy_user` (`username`, `score`, `rank`, `visits`, `joined`, `active`, `balance`, `country`) VALUES ('huey', 2.5, 3, 7, '2026-12-02 07:33:00', 1, 12.50, 'NZ')",
+        _ => r#"INSERT INTO "legacy_user" ("username", "score", "rank", "visits", "joined", "active", "balance", "country") VALUES ('huey', 2.5, 3, 7, '2026-12-02 07:33:00', TRUE, 12.50, 'NZ')"#,
     };
     let legacy_insert = if tdb.backend == Backend::Sqlite {
         legacy_insert.replace("TRUE", "1")
@@ -81,6 +83,11 @@ async fn peewee_made_tables_read_and_write(tdb: Arc<TestDb>) {
         (Some(2.5), Some(3), 7, true)
     );
     assert_eq!(
+        (huey.balance, huey.country.as_deref()),
+        (Some(12.5), Some("NZ")),
+        "NUMERIC/DECIMAL read as f64, CHAR as text"
+    );
+    assert_eq!(
         huey.joined,
         datetime!(2026-12-02 07:33:00 UTC),
         "TIMESTAMP without zone is UTC"
@@ -93,6 +100,8 @@ async fn peewee_made_tables_read_and_write(tdb: Arc<TestDb>) {
         visits: 1,
         joined: datetime!(2026-12-01 10:00:00 UTC),
         active: false,
+        balance: Some(-0.25),
+        country: Some("US".into()),
     };
     mickey
         .insert(&db)

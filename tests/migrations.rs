@@ -115,6 +115,13 @@ mod renamed {
         pub id: i64,
         pub text: String,
     }
+
+    #[derive(Model)]
+    #[model(table = "m_memo")]
+    pub struct Memo {
+        pub id: i64,
+        pub text: String,
+    }
 }
 
 fn v1_registry() -> Registry {
@@ -418,7 +425,28 @@ async fn renames_are_applied_only_when_stated(tdb: Arc<TestDb>) {
     up(&m, &db, RunOptions::default()).await.unwrap();
     assert_eq!(texts(&db, "SELECT text FROM m_note").await, ["kept"]);
     assert_eq!(differences(&db, &after).await, Vec::<String>::new());
-    m.down(&db, None).await.unwrap();
+    // a table renamed: stated, its rows kept
+    let memo = Registry::new(&[renamed::Memo::schema()]);
+    let tables = user_tables(&db).await;
+    let guessed = migrate::plan(&memo, &tables, backend, &[]).unwrap();
+    assert!(
+        guessed
+            .possible_renames
+            .contains(&"m_note:m_memo".parse().unwrap()),
+        "{:?}",
+        guessed.possible_renames
+    );
+    let plan = migrate::plan(&memo, &tables, backend, &["m_note:m_memo".parse().unwrap()]).unwrap();
+    assert_eq!(plan.file.up.len(), 1, "{:?}", plan.file.up);
+    write(dir.path(), 3, "memo", &plan.file);
+    let m = Migrations::load(dir.path(), "hangar_migrations")
+        .await
+        .unwrap();
+    up(&m, &db, RunOptions::default()).await.unwrap();
+    assert_eq!(texts(&db, "SELECT text FROM m_memo").await, ["kept"]);
+    assert_eq!(differences(&db, &memo).await, Vec::<String>::new());
+
+    m.down(&db, Some(1)).await.unwrap();
     assert_eq!(texts(&db, "SELECT body FROM m_note").await, ["kept"]);
     db.close().await;
 }

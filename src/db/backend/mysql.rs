@@ -10,7 +10,7 @@ use crate::db::backend::between;
 use crate::db::schema::SqlType;
 use crate::db::value::Value;
 
-use super::decode::{json_from_text, opt, uuid_from_bytes, DecodeResult};
+use super::decode::{decode_err, json_from_text, opt, uuid_from_bytes, DecodeResult};
 
 pub(crate) const QUOTE: char = '`';
 
@@ -113,6 +113,12 @@ pub(crate) fn arguments(args: Vec<(Value, SqlType)>) -> Result<MySqlArguments, s
     server_arguments!(MySqlArguments, args, String, |j| j.to_string())
 }
 
+fn is_decimal(row: &MySqlRow, i: usize) -> Result<bool, sqlx::Error> {
+    use sqlx::{TypeInfo, ValueRef};
+    let raw = row.try_get_raw(i)?;
+    Ok(raw.type_info().name() == "DECIMAL")
+}
+
 pub(crate) fn decode(row: &MySqlRow, i: usize, ty: SqlType) -> DecodeResult {
     Ok(match ty {
         SqlType::Bool => opt(row.try_get::<Option<bool>, _>(i)?, Value::Bool),
@@ -120,6 +126,17 @@ pub(crate) fn decode(row: &MySqlRow, i: usize, ty: SqlType) -> DecodeResult {
             Value::Int(v.into())
         }),
         SqlType::BigInt => opt(row.try_get_unchecked::<Option<i64>, _>(i)?, Value::Int),
+        // DECIMAL comes as text (a database Hangar did not create)
+        SqlType::Float if is_decimal(row, i)? => {
+            match row.try_get_unchecked::<Option<String>, _>(i)? {
+                None => Value::Null,
+                Some(s) => Value::Float(
+                    s.trim()
+                        .parse()
+                        .map_err(|_| decode_err(i, format!("DECIMAL {s:?} is not a number")))?,
+                ),
+            }
+        }
         SqlType::Float => opt(row.try_get::<Option<f64>, _>(i)?, Value::Float),
         SqlType::Text { .. } => opt(row.try_get_unchecked::<Option<String>, _>(i)?, Value::Text),
         SqlType::Bytes => opt(

@@ -10,7 +10,7 @@ use crate::db::backend::between;
 use crate::db::schema::SqlType;
 use crate::db::value::Value;
 
-use super::decode::{opt, DecodeResult};
+use super::decode::{decode_err, opt, DecodeResult};
 
 /// Every column of the current schema: table, column, type, nullable (1/0),
 /// text length, part of the primary key (1/0), default, auto-increment
@@ -148,6 +148,12 @@ pub(crate) fn decode(row: &PgRow, i: usize, ty: SqlType) -> DecodeResult {
             let v: f32 = row.try_get(i)?;
             return Ok(Value::Float(f64::from(v)));
         }
+        (SqlType::Float, "NUMERIC") => {
+            let bytes = raw.as_bytes().map_err(|e| decode_err(i, e.to_string()))?;
+            return numeric_to_f64(bytes)
+                .map(Value::Float)
+                .ok_or_else(|| decode_err(i, "a NUMERIC value in an unknown form"));
+        }
         (SqlType::DateTime, "TIMESTAMP") => {
             let v: time::PrimitiveDateTime = row.try_get(i)?;
             return Ok(Value::DateTime(v.assume_utc()));
@@ -171,10 +177,52 @@ pub(crate) fn decode(row: &PgRow, i: usize, ty: SqlType) -> DecodeResult {
     })
 }
 
+/// A `NUMERIC` in PostgreSQL's binary form (digit count, weight, sign,
+/// scale, then base-10000 digits) as the nearest `f64`.
+fn numeric_to_f64(bytes: &[u8]) -> Option<f64> {
+    let word = |at: usize| -> Option<u16> {
+        Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]))
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i32::from(word(2)? as i16);
+    let sign = word(4)?;
+    match sign {
+        0xC000 => return Some(f64::NAN),
+        0xD000 => return Some(f64::INFINITY),
+        0xF000 => return Some(f64::NEG_INFINITY),
+        _ => {}
+    }
+    let mut value = 0f64;
+    for k in 0..ndigits {
+        let digit = f64::from(word(8 + 2 * k)?);
+        let power = weight - i32::try_from(k).ok()?;
+        value += digit * 10000f64.powi(power);
+    }
+    Some(if sign == 0x4000 { -value } else { value })
+}
+
 /// An integer column's value as the model's type asks.
 fn number(ty: SqlType, v: i64) -> Value {
     match ty {
         SqlType::Float => Value::Float(v as f64),
         _ => Value::Int(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numeric_to_f64;
+
+    #[test]
+    fn numerics_read_as_floats() {
+        // 12.5: 2 digits, weight 0, positive, scale 1: [12, 5000]
+        let v = [0, 2, 0, 0, 0, 0, 0, 1, 0, 12, 0x13, 0x88];
+        assert_eq!(numeric_to_f64(&v), Some(12.5));
+        // -0.25: 1 digit, weight -1, negative: [2500]
+        let v = [0, 1, 0xFF, 0xFF, 0x40, 0, 0, 2, 0x09, 0xC4];
+        assert_eq!(numeric_to_f64(&v), Some(-0.25));
+        // 0: no digits
+        assert_eq!(numeric_to_f64(&[0, 0, 0, 0, 0, 0, 0, 0]), Some(0.0));
+        assert_eq!(numeric_to_f64(&[0, 1]), None);
     }
 }

@@ -108,7 +108,16 @@ pub(crate) fn decode(row: &SqliteRow, i: usize, ty: SqlType) -> DecodeResult {
     Ok(match ty {
         SqlType::Bool => opt(row.try_get::<Option<bool>, _>(i)?, Value::Bool),
         SqlType::Int | SqlType::BigInt => opt(row.try_get::<Option<i64>, _>(i)?, Value::Int),
-        SqlType::Float => opt(row.try_get::<Option<f64>, _>(i)?, Value::Float),
+        // REAL, or an integer a NUMERIC column (another framework's) holds
+        SqlType::Float => {
+            use sqlx::{TypeInfo, ValueRef};
+            let raw = row.try_get_raw(i)?;
+            match raw.type_info().name() {
+                _ if raw.is_null() => Value::Null,
+                "TEXT" | "BLOB" => return Err(decode_err(i, "a number column holds text")),
+                _ => Value::Float(row.try_get_unchecked::<f64, _>(i)?),
+            }
+        }
         SqlType::Text { .. } => opt(row.try_get::<Option<String>, _>(i)?, Value::Text),
         SqlType::Bytes => opt(row.try_get::<Option<Vec<u8>>, _>(i)?, Value::Bytes),
         SqlType::DateTime => match row.try_get_unchecked::<Option<String>, _>(i)? {
