@@ -196,6 +196,7 @@ app_cases!(
     renames_are_applied_only_when_stated,
     a_failed_migration_is_rolled_back_or_resumable,
     sql_files_per_backend_and_big_table_safety,
+    instances_migrating_together_apply_each_migration_once,
 );
 
 async fn initial_up_then_diff_is_empty_and_down_drops(tdb: Arc<TestDb>) {
@@ -631,5 +632,42 @@ async fn sql_files_per_backend_and_big_table_safety(tdb: Arc<TestDb>) {
     let m = Migrations::load(p, "hangar_migrations").await.unwrap();
     let e = up(&m, &db, RunOptions::default()).await.unwrap_err();
     assert!(e.contains("its file has changed"), "{e}");
+    db.close().await;
+}
+
+async fn instances_migrating_together_apply_each_migration_once(tdb: Arc<TestDb>) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 1, "initial", &migrate::initial(&v1_registry()));
+    write(dir.path(), 2, "tag", &{
+        let mut f = migrate::initial(&Registry::new(&[v2::Tag::schema()]));
+        f.up.push(Operation::Sql {
+            sql: Some("INSERT INTO m_tag (label) VALUES ('once')".into()),
+            sqlite: None,
+            postgres: None,
+            mysql: None,
+        });
+        f
+    });
+    // three instances launching at once, each with its own pool
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let url = tdb.url.clone();
+        let path = dir.path().to_owned();
+        runs.push(tokio::spawn(async move {
+            let db = Db::connect(&url).await.unwrap();
+            let m = Migrations::load(&path, "hangar_migrations").await.unwrap();
+            let applied = up(&m, &db, RunOptions::default()).await;
+            db.close().await;
+            applied
+        }));
+    }
+    let mut applied: Vec<i64> = Vec::new();
+    for run in runs {
+        applied.extend(run.await.unwrap().expect("every instance launches"));
+    }
+    applied.sort_unstable();
+    assert_eq!(applied, [1, 2], "each migration applied by one instance");
+    let db = Db::connect(&tdb.url).await.unwrap();
+    assert_eq!(texts(&db, "SELECT label FROM m_tag").await, ["once"]);
     db.close().await;
 }

@@ -122,11 +122,20 @@ impl Pool {
                     .foreign_keys(true)
                     .pragma("case_sensitive_like", "ON")
                     .with_regexp();
-                let pool = options(s)
-                    .connect_with(opts)
-                    .await
-                    .map_err(|e| unavailable(&s.url, e))?;
-                Ok(Pool::Sqlite(pool))
+                // instances opening a new file together race to switch it to
+                // WAL, which SQLite answers with SQLITE_BUSY at once, not after
+                // the busy timeout: try again until `connect_timeout`
+                let deadline =
+                    std::time::Instant::now() + Duration::from_secs(s.connect_timeout.max(1));
+                loop {
+                    match options(s).connect_with(opts.clone()).await {
+                        Ok(pool) => return Ok(Pool::Sqlite(pool)),
+                        Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        Err(e) => return Err(unavailable(&s.url, e)),
+                    }
+                }
             }
             Backend::Postgres => {
                 let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
@@ -168,6 +177,12 @@ fn options<DB: sqlx::Database>(c: &rocket_db_pools::Config) -> PoolOptions<DB> {
         .min_connections(c.min_connections.unwrap_or(0))
         .acquire_timeout(Duration::from_secs(c.connect_timeout.max(1)))
         .idle_timeout(c.idle_timeout.map(Duration::from_secs))
+}
+
+/// SQLITE_BUSY (5) or one of its extended codes.
+fn is_busy(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d)
+        if d.code().is_some_and(|c| c == "5" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 5)))
 }
 
 fn unavailable(url: &str, e: sqlx::Error) -> Error {

@@ -127,6 +127,53 @@ fn quiet() -> std::io::Sink {
     std::io::sink()
 }
 
+/// Held while migrations run, so instances launching together apply each
+/// migration once: a PostgreSQL advisory lock or a MySQL `GET_LOCK`, named
+/// after the database and the bookkeeping table, on a connection of its own
+/// that is closed when this is dropped — which releases the lock whatever
+/// happened. On SQLite the runner's `BEGIN IMMEDIATE` serialises instances,
+/// and each migration is checked again once the write lock is held.
+enum RunLock {
+    None,
+    Postgres(#[allow(dead_code)] sqlx::pool::PoolConnection<sqlx::Postgres>),
+    MySql(#[allow(dead_code)] sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {
+    Ok(match db.pool() {
+        Pool::Sqlite(_) => RunLock::None,
+        Pool::Postgres(p) => {
+            let mut c = p.acquire().await.map_err(Error::from)?;
+            c.close_on_drop();
+            sqlx::query(
+                "SELECT pg_advisory_lock(hashtextextended(current_database() || ':' || $1, 0))",
+            )
+            .bind(table)
+            .execute(&mut *c)
+            .await
+            .map_err(Error::from)?;
+            RunLock::Postgres(c)
+        }
+        Pool::MySql(p) => {
+            let mut c = p.acquire().await.map_err(Error::from)?;
+            c.close_on_drop();
+            // MariaDB reads a negative timeout as none: wait up to a day
+            let got: Option<i64> =
+                sqlx::query_scalar("SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', ?)), 86400)")
+                    .bind(table)
+                    .fetch_one(&mut *c)
+                    .await
+                    .map_err(Error::from)?;
+            if got != Some(1) {
+                return Err(Error::Migration(
+                    "another instance holds the migration lock".into(),
+                ));
+            }
+            RunLock::MySql(c)
+        }
+    })
+}
+
 /// What the bookkeeping table says of a version.
 #[derive(Clone, Debug)]
 struct Record {
@@ -221,6 +268,20 @@ impl Migrations {
                 (version, Record { success, checksum })
             })
             .collect())
+    }
+
+    /// What the table says of `version` now (`None`: not recorded;
+    /// `Some(success)`), read on `ex` — inside a migration's transaction,
+    /// where SQLite's write lock makes it final.
+    async fn state_of(&self, ex: &mut dyn Executor, version: i64) -> Result<Option<bool>> {
+        let sql = format!(
+            "SELECT success FROM {} WHERE version = {version}",
+            ex.backend().quote(&self.table)
+        );
+        let rows = ex.fetch(Statement::new(sql), &[SqlType::Bool]).await?;
+        Ok(rows
+            .first()
+            .map(|r| matches!(r[0], Value::Bool(true)) || r[0].as_i64() == Some(1)))
     }
 
     async fn progress_of(&self, ex: &mut dyn Executor, version: i64) -> Result<Option<usize>> {
@@ -365,6 +426,7 @@ impl Migrations {
         options: RunOptions,
         out: &mut (dyn Write + Send),
     ) -> Result<Vec<i64>> {
+        let _lock = run_lock(db, &self.table).await?;
         let b = db.backend();
         let records = self.records(db).await?;
         let mut applied = Vec::new();
@@ -389,8 +451,13 @@ impl Migrations {
                 None => None,
             };
             if resume.is_none() && self.adopts(db, f).await? {
-                let mut ex = db;
+                let mut tx = db.begin().await?;
+                let mut ex = &mut tx;
+                if self.state_of(&mut ex, f.version).await? == Some(true) {
+                    continue;
+                }
                 self.record(&mut ex, f, true, 0).await?;
+                tx.commit().await?;
                 let _ = writeln!(
                     out,
                     "adopted {}_{}: its tables exist already (auto_create made them), \
@@ -400,7 +467,7 @@ impl Migrations {
                 applied.push(f.version);
                 continue;
             }
-            match &f.body {
+            let ran = match &f.body {
                 Body::Portable(file, _) => {
                     let _ = writeln!(out, "applying {}_{}", f.version, f.name);
                     self.run_portable(db, f, &file.up, resume, Direction::Up, options, out)
@@ -416,8 +483,16 @@ impl Migrations {
                     }
                     self.run_sql_up(db, f).await?
                 }
+            };
+            if ran {
+                applied.push(f.version);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{}_{} was applied meanwhile by another instance",
+                    f.version, f.name
+                );
             }
-            applied.push(f.version);
         }
         Ok(applied)
     }
@@ -442,7 +517,8 @@ impl Migrations {
         Ok(true)
     }
 
-    async fn run_sql_up(&self, db: &Db, f: &Found) -> Result<()> {
+    /// Runs a SQL migration; `false` when another instance applied it first.
+    async fn run_sql_up(&self, db: &Db, f: &Found) -> Result<bool> {
         let b = db.backend();
         let script = f.scripts(b).and_then(|s| s.up.clone()).ok_or_else(|| {
             Error::Migration(format!(
@@ -458,12 +534,19 @@ impl Migrations {
         let mut conn = db.conn().await?;
         if script.starts_with("-- no-transaction") {
             let mut ex = &mut conn;
+            if self.state_of(&mut ex, f.version).await?.is_some() {
+                return Ok(false);
+            }
             ex.run_script(&script).await.map_err(failed)?;
             let nanos = elapsed_nanos(started);
-            return self.record(&mut ex, f, true, nanos).await;
+            self.record(&mut ex, f, true, nanos).await?;
+            return Ok(true);
         }
         let mut tx = conn.begin().await?;
         let mut ex = &mut tx;
+        if self.state_of(&mut ex, f.version).await?.is_some() {
+            return Ok(false);
+        }
         if b == Backend::MySql {
             // DDL commits implicitly: a failure leaves this mark behind
             self.record(&mut ex, f, false, -1).await?;
@@ -471,10 +554,12 @@ impl Migrations {
         ex.run_script(&script).await.map_err(failed)?;
         self.record(&mut ex, f, true, elapsed_nanos(started))
             .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Runs `ops` of migration `f` (all, or from `resume` on).
+    /// Runs `ops` of migration `f` (all, or from `resume` on); `false` when
+    /// another instance did it first.
     #[allow(clippy::too_many_arguments)]
     async fn run_portable(
         &self,
@@ -485,7 +570,7 @@ impl Migrations {
         direction: Direction,
         options: RunOptions,
         out: &mut (dyn Write + Send),
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let b = db.backend();
         let total = ops.len();
         let skip = resume.unwrap_or(0).min(total);
@@ -502,6 +587,15 @@ impl Migrations {
             let result = async {
                 let mut tx = conn.begin().await?;
                 let mut ex = &mut tx;
+                // another instance may have been first (SQLite: now decided)
+                let state = self.state_of(&mut ex, f.version).await?;
+                let done = match direction {
+                    Direction::Up => state == Some(true),
+                    Direction::Down => state.is_none(),
+                };
+                if done {
+                    return Ok(false);
+                }
                 for (i, op) in ops_to_run.iter().enumerate() {
                     run_one(&mut ex, op, i, total, out).await.map_err(|e| {
                         Error::Migration(format!(
@@ -520,7 +614,8 @@ impl Migrations {
                     }
                     Direction::Down => self.forget(&mut ex, f.version).await?,
                 }
-                tx.commit().await
+                tx.commit().await?;
+                Ok(true)
             }
             .await;
             if b == Backend::Sqlite {
@@ -565,10 +660,11 @@ impl Migrations {
             Direction::Up => {
                 self.record(&mut ex, f, true, elapsed_nanos(started))
                     .await?;
-                self.set_progress(&mut ex, f.version, None).await
+                self.set_progress(&mut ex, f.version, None).await?
             }
-            Direction::Down => self.forget(&mut ex, f.version).await,
+            Direction::Down => self.forget(&mut ex, f.version).await?,
         }
+        Ok(true)
     }
 
     async fn check_risks(
@@ -617,6 +713,7 @@ impl Migrations {
     /// # });
     /// ```
     pub async fn fake(&self, db: &Db, target: Option<i64>) -> Result<Vec<i64>> {
+        let _lock = run_lock(db, &self.table).await?;
         let records = self.records(db).await?;
         let mut faked = Vec::new();
         for f in &self.found {
@@ -669,6 +766,7 @@ impl Migrations {
         options: RunOptions,
         out: &mut (dyn Write + Send),
     ) -> Result<Vec<i64>> {
+        let _lock = run_lock(db, &self.table).await?;
         let b = db.backend();
         let records = self.records(db).await?;
         let mut versions: Vec<i64> = records.iter().map(|(v, _)| *v).collect();
@@ -701,7 +799,7 @@ impl Migrations {
                 .find(|f| f.version == v)
                 .expect("checked above");
             let record = records.iter().find(|(x, _)| *x == v).map(|(_, r)| r);
-            match &f.body {
+            let ran = match &f.body {
                 Body::Portable(file, _) => {
                     let _ = writeln!(out, "reverting {}_{}", f.version, f.name);
                     let up_len = file.up.len();
@@ -727,7 +825,7 @@ impl Migrations {
                         )));
                     };
                     self.run_portable(db, f, down, Some(skip), Direction::Down, options, out)
-                        .await?;
+                        .await?
                 }
                 Body::Sql(_) => {
                     let script = f
@@ -736,14 +834,24 @@ impl Migrations {
                         .unwrap_or_default();
                     let mut tx = db.begin().await?;
                     let mut ex = &mut tx;
-                    ex.run_script(&script).await.map_err(|e| {
-                        Error::Migration(format!("reverting {}_{} failed: {e}", f.version, f.name))
-                    })?;
-                    self.forget(&mut ex, v).await?;
-                    tx.commit().await?;
+                    if self.state_of(&mut ex, v).await?.is_none() {
+                        false
+                    } else {
+                        ex.run_script(&script).await.map_err(|e| {
+                            Error::Migration(format!(
+                                "reverting {}_{} failed: {e}",
+                                f.version, f.name
+                            ))
+                        })?;
+                        self.forget(&mut ex, v).await?;
+                        tx.commit().await?;
+                        true
+                    }
                 }
+            };
+            if ran {
+                reverted.push(v);
             }
-            reverted.push(v);
         }
         Ok(reverted)
     }
