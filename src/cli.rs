@@ -42,6 +42,8 @@ commands:
                            database; exits 1 when anything does (for CI);
                            --strict adds narrower integer columns
   migrate check            exit 1 listing pending migrations and differences
+  migrate forget VERSION   drop VERSION from the history without running anything
+                           (after reverting by hand what a failed one did)
   inspectdb [TABLE ...]    print #[derive(Model)] structs for the database's
                            tables (all, or those named)
   createsuperuser [--username NAME] [--email EMAIL]
@@ -299,6 +301,20 @@ pub async fn run_with(
                 writeln!(out, "warning: {op}: {}", risk.message).map_err(io)?;
             }
             Ok(())
+        }
+        ["migrate", "forget", version] => {
+            let version = version
+                .parse::<i64>()
+                .map_err(|_| format!("bad version {version:?}"))?;
+            let (db, config) = db_and_config(rocket).await?;
+            let m = Migrations::load(&config.migrations_dir, &config.migrations_table)
+                .await
+                .map_err(|e| e.to_string())?;
+            if m.forget(&db, version).await.map_err(|e| e.to_string())? {
+                writeln!(out, "forgot: {version} (nothing was run)").map_err(io)
+            } else {
+                Err(format!("migration {version} is not recorded"))
+            }
         }
         ["migrate", verb @ ("status" | "up" | "down" | "fake"), rest @ ..] => {
             let allow_destructive = rest.contains(&"--allow-destructive");

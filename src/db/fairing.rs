@@ -217,15 +217,26 @@ impl Database {
     pub async fn prepare(&self, figment: &Figment) -> Result<Db, SetupError> {
         let config: DatabaseConfig = config::load(figment)?;
         let db = self.connect(figment, &config).await?;
-        if config.auto_create {
+        let migrations = if config.auto_migrate {
+            Some(
+                Migrations::load(&config.migrations_dir, &config.migrations_table)
+                    .await
+                    .map_err(SetupError::Migrate)?,
+            )
+        } else {
+            None
+        };
+        // with generated migrations the folder owns the schema: they run
+        // first and auto_create makes only tables none of them has made
+        // (models added since); hand-written SQL ones may expect the model
+        // tables, so those keep running after auto_create
+        let migrations_first = migrations.as_ref().is_some_and(Migrations::has_portable);
+        if config.auto_create && !migrations_first {
             crate::db::ddl::create_tables(&db, self.models.schemas())
                 .await
                 .map_err(SetupError::CreateTables)?;
         }
-        if config.auto_migrate {
-            let migrations = Migrations::load(&config.migrations_dir, &config.migrations_table)
-                .await
-                .map_err(SetupError::Migrate)?;
+        if let Some(migrations) = migrations {
             let mut report = Vec::new();
             let result = migrations
                 .up_with(&db, None, RunOptions::default(), &mut report)
@@ -236,6 +247,11 @@ impl Database {
             for v in result.map_err(SetupError::Migrate)? {
                 rocket::info!("applied migration {v}");
             }
+        }
+        if config.auto_create && migrations_first {
+            crate::db::ddl::create_tables(&db, self.models.schemas())
+                .await
+                .map_err(SetupError::CreateTables)?;
         }
         Ok(db)
     }

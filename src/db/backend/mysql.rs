@@ -28,12 +28,17 @@ pub(crate) const COLUMNS: &str = "SELECT CAST(c.table_name AS CHAR), CAST(c.colu
      WHERE c.table_schema = DATABASE() AND t.table_type = 'BASE TABLE' \
      ORDER BY c.table_name, c.ordinal_position";
 
-/// Every index but primary keys: table, index, unique (1/0), backs a
-/// constraint (never: MySQL drops unique keys as indexes), column, position.
+/// Every index over whole plain columns (not the primary key, not over
+/// expressions or prefixes: no model states those): table, index, unique
+/// (1/0), backs a constraint (never: MySQL drops unique keys as indexes),
+/// column, position.
 pub(crate) const INDEXES: &str = "SELECT CAST(table_name AS CHAR), CAST(index_name AS CHAR), \
      CASE WHEN non_unique = 0 THEN 1 ELSE 0 END, 0, CAST(column_name AS CHAR), \
-     CAST(seq_in_index AS SIGNED) FROM information_schema.statistics \
+     CAST(seq_in_index AS SIGNED) FROM information_schema.statistics s \
      WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY' \
+     AND NOT EXISTS (SELECT 1 FROM information_schema.statistics x \
+       WHERE x.table_schema = s.table_schema AND x.table_name = s.table_name \
+       AND x.index_name = s.index_name AND (x.column_name IS NULL OR x.sub_part IS NOT NULL)) \
      ORDER BY table_name, index_name, seq_in_index";
 
 /// Every foreign key: table, constraint, column, referenced table and

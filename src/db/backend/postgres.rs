@@ -12,11 +12,14 @@ use crate::db::value::Value;
 
 use super::decode::{decode_err, opt, DecodeResult};
 
-/// Every column of the current schema: table, column, type, nullable (1/0),
+/// Every column of the current schema: table, column, type as declared
+/// (`character varying(80)`, `numeric(10,2)`), nullable (1/0),
 /// text length, part of the primary key (1/0), default, auto-increment
 /// (identity or serial).
-pub(crate) const COLUMNS: &str =
-    "SELECT c.table_name::text, c.column_name::text, c.data_type::text, \
+pub(crate) const COLUMNS: &str = "SELECT c.table_name::text, c.column_name::text, \
+     (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+       WHERE a.attrelid = format('%I.%I', c.table_schema, c.table_name)::regclass \
+       AND a.attname = c.column_name), \
      CASE WHEN c.is_nullable = 'YES' THEN 1 ELSE 0 END, c.character_maximum_length::int8, \
      CASE WHEN EXISTS (SELECT 1 FROM information_schema.table_constraints tc \
        JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name \
@@ -30,8 +33,9 @@ pub(crate) const COLUMNS: &str =
      WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
      ORDER BY c.table_name, c.ordinal_position";
 
-/// Every index but primary keys: table, index, unique (1/0), backs a
-/// constraint (1/0), column, position.
+/// Every valid index over plain key columns (not the primary key's, not
+/// partial or over expressions, INCLUDE columns left out): table, index,
+/// unique (1/0), backs a constraint (1/0), column, position.
 pub(crate) const INDEXES: &str = "SELECT t.relname::text, i.relname::text, \
      CASE WHEN ix.indisunique THEN 1 ELSE 0 END, \
      CASE WHEN EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid \
@@ -41,7 +45,8 @@ pub(crate) const INDEXES: &str = "SELECT t.relname::text, i.relname::text, \
      JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
      CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) \
      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
-     WHERE n.nspname = current_schema() AND NOT ix.indisprimary \
+     WHERE n.nspname = current_schema() AND NOT ix.indisprimary AND ix.indisvalid \
+     AND ix.indexprs IS NULL AND ix.indpred IS NULL AND k.ord <= ix.indnkeyatts \
      ORDER BY t.relname, i.relname, k.ord";
 
 /// Every foreign key: table, constraint, column, referenced table and

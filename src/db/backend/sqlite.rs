@@ -32,12 +32,16 @@ pub(crate) const COLUMNS: &str = "SELECT m.name, p.name, p.type, \
      FROM sqlite_master m JOIN pragma_table_info(m.name) p \
      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid";
 
-/// Every index but primary keys: table, index, unique (1/0), backs a
-/// constraint (1/0: an inline `UNIQUE`), column, position.
+/// Every index over plain columns (not the primary key's, not partial or
+/// over expressions: no model states those, so no diff may drop them):
+/// table, index, unique (1/0), backs a constraint (1/0: an inline
+/// `UNIQUE`), column, position.
 pub(crate) const INDEXES: &str = "SELECT m.name, il.name, il.\"unique\", \
      CASE WHEN il.origin = 'u' THEN 1 ELSE 0 END, ii.name, ii.seqno \
      FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii \
      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND il.origin <> 'pk' \
+     AND il.partial = 0 AND NOT EXISTS (SELECT 1 FROM pragma_index_info(il.name) x \
+       WHERE x.name IS NULL) \
      ORDER BY m.name, il.name, ii.seqno";
 
 /// Every foreign key: table, constraint name (none in SQLite), column,

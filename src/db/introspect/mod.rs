@@ -82,6 +82,9 @@ impl ColumnKind {
             | "nvarchar" | "clob" | "longtext" | "mediumtext" | "tinytext" => {
                 ColumnKind::Text(length.or(paren_len).filter(|_| !base.ends_with("text")))
             }
+            _ if t.starts_with("timestamp") && t.ends_with("with time zone") => {
+                ColumnKind::DateTime { zoned: true }
+            }
             "timestamp with time zone" | "timestamptz" => ColumnKind::DateTime { zoned: true },
             "timestamp" | "timestamp without time zone" | "datetime" => {
                 ColumnKind::DateTime { zoned: false }
@@ -125,6 +128,52 @@ impl ColumnKind {
             _ => false,
         }
     }
+}
+
+/// Whether two spellings of a declared type name the same type
+/// (`character varying(80)` and `VARCHAR(80)`, `int4` and `INTEGER`).
+///
+/// ```
+/// use hangar::db::introspect::same_type;
+/// assert!(same_type("character varying(80)", "VARCHAR(80)"));
+/// assert!(same_type("timestamp with time zone", "TIMESTAMPTZ"));
+/// assert!(!same_type("integer", "bigint"));
+/// assert!(same_type("bigint(20)", "BIGINT") && !same_type("tinyint(1)", "tinyint(4)"));
+/// ```
+pub fn same_type(a: &str, b: &str) -> bool {
+    let norm = |t: &str| {
+        let t = t
+            .trim()
+            .to_ascii_lowercase()
+            .replace("character varying", "varchar");
+        // MariaDB's display widths say nothing of the type: int(11) is int
+        let t = match t.split_once('(') {
+            Some((base, _))
+                if t != "tinyint(1)"
+                    && [
+                        "tinyint",
+                        "smallint",
+                        "mediumint",
+                        "int",
+                        "integer",
+                        "bigint",
+                    ]
+                    .contains(&base) =>
+            {
+                base.to_owned()
+            }
+            _ => t,
+        };
+        match t.as_str() {
+            "timestamp with time zone" => "timestamptz".to_owned(),
+            "double" | "float8" => "double precision".to_owned(),
+            "int" | "int4" => "integer".to_owned(),
+            "int8" => "bigint".to_owned(),
+            "bool" | "tinyint(1)" => "boolean".to_owned(),
+            _ => t,
+        }
+    };
+    norm(a) == norm(b)
 }
 
 /// A column as the database has it.

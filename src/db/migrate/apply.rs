@@ -73,6 +73,13 @@ pub(crate) async fn apply(
                     "table {} exists already with these columns (auto_create): kept",
                     spec.name
                 ));
+                // indexes a run that stopped part-way did not make yet
+                for index in &spec.indexes {
+                    if have.index_on(&index.columns, index.unique).is_none() {
+                        ex.run_script(&ddl::index_sql(b, &spec.name, index, false, false))
+                            .await?;
+                    }
+                }
                 return Ok(());
             }
             statements.push(ddl::table_sql(b, &spec, false));
@@ -104,6 +111,16 @@ pub(crate) async fn apply(
                 q(table),
                 ddl::column_def(b, column)
             ));
+            // MySQL's TEXT columns take no DEFAULT: existing rows get it here
+            if ddl::default_sql(b, column).is_none() {
+                if let Some(value) = ddl::default_value_sql(b, column) {
+                    statements.push(format!(
+                        "UPDATE {} SET {} = {value}",
+                        q(table),
+                        q(&column.name)
+                    ));
+                }
+            }
         }
         Operation::DropColumn { table, column, .. } => {
             let info = existing(&mut *ex, table).await?;
@@ -161,17 +178,32 @@ pub(crate) async fn apply(
                 Backend::Sqlite => {
                     return rebuild(ex, table, Change::Alter(column), progress).await
                 }
-                Backend::Postgres => statements.push(postgres_alter(table, column)),
+                Backend::Postgres => {
+                    let current = info.column(&column.name).expect("checked above");
+                    statements.push(postgres_alter(table, current, column));
+                }
                 Backend::MySql => {
-                    let spec = ColumnSpec {
-                        unique: false,
-                        ..column.clone()
-                    };
-                    statements.push(format!(
-                        "ALTER TABLE {} MODIFY COLUMN {}",
-                        q(table),
+                    // a key column keeps its key: MODIFY must not repeat it
+                    let def = if column.primary_key {
+                        let auto = if column.auto_increment {
+                            " AUTO_INCREMENT"
+                        } else {
+                            ""
+                        };
+                        let ty = if column.auto_increment {
+                            "BIGINT".to_owned()
+                        } else {
+                            ddl::column_type(b, column)
+                        };
+                        format!("{} {ty} NOT NULL{auto}", q(&column.name))
+                    } else {
+                        let spec = ColumnSpec {
+                            unique: false,
+                            ..column.clone()
+                        };
                         ddl::column_def(b, &spec)
-                    ));
+                    };
+                    statements.push(format!("ALTER TABLE {} MODIFY COLUMN {def}", q(table)));
                 }
             }
         }
@@ -191,6 +223,26 @@ pub(crate) async fn apply(
                 columns: columns.clone(),
                 unique: *unique,
             };
+            if b == Backend::Postgres && *concurrently {
+                // a CONCURRENTLY build that failed leaves an invalid index
+                // behind under the name: drop it before trying again
+                let name = ddl::index_name(table, columns, *unique);
+                let invalid = ex
+                    .fetch(
+                        Statement::new(
+                            "SELECT COUNT(*) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+                             JOIN pg_namespace n ON n.oid = i.relnamespace \
+                             WHERE i.relname = $1 AND n.nspname = current_schema() AND NOT ix.indisvalid",
+                        )
+                        .bind(Value::Text(name.clone()), SqlType::Text { max_length: None })
+                        .read(Returns::OneRow),
+                        &[SqlType::BigInt],
+                    )
+                    .await?;
+                if invalid.first().and_then(|r| r[0].as_i64()).unwrap_or(0) > 0 {
+                    statements.push(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", q(&name)));
+                }
+            }
             statements.push(ddl::index_sql(b, table, &spec, false, *concurrently));
         }
         Operation::DropIndex {
@@ -293,19 +345,30 @@ pub(crate) async fn apply(
     Ok(())
 }
 
-/// `ALTER TABLE ... ALTER COLUMN` for type, nullability and default at once.
-fn postgres_alter(table: &str, column: &ColumnSpec) -> String {
+/// `ALTER TABLE ... ALTER COLUMN` for type, nullability and default at once:
+/// the old default goes first (it may not cast to the new type), the type
+/// changes only when it differs, an identity column keeps its identity.
+fn postgres_alter(table: &str, current: &introspect::ColumnInfo, column: &ColumnSpec) -> String {
     let b = Backend::Postgres;
     let name = b.quote(&column.name);
     let ty = ddl::column_type(b, column);
-    let mut parts = vec![format!("ALTER COLUMN {name} TYPE {ty} USING {name}::{ty}")];
+    let identity = current.auto_increment;
+    let mut parts = Vec::new();
+    if !identity && current.default.is_some() {
+        parts.push(format!("ALTER COLUMN {name} DROP DEFAULT"));
+    }
+    let same = introspect::same_type(&current.declared, &ty);
+    if !(same || identity && column.auto_increment) {
+        parts.push(format!("ALTER COLUMN {name} TYPE {ty} USING {name}::{ty}"));
+    }
     parts.push(format!(
         "ALTER COLUMN {name} {} NOT NULL",
         if column.nullable { "DROP" } else { "SET" }
     ));
-    parts.push(match ddl::default_sql(b, column) {
-        Some(d) => format!("ALTER COLUMN {name} SET DEFAULT {d}"),
-        None => format!("ALTER COLUMN {name} DROP DEFAULT"),
-    });
+    if !identity {
+        if let Some(d) = ddl::default_sql(b, column) {
+            parts.push(format!("ALTER COLUMN {name} SET DEFAULT {d}"));
+        }
+    }
     format!("ALTER TABLE {} {}", b.quote(table), parts.join(", "))
 }

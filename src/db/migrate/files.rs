@@ -74,7 +74,7 @@ impl MigrationFile {
             for op in ops.into_iter().flatten() {
                 out.push_str(&format!("\n[[{name}]]\n"));
                 let value = serde_json::to_value(op).unwrap_or_default();
-                for (key, v) in ordered(&value) {
+                for (key, v) in ordered(&value).into_iter().filter(|(_, v)| !v.is_null()) {
                     out.push_str(&format!("{key} = {}\n", toml_value(v, true)));
                 }
             }
@@ -262,6 +262,12 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<Found>> {
             name: name.to_owned(),
             body: Body::Sql(BTreeMap::new()),
         });
+        if found.name != name {
+            return Err(bad(
+                &path,
+                &format!("migration {version}_{} has the same version", found.name),
+            ));
+        }
         let Body::Sql(by) = &mut found.body else {
             return Err(bad(&path, "a portable migration has the same version"));
         };

@@ -129,39 +129,43 @@ fn quiet() -> std::io::Sink {
 
 /// Held while migrations run, so instances launching together apply each
 /// migration once: a PostgreSQL advisory lock or a MySQL `GET_LOCK`, named
-/// after the database and the bookkeeping table, on a connection of its own
-/// that is closed when this is dropped — which releases the lock whatever
+/// after the database and the bookkeeping table, on a connection opened
+/// beside the pool (a pool of one connection still has it for the work) and
+/// dropped with this — which ends the session and so the lock, whatever
 /// happened. On SQLite the runner's `BEGIN IMMEDIATE` serialises instances,
 /// and each migration is checked again once the write lock is held.
 enum RunLock {
     None,
-    Postgres(#[allow(dead_code)] sqlx::pool::PoolConnection<sqlx::Postgres>),
-    MySql(#[allow(dead_code)] sqlx::pool::PoolConnection<sqlx::MySql>),
+    Postgres(#[allow(dead_code)] sqlx::PgConnection),
+    MySql(#[allow(dead_code)] sqlx::MySqlConnection),
 }
 
 async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {
+    use sqlx::Connection as _;
     Ok(match db.pool() {
         Pool::Sqlite(_) => RunLock::None,
         Pool::Postgres(p) => {
-            let mut c = p.acquire().await.map_err(Error::from)?;
-            c.close_on_drop();
+            let mut c = sqlx::PgConnection::connect_with(&p.connect_options())
+                .await
+                .map_err(Error::from)?;
             sqlx::query(
                 "SELECT pg_advisory_lock(hashtextextended(current_database() || ':' || $1, 0))",
             )
             .bind(table)
-            .execute(&mut *c)
+            .execute(&mut c)
             .await
             .map_err(Error::from)?;
             RunLock::Postgres(c)
         }
         Pool::MySql(p) => {
-            let mut c = p.acquire().await.map_err(Error::from)?;
-            c.close_on_drop();
+            let mut c = sqlx::MySqlConnection::connect_with(&p.connect_options())
+                .await
+                .map_err(Error::from)?;
             // MariaDB reads a negative timeout as none: wait up to a day
             let got: Option<i64> =
                 sqlx::query_scalar("SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', ?)), 86400)")
                     .bind(table)
-                    .fetch_one(&mut *c)
+                    .fetch_one(&mut c)
                     .await
                     .map_err(Error::from)?;
             if got != Some(1) {
@@ -207,6 +211,23 @@ impl Migrations {
     /// ```
     pub fn versions(&self) -> Vec<i64> {
         self.found.iter().map(|f| f.version).collect()
+    }
+
+    /// Whether any migration is a portable (generated) one: then the folder
+    /// owns the schema and runs before `auto_create` at launch.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("1_a.sql"), "SELECT 1;").unwrap();
+    /// let m = hangar::db::Migrations::load(dir.path(), "t").await.unwrap();
+    /// assert!(!m.has_portable());
+    /// # });
+    /// ```
+    pub fn has_portable(&self) -> bool {
+        self.found
+            .iter()
+            .any(|f| matches!(f.body, Body::Portable(..)))
     }
 
     /// The bookkeeping table's name.
@@ -352,7 +373,7 @@ impl Migrations {
         Ok(())
     }
 
-    async fn forget(&self, ex: &mut dyn Executor, version: i64) -> Result<()> {
+    async fn forget_record(&self, ex: &mut dyn Executor, version: i64) -> Result<()> {
         let q = ex.backend().quote(&self.table);
         ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
             .await?;
@@ -444,9 +465,21 @@ impl Migrations {
                     }
                     continue;
                 }
-                Some(_) => {
+                Some((_, r)) => {
                     let mut ex = db;
-                    Some(self.progress_of(&mut ex, f.version).await?.unwrap_or(0))
+                    let done = self.progress_of(&mut ex, f.version).await?.unwrap_or(0);
+                    if r.checksum != f.checksum(b) {
+                        // the usual fix is in the file itself: say what is assumed
+                        let _ = writeln!(
+                            out,
+                            "  ! {}_{} changed since it stopped part-way: its first {done} \
+                             operation(s) are taken as done, resuming at operation {}",
+                            f.version,
+                            f.name,
+                            done + 1
+                        );
+                    }
+                    Some(done)
                 }
                 None => None,
             };
@@ -477,8 +510,9 @@ impl Migrations {
                     if resume.is_some() {
                         return Err(Error::Migration(format!(
                             "migration {}_{} failed part-way earlier (MySQL cannot roll back \
-                             DDL): repair the database by hand, then `migrate fake {}`",
-                            f.version, f.name, f.version
+                             DDL): repair the database by hand, then `migrate fake {}` (if \
+                             it is now in place) or `migrate forget {}` (if it is undone)",
+                            f.version, f.name, f.version, f.version
                         )));
                     }
                     self.run_sql_up(db, f).await?
@@ -580,8 +614,13 @@ impl Migrations {
         let started = Instant::now();
         let mut conn = db.conn().await?;
         if !step_by_step {
-            // SQLite's rebuilds need foreign keys off (set outside a transaction)
-            if b == Backend::Sqlite {
+            // SQLite's rebuilds need foreign keys off (set outside a
+            // transaction); every key is checked before the commit instead
+            let keys_off = b == Backend::Sqlite
+                && ops_to_run
+                    .iter()
+                    .any(|o| o.rebuilds_on_sqlite() || matches!(o, Operation::DropIndex { .. }));
+            if keys_off {
                 conn.run_script("PRAGMA foreign_keys = OFF").await?;
             }
             let result = async {
@@ -607,18 +646,34 @@ impl Migrations {
                         ))
                     })?;
                 }
+                if keys_off {
+                    let broken = ex
+                        .fetch(
+                            Statement::new("SELECT COUNT(*) FROM pragma_foreign_key_check"),
+                            &[SqlType::BigInt],
+                        )
+                        .await?;
+                    let n = broken.first().and_then(|r| r[0].as_i64()).unwrap_or(0);
+                    if n > 0 {
+                        return Err(Error::Migration(format!(
+                            "migration {}_{} would leave {n} row(s) pointing at missing \
+                             rows; rolled back, the database is as it was",
+                            f.version, f.name
+                        )));
+                    }
+                }
                 match direction {
                     Direction::Up => {
                         self.record(&mut ex, f, true, elapsed_nanos(started))
                             .await?
                     }
-                    Direction::Down => self.forget(&mut ex, f.version).await?,
+                    Direction::Down => self.forget_record(&mut ex, f.version).await?,
                 }
                 tx.commit().await?;
                 Ok(true)
             }
             .await;
-            if b == Backend::Sqlite {
+            if keys_off {
                 conn.run_script("PRAGMA foreign_keys = ON").await?;
             }
             return result;
@@ -630,30 +685,43 @@ impl Migrations {
             );
         }
         let mut ex = &mut conn;
-        // progress counts the `up` operations in place
+        // progress counts the `up` operations in place; a down that does
+        // not mirror its up cannot say how many, and records none
+        let mirrored = match &f.body {
+            Body::Portable(file, _) => file.down.as_ref().map(Vec::len) == Some(file.up.len()),
+            Body::Sql(_) => false,
+        };
         let in_place = |i: usize| match direction {
-            Direction::Up => skip + i,
-            Direction::Down => total - skip - i,
+            Direction::Up => Some(skip + i),
+            Direction::Down if mirrored => Some(total - skip - i),
+            Direction::Down => None,
         };
         if resume.is_none() || direction == Direction::Down {
             // marked unfinished until the last operation is in place
             self.record(&mut ex, f, false, -1).await?;
         }
-        self.set_progress(&mut ex, f.version, Some(in_place(0)))
-            .await?;
+        self.set_progress(&mut ex, f.version, in_place(0)).await?;
         for (i, op) in ops_to_run.iter().enumerate() {
             if let Err(e) = run_one(&mut ex, op, skip + i, total, out).await {
-                let done = in_place(i);
+                let state = match in_place(i) {
+                    Some(done) => format!(
+                        "{done} of its {total} operation(s) are in place and recorded: fix the \
+                         cause and run `migrate up` to resume, or `migrate down` to revert them"
+                    ),
+                    None => format!(
+                        "its down does not mirror its up, so what is in place is unknown: \
+                         revert by hand, then `migrate forget {}`",
+                        f.version
+                    ),
+                };
                 return Err(Error::Migration(format!(
-                    "migration {}_{} stopped at operation {} of {total} ({op}): {e}; \
-                     {done} of its {total} operation(s) are in place and recorded: fix the \
-                     cause and run `migrate up` to resume, or `migrate down` to revert them",
+                    "migration {}_{} stopped at operation {} of {total} ({op}): {e}; {state}",
                     f.version,
                     f.name,
                     skip + i + 1
                 )));
             }
-            self.set_progress(&mut ex, f.version, Some(in_place(i + 1)))
+            self.set_progress(&mut ex, f.version, in_place(i + 1))
                 .await?;
         }
         match direction {
@@ -662,7 +730,7 @@ impl Migrations {
                     .await?;
                 self.set_progress(&mut ex, f.version, None).await?
             }
-            Direction::Down => self.forget(&mut ex, f.version).await?,
+            Direction::Down => self.forget_record(&mut ex, f.version).await?,
         }
         Ok(true)
     }
@@ -729,6 +797,35 @@ impl Migrations {
             faked.push(f.version);
         }
         Ok(faked)
+    }
+
+    /// Removes `version` from the bookkeeping (applied, or stopped part-way)
+    /// without running anything: after reverting by hand what a failed
+    /// migration did. Returns whether it was recorded.
+    ///
+    /// # Errors
+    /// Database errors.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("1_x.sql"), "SELECT 1;").unwrap();
+    /// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// let m = hangar::db::Migrations::load(dir.path(), "hangar_migrations").await.unwrap();
+    /// m.fake(&db, None).await.unwrap();
+    /// assert!(m.forget(&db, 1).await.unwrap());
+    /// assert!(!m.status(&db).await.unwrap()[0].applied);
+    /// # });
+    /// ```
+    pub async fn forget(&self, db: &Db, version: i64) -> Result<bool> {
+        let _lock = run_lock(db, &self.table).await?;
+        self.ensure_tables(db).await?;
+        let mut tx = db.begin().await?;
+        let mut ex = &mut tx;
+        let known = self.state_of(&mut ex, version).await?.is_some();
+        self.forget_record(&mut ex, version).await?;
+        tx.commit().await?;
+        Ok(known)
     }
 
     /// Reverts the newest applied migration, or every one newer than `target`;
@@ -819,9 +916,9 @@ impl Migrations {
                     } else {
                         return Err(Error::Migration(format!(
                             "migration {}_{} stopped part-way and its down does not mirror \
-                             its up operation by operation: revert by hand, then \
-                             `migrate fake`",
-                            f.version, f.name
+                             its up operation by operation: revert what ran by hand, then \
+                             `migrate forget {}`",
+                            f.version, f.name, f.version
                         )));
                     };
                     self.run_portable(db, f, down, Some(skip), Direction::Down, options, out)
@@ -843,7 +940,7 @@ impl Migrations {
                                 f.version, f.name
                             ))
                         })?;
-                        self.forget(&mut ex, v).await?;
+                        self.forget_record(&mut ex, v).await?;
                         tx.commit().await?;
                         true
                     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec};
+use crate::db::ddl::{ColumnSpec, DefaultSpec, ForeignKeySpec, IndexSpec, TableSpec};
 use crate::db::introspect::{ColumnInfo, ColumnKind};
 use crate::db::schema::OnDelete;
 
@@ -296,8 +296,16 @@ impl Operation {
     /// ```
     pub fn rebuilds_on_sqlite(&self) -> bool {
         match self {
+            // ALTER TABLE ADD COLUMN takes no key, no UNIQUE, no NOT NULL
+            // without a default and no expression default there
             Operation::AddColumn { column, .. } => {
-                column.primary_key || column.unique || !column.nullable && column.default.is_none()
+                column.primary_key
+                    || column.unique
+                    || !column.nullable && column.default.is_none()
+                    || matches!(
+                        column.default,
+                        Some(DefaultSpec::Now { .. } | DefaultSpec::Sql { .. })
+                    )
             }
             Operation::DropColumn { .. }
             | Operation::AlterColumn { .. }

@@ -126,48 +126,87 @@ impl Plan {
 /// use hangar::db::introspect::ColumnInfo;
 /// let mut c = ColumnInfo::new("visits", "INTEGER");
 /// c.default = Some("0".into());
-/// let spec = hangar::db::migrate::column_spec(&c);
+/// let spec = hangar::db::migrate::column_spec(hangar::db::Backend::Postgres, &c);
 /// assert_eq!((spec.ty.to_string(), spec.nullable), ("int".to_owned(), false));
+/// let numeric = ColumnInfo::new("price", "NUMERIC(10,2)");
+/// let spec = hangar::db::migrate::column_spec(hangar::db::Backend::Postgres, &numeric);
+/// assert_eq!(spec.ty.to_string(), "sql:NUMERIC(10,2)", "kept as declared");
 /// ```
-pub fn column_spec(info: &ColumnInfo) -> ColumnSpec {
-    let ty = match &info.kind {
-        ColumnKind::Integer(8) => ColumnType::Portable(SqlType::BigInt),
-        ColumnKind::Integer(_) => ColumnType::Portable(SqlType::Int),
-        ColumnKind::Float => ColumnType::Portable(SqlType::Float),
-        ColumnKind::Text(n) => ColumnType::Portable(SqlType::Text {
+pub fn column_spec(backend: Backend, info: &ColumnInfo) -> ColumnSpec {
+    let portable = match &info.kind {
+        ColumnKind::Integer(8) => Some(SqlType::BigInt),
+        ColumnKind::Integer(_) => Some(SqlType::Int),
+        ColumnKind::Float => Some(SqlType::Float),
+        ColumnKind::Text(n) => Some(SqlType::Text {
             max_length: n.and_then(|n| u32::try_from(n).ok()),
         }),
-        ColumnKind::Bool => ColumnType::Portable(SqlType::Bool),
-        ColumnKind::DateTime { .. } => ColumnType::Portable(SqlType::DateTime),
-        ColumnKind::Date => ColumnType::Portable(SqlType::Date),
-        ColumnKind::Uuid => ColumnType::Portable(SqlType::Uuid),
-        ColumnKind::Json => ColumnType::Portable(SqlType::Json),
-        ColumnKind::Bytes => ColumnType::Portable(SqlType::Bytes),
-        ColumnKind::Other(_) => ColumnType::Sql(info.declared.clone()),
+        ColumnKind::Bool => Some(SqlType::Bool),
+        ColumnKind::DateTime { .. } => Some(SqlType::DateTime),
+        ColumnKind::Date => Some(SqlType::Date),
+        ColumnKind::Uuid => Some(SqlType::Uuid),
+        ColumnKind::Json => Some(SqlType::Json),
+        ColumnKind::Bytes => Some(SqlType::Bytes),
+        ColumnKind::Other(_) => None,
     };
-    let default = info.default_value().map(|d| match d {
-        DefaultValue::Now => DefaultSpec::Now { now: true },
-        DefaultValue::Literal(l) => DefaultSpec::Literal(match (&info.kind, l.parse::<i64>()) {
-            (ColumnKind::Integer(_), Ok(n)) => LiteralSpec::Int(n),
-            (ColumnKind::Bool, Ok(n)) => LiteralSpec::Bool(n != 0),
-            (ColumnKind::Bool, _) => LiteralSpec::Bool(l.eq_ignore_ascii_case("true")),
-            (ColumnKind::Float, _) => l
-                .parse::<f64>()
-                .map_or(LiteralSpec::Text(l.clone()), LiteralSpec::Float),
-            _ => LiteralSpec::Text(l),
-        }),
-    });
-    ColumnSpec {
+    let mut spec = ColumnSpec {
         name: info.name.clone(),
-        ty,
+        ty: ColumnType::Sql(info.declared.clone()),
         nullable: info.nullable,
         primary_key: info.primary_key,
         auto_increment: info.auto_increment,
         unique: false,
         indexed: false,
-        default,
+        default: default_spec(info),
         choices: Vec::new(),
+    };
+    // portable where the portable type writes exactly this column back
+    // (`INTEGER`, `VARCHAR(80)`); verbatim otherwise (`NUMERIC(10,2)`,
+    // `TIMESTAMP` without zone, `SMALLINT`, `DECIMAL(8,2) UNSIGNED`)
+    if let Some(ty) = portable {
+        for indexed in [false, true] {
+            let candidate = ColumnSpec {
+                ty: ColumnType::Portable(ty),
+                indexed,
+                ..spec.clone()
+            };
+            let written = ddl::column_type(backend, &candidate);
+            if introspect::same_type(&written, &info.declared) {
+                spec = candidate;
+                break;
+            }
+        }
     }
+    spec
+}
+
+/// A column's default as a migration states it: a constant where the
+/// catalogue holds one, the current time, else the expression verbatim.
+fn default_spec(info: &ColumnInfo) -> Option<DefaultSpec> {
+    let raw = info.default.as_deref()?.trim();
+    Some(match info.default_value()? {
+        DefaultValue::Now => DefaultSpec::Now { now: true },
+        DefaultValue::Literal(l) => {
+            let quoted = raw.trim_start_matches('(').starts_with('\'');
+            let lit = match (&info.kind, l.parse::<i64>(), l.parse::<f64>()) {
+                (ColumnKind::Text(_), ..) if quoted => LiteralSpec::Text(l),
+                (ColumnKind::Bool, Ok(n), _) => LiteralSpec::Bool(n != 0),
+                (ColumnKind::Bool, ..) if l.eq_ignore_ascii_case("true") => LiteralSpec::Bool(true),
+                (ColumnKind::Bool, ..) if l.eq_ignore_ascii_case("false") => {
+                    LiteralSpec::Bool(false)
+                }
+                (ColumnKind::Integer(_), Ok(n), _) => LiteralSpec::Int(n),
+                (ColumnKind::Float, _, Ok(f)) => LiteralSpec::Float(f),
+                _ if quoted => LiteralSpec::Text(l),
+                // an expression (`gen_random_uuid()`, `nextval(...)`)
+                _ => {
+                    return Some(DefaultSpec::Sql {
+                        sql: raw.to_owned(),
+                    })
+                }
+            };
+            DefaultSpec::Literal(lit)
+        }
+    })
 }
 
 /// The portable spec of a table as a database has it.
@@ -176,10 +215,10 @@ pub fn column_spec(info: &ColumnInfo) -> ColumnSpec {
 /// use hangar::db::introspect::{ColumnInfo, IndexInfo, TableInfo};
 /// let mut t = TableInfo::new("tag", vec![ColumnInfo::new("label", "VARCHAR(20)")]);
 /// t.indexes.push(IndexInfo { name: "x".into(), columns: vec!["label".into()], unique: true, constraint: true });
-/// let spec = hangar::db::migrate::table_spec(&t);
+/// let spec = hangar::db::migrate::table_spec(hangar::db::Backend::Sqlite, &t);
 /// assert!(spec.columns[0].unique && spec.indexes.is_empty());
 /// ```
-pub fn table_spec(info: &TableInfo) -> TableSpec {
+pub fn table_spec(backend: Backend, info: &TableInfo) -> TableSpec {
     let single_unique = |c: &str| {
         info.indexes
             .iter()
@@ -194,7 +233,7 @@ pub fn table_spec(info: &TableInfo) -> TableSpec {
                 unique: !c.primary_key && single_unique(&c.name),
                 indexed: info.indexes.iter().any(|i| i.columns.contains(&c.name))
                     || info.foreign_key(&c.name).is_some(),
-                ..column_spec(c)
+                ..column_spec(backend, c)
             })
             .collect(),
         foreign_keys: info
@@ -262,6 +301,23 @@ fn restore_foreign_key(table: &str, f: &ForeignKeyInfo) -> Operation {
         to: f.target_column.clone().unwrap_or_else(|| "id".into()),
         on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
     }
+}
+
+/// Tables in an order that drops every referencing table before the table
+/// it references (cycles keep their order).
+fn drop_order<'t>(tables: &[&'t TableInfo]) -> Vec<&'t TableInfo> {
+    let mut out: Vec<&TableInfo> = Vec::new();
+    let mut left: Vec<&TableInfo> = tables.to_vec();
+    while !left.is_empty() {
+        // a table no remaining other table references
+        let free = left.iter().position(|t| {
+            !left.iter().any(|o| {
+                o.name != t.name && o.foreign_keys.iter().any(|f| f.target_table == t.name)
+            })
+        });
+        out.push(left.remove(free.unwrap_or(0)));
+    }
+    out
 }
 
 /// `create_index` (`create`) or `drop_index` over `columns`.
@@ -340,8 +396,18 @@ pub fn plan(
                          has, or a model's table {to} exists already"
                     ));
                 }
-                if let Some(t) = tables.iter_mut().find(|t| t.name == *from) {
-                    t.name = to.clone();
+                for t in &mut tables {
+                    if t.name == *from {
+                        t.name = to.clone();
+                    }
+                    // keys pointing at it follow the rename
+                    for f in t
+                        .foreign_keys
+                        .iter_mut()
+                        .filter(|f| f.target_table == *from)
+                    {
+                        f.target_table = to.clone();
+                    }
                 }
                 up.push(Operation::RenameTable {
                     from: from.clone(),
@@ -411,7 +477,9 @@ pub fn plan(
         });
         up.push(Operation::create_table(spec));
     }
-    // then table by table: drop keys, indexes, columns; add columns, alter, index, keys
+    // then table by table: drop keys, columns; add columns, alter; create
+    // indexes, then drop indexes (MySQL keeps a foreign key's index until
+    // another serves it); add keys
     let mut order: Vec<&str> = Vec::new();
     for d in &found {
         if !matches!(d, Difference::MissingTable(_) | Difference::ExtraTable(_))
@@ -436,35 +504,32 @@ pub fn plan(
             }
         }
         for d in found.iter().filter(ours) {
-            if let Difference::ExtraIndex {
-                columns, unique, ..
-            } = d
-            {
-                up.push(index_op(false, table, columns, *unique));
-                down.push(index_op(true, table, columns, *unique));
-            }
-        }
-        for d in found.iter().filter(ours) {
             if let Difference::ExtraColumn(_, column) = d {
+                // its key and indexes go first, each a step of its own, so
+                // the down mirrors the up operation by operation (what a
+                // MySQL migration stopped part-way is reverted by)
+                if let Some(t) = have {
+                    if let Some(f) = t.foreign_key(column) {
+                        up.push(Operation::DropForeignKey {
+                            table: table.into(),
+                            column: column.clone(),
+                        });
+                        down.push(restore_foreign_key(table, f));
+                    }
+                    for i in t.indexes.iter().filter(|i| i.columns.contains(column)) {
+                        up.push(index_op(false, table, &i.columns, i.unique));
+                        down.push(index_op(true, table, &i.columns, i.unique));
+                    }
+                }
                 up.push(Operation::DropColumn {
                     table: table.into(),
                     column: column.clone(),
                     intended: false,
                 });
-                // the down puts the column back, then its indexes and key
-                // (pushed first: the down list is reversed at the end)
-                if let Some(t) = have {
-                    if let Some(f) = t.foreign_key(column) {
-                        down.push(restore_foreign_key(table, f));
-                    }
-                    for i in t.indexes.iter().filter(|i| i.columns.contains(column)) {
-                        down.push(index_op(true, table, &i.columns, i.unique));
-                    }
-                }
                 if let Some(c) = have.and_then(|t| t.column(column)) {
                     down.push(Operation::AddColumn {
                         table: table.into(),
-                        column: column_spec(c),
+                        column: column_spec(backend, c),
                     });
                 }
                 notes.push(format!(
@@ -500,12 +565,23 @@ pub fn plan(
                 continue;
             }
             altered.push(column);
-            let (Some(spec), Some(old)) = (
+            let (Some(mut spec), Some(old)) = (
                 model_column(registry, table, column),
                 have.and_then(|t| t.column(column)),
             ) else {
                 continue;
             };
+            let retyped = found.iter().any(
+                |x| matches!(x, Difference::TypeMismatch(t, c, ..) if t == table && c == column),
+            );
+            if !retyped {
+                // only nullability or the default differ: keep the type as
+                // declared (a `TIMESTAMP`, `DECIMAL(10,2)` or `VARCHAR(80)`
+                // stays one)
+                let kept = column_spec(backend, old);
+                spec.ty = kept.ty;
+                spec.indexed = kept.indexed;
+            }
             let new_kind = introspect::spec_column(backend, &spec).kind;
             if super::operation::narrows(&old.kind, &new_kind) {
                 notes.push(format!(
@@ -521,7 +597,7 @@ pub fn plan(
             });
             down.push(Operation::AlterColumn {
                 table: table.into(),
-                column: column_spec(old),
+                column: column_spec(backend, old),
                 intended: true,
             });
         }
@@ -532,6 +608,15 @@ pub fn plan(
             {
                 up.push(index_op(true, table, columns, *unique));
                 down.push(index_op(false, table, columns, *unique));
+            }
+        }
+        for d in found.iter().filter(ours) {
+            if let Difference::ExtraIndex {
+                columns, unique, ..
+            } = d
+            {
+                up.push(index_op(false, table, columns, *unique));
+                down.push(index_op(true, table, columns, *unique));
             }
         }
         for d in found.iter().filter(ours) {
@@ -556,20 +641,25 @@ pub fn plan(
             }
         }
     }
-    for d in &found {
-        if let Difference::ExtraTable(t) = d {
-            up.push(Operation::DropTable {
-                table: t.clone(),
-                intended: false,
-            });
-            if let Some(info) = find(t) {
-                down.push(Operation::create_table(table_spec(info)));
-            }
-            notes.push(format!(
-                "drop_table {t} loses its rows: `up` refuses it until you mark it \
-                 `intended = true`"
-            ));
-        }
+    // tables no model has, referencing ones first (their down: the reverse)
+    let extra: Vec<&TableInfo> = found
+        .iter()
+        .filter_map(|d| match d {
+            Difference::ExtraTable(t) => find(t),
+            _ => None,
+        })
+        .collect();
+    for info in drop_order(&extra) {
+        let t = &info.name;
+        up.push(Operation::DropTable {
+            table: t.clone(),
+            intended: false,
+        });
+        down.push(Operation::create_table(table_spec(backend, info)));
+        notes.push(format!(
+            "drop_table {t} loses its rows: `up` refuses it until you mark it \
+             `intended = true`"
+        ));
     }
     // the referenced column of a new foreign key is the target model's key
     for op in &mut up {

@@ -68,7 +68,46 @@ pub(crate) async fn rebuild(
     let create_sql = text_of(&ex.fetch(stmt, &[text]).await?).unwrap_or_default();
     let upper = create_sql.to_ascii_uppercase();
     let autoincrement = upper.contains("AUTOINCREMENT");
-    let has_rowid = !upper.contains("WITHOUT ROWID");
+    // table options after the column list: WITHOUT ROWID, STRICT
+    let options = create_sql
+        .rfind(')')
+        .map(|at| create_sql[at + 1..].trim().to_owned())
+        .unwrap_or_default();
+    let has_rowid = !options.to_ascii_uppercase().contains("WITHOUT ROWID");
+    // the table's own indexes (partial and expression ones too) and
+    // triggers, as written, to be made again after the rename
+    let rows = ex
+        .fetch(
+            Statement::new(
+                "SELECT type, name, sql FROM sqlite_master \
+                 WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+            )
+            .bind(Value::Text(table.to_owned()), text),
+            &[text, text, text],
+        )
+        .await?;
+    let mut triggers = Vec::new();
+    let mut index_sql: Vec<(String, String)> = Vec::new();
+    for row in rows {
+        let field = |i: usize| match &row[i] {
+            Value::Text(t) => t.clone(),
+            _ => String::new(),
+        };
+        match field(0).as_str() {
+            "trigger" => triggers.push(field(2)),
+            _ => index_sql.push((field(1), field(2))),
+        }
+    }
+    let high_water = if autoincrement {
+        let stmt = Statement::new("SELECT seq FROM sqlite_sequence WHERE name = ?")
+            .bind(Value::Text(table.to_owned()), text)
+            .read(Returns::OneRow);
+        ints_of(&ex.fetch(stmt, &[SqlType::BigInt]).await?)
+            .first()
+            .copied()
+    } else {
+        None
+    };
     let checks = column_checks(&create_sql);
     let pk_count = info.columns.iter().filter(|c| c.primary_key).count();
 
@@ -87,12 +126,14 @@ pub(crate) async fn rebuild(
         .filter(|i| i.constraint)
         .map(|i| i.columns.clone())
         .collect();
-    let mut indexes: Vec<_> = info
-        .indexes
-        .iter()
-        .filter(|i| !i.constraint)
-        .cloned()
-        .collect();
+    // indexes by name: their columns, as far as the catalogue names them
+    let index_columns = |name: &str| {
+        info.indexes
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.columns.clone())
+            .unwrap_or_default()
+    };
     let mut foreign_keys = info.foreign_keys.clone();
     match change {
         Change::Add(spec) => columns.push(NewColumn {
@@ -103,12 +144,18 @@ pub(crate) async fn rebuild(
         Change::Drop(name) => {
             columns.retain(|c| c.name != name);
             uniques.retain(|u| !u.iter().any(|c| c == name));
-            indexes.retain(|i| !i.columns.iter().any(|c| c == name));
+            // an index over it goes too (by the catalogue's columns, or for
+            // an expression index by its text naming the column)
+            index_sql.retain(|(index, sql)| {
+                !index_columns(index).iter().any(|c| c == name) && !mentions(sql, name)
+            });
             foreign_keys.retain(|f| f.column != name);
         }
         Change::Alter(spec) => {
             let spec = ColumnSpec {
                 unique: false,
+                // a composite key is the table's, said once below
+                primary_key: spec.primary_key && pk_count == 1,
                 ..spec.clone()
             };
             if let Some(c) = columns.iter_mut().find(|c| c.name == spec.name) {
@@ -135,10 +182,12 @@ pub(crate) async fn rebuild(
         let pk: Vec<String> = info
             .columns
             .iter()
-            .filter(|c| c.primary_key)
+            .filter(|c| c.primary_key && columns.iter().any(|n| n.name == c.name))
             .map(|c| q(&c.name))
             .collect();
-        parts.push(format!("PRIMARY KEY ({})", pk.join(", ")));
+        if !pk.is_empty() {
+            parts.push(format!("PRIMARY KEY ({})", pk.join(", ")));
+        }
     }
     for u in &uniques {
         let cols: Vec<String> = u.iter().map(|c| q(c)).collect();
@@ -158,7 +207,7 @@ pub(crate) async fn rebuild(
         ));
     }
     ex.run_script(&format!(
-        "CREATE TABLE {} ({})",
+        "CREATE TABLE {} ({}) {options}",
         q(&new_name),
         parts.join(", ")
     ))
@@ -177,48 +226,77 @@ pub(crate) async fn rebuild(
         sources.join(", "),
         q(table)
     );
-    let bounds = if has_rowid {
-        let sql = format!("SELECT MIN(rowid), MAX(rowid), COUNT(*) FROM {}", q(table));
-        let int = SqlType::BigInt;
-        ints_of(
-            &ex.fetch(Statement::new(sql).read(Returns::OneRow), &[int, int, int])
-                .await?,
-        )
-    } else {
-        Vec::new()
+    let total = {
+        let sql = format!("SELECT COUNT(*) FROM {}", q(table));
+        let rows = ex
+            .fetch(
+                Statement::new(sql).read(Returns::OneRow),
+                &[SqlType::BigInt],
+            )
+            .await?;
+        ints_of(&rows).first().copied().unwrap_or(0)
     };
-    match bounds.as_slice() {
-        [low, high, total] if *total > CHUNK => {
-            let mut done = 0i64;
-            let mut from = *low;
-            while from <= *high {
-                let to = from.saturating_add(CHUNK - 1);
-                let sql = format!("{insert} WHERE rowid BETWEEN {from} AND {to}");
-                let r = ex.execute(Statement::new(sql)).await?;
-                done += i64::try_from(r.rows_affected).unwrap_or(0);
-                progress(format!("copied {done} of {total} rows of {table}"));
-                from = to.saturating_add(1);
+    if has_rowid && total > CHUNK {
+        // chunks by rowid, each bound found by walking the rowid index (ids
+        // may be sparse): progress between them
+        let mut done = 0i64;
+        let mut after = i64::MIN;
+        loop {
+            let bound = format!(
+                "SELECT rowid FROM {} WHERE rowid > {after} ORDER BY rowid LIMIT 1 OFFSET {}",
+                q(table),
+                CHUNK - 1
+            );
+            let upto = ints_of(
+                &ex.fetch(
+                    Statement::new(bound).read(Returns::OneRow),
+                    &[SqlType::BigInt],
+                )
+                .await?,
+            )
+            .first()
+            .copied();
+            let range = match upto {
+                Some(upto) => format!("WHERE rowid > {after} AND rowid <= {upto}"),
+                None => format!("WHERE rowid > {after}"),
+            };
+            let r = ex
+                .execute(Statement::new(format!("{insert} {range}")))
+                .await?;
+            done += i64::try_from(r.rows_affected).unwrap_or(0);
+            progress(format!("copied {done} of {total} rows of {table}"));
+            match upto {
+                Some(upto) => after = upto,
+                None => break,
             }
         }
-        _ => {
-            ex.run_script(&insert).await?;
-        }
+    } else {
+        ex.run_script(&insert).await?;
     }
     ex.run_script(&format!("DROP TABLE {}", q(table))).await?;
-    ex.run_script(&format!(
-        "ALTER TABLE {} RENAME TO {}",
-        q(&new_name),
-        q(table)
-    ))
-    .await?;
-    for index in &indexes {
-        let cols: Vec<String> = index.columns.iter().map(|c| q(c)).collect();
+    // views naming the table must not be checked against the moment it
+    // is missing (SQLite's documented procedure renames with this on)
+    ex.run_script("PRAGMA legacy_alter_table = ON").await?;
+    let renamed = ex
+        .run_script(&format!(
+            "ALTER TABLE {} RENAME TO {}",
+            q(&new_name),
+            q(table)
+        ))
+        .await;
+    ex.run_script("PRAGMA legacy_alter_table = OFF").await?;
+    renamed?;
+    for (_, sql) in &index_sql {
+        ex.run_script(sql).await?;
+    }
+    for sql in &triggers {
+        ex.run_script(sql).await?;
+    }
+    if let Some(seq) = high_water {
+        // AUTOINCREMENT never reuses an id the old table gave out
         ex.run_script(&format!(
-            "CREATE {}INDEX {} ON {} ({})",
-            if index.unique { "UNIQUE " } else { "" },
-            q(&index.name),
-            q(table),
-            cols.join(", ")
+            "UPDATE sqlite_sequence SET seq = MAX(seq, {seq}) WHERE name = '{}'",
+            table.replace('\'', "''")
         ))
         .await?;
     }
@@ -306,10 +384,35 @@ fn column_checks(create_sql: &str) -> Vec<(String, String)> {
     out
 }
 
-/// `CHECK (...)` in a column definition, parentheses balanced.
+/// `CHECK (...)` in a column definition, parentheses balanced: the keyword
+/// found outside quotes and as a word of its own (not in `DEFAULT 'unchecked'`
+/// or `REFERENCES "checkout"`).
 fn check_clause(def: &str) -> Option<String> {
-    let upper = def.to_ascii_uppercase();
-    let start = upper.find("CHECK")?;
+    let bytes = def.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut start = None;
+    for (i, &ch) in bytes.iter().enumerate() {
+        match (quote, ch) {
+            (Some(qc), c) if c == qc => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"' | b'`' | b'[') => quote = Some(if ch == b'[' { b']' } else { ch }),
+            (None, _) => {
+                let word = def
+                    .get(i..i + 5)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("check"));
+                let before =
+                    i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && bytes[i - 1] != b'_';
+                let after = bytes
+                    .get(i + 5)
+                    .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_');
+                if word && before && after {
+                    start = Some(i);
+                    break;
+                }
+            }
+        }
+    }
+    let start = start?;
     let open = start + def[start..].find('(')?;
     let mut depth = 0;
     let mut quote: Option<char> = None;
@@ -329,6 +432,24 @@ fn check_clause(def: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether SQL text names `column` as an identifier (quoted or bare word).
+fn mentions(sql: &str, column: &str) -> bool {
+    let quoted = [
+        format!("\"{column}\""),
+        format!("`{column}`"),
+        format!("[{column}]"),
+    ];
+    if quoted.iter().any(|q| sql.contains(q.as_str())) {
+        return true;
+    }
+    sql.match_indices(column).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + column.len()..].chars().next();
+        let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !ident(before) && !ident(after)
+    })
 }
 
 /// Splits at commas outside parentheses and quotes.
@@ -361,6 +482,13 @@ mod tests {
     #[test]
     fn column_checks_are_read_from_the_create_statement() {
         let sql = r#"CREATE TABLE "t" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "status" TEXT NOT NULL CHECK ("status" IN ('a', 'b,c')), kind INTEGER CHECK (kind > (0)), UNIQUE ("status"))"#;
+        let tricky = r#"CREATE TABLE "t" ("a" TEXT DEFAULT 'unchecked', "b" INTEGER REFERENCES "checkout" ("id"), "c" INTEGER CHECK(c > 0))"#;
+        assert_eq!(
+            column_checks(tricky),
+            vec![("c".to_owned(), "CHECK(c > 0)".to_owned())]
+        );
+        assert!(mentions("CREATE INDEX i ON t (lower(email))", "email"));
+        assert!(!mentions("CREATE INDEX i ON t (emails)", "email"));
         assert_eq!(
             column_checks(sql),
             vec![
