@@ -12,26 +12,24 @@ use crate::db::value::Value;
 
 use super::decode::{decode_err, opt, DecodeResult};
 
-/// Every column of the current schema: table, column, type as declared
-/// (`character varying(80)`, `numeric(10,2)`), nullable (1/0),
-/// text length, part of the primary key (1/0), default, auto-increment
-/// (identity or serial).
-pub(crate) const COLUMNS: &str = "SELECT c.table_name::text, c.column_name::text, \
-     (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
-       WHERE a.attrelid = format('%I.%I', c.table_schema, c.table_name)::regclass \
-       AND a.attname = c.column_name), \
-     CASE WHEN c.is_nullable = 'YES' THEN 1 ELSE 0 END, c.character_maximum_length::int8, \
-     CASE WHEN EXISTS (SELECT 1 FROM information_schema.table_constraints tc \
-       JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name \
-       AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name \
-       WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema \
-       AND tc.table_name = c.table_name AND k.column_name = c.column_name) THEN 1 ELSE 0 END, \
-     c.column_default::text, \
-     CASE WHEN c.is_identity = 'YES' OR c.column_default LIKE 'nextval(%' THEN 1 ELSE 0 END \
-     FROM information_schema.columns c JOIN information_schema.tables t \
-       ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
-     WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
-     ORDER BY c.table_name, c.ordinal_position";
+/// Every column of the current schema's tables, from the catalogue itself
+/// (`information_schema` is several times slower): table, column, type as
+/// declared (`character varying(80)`, `numeric(10,2)`), nullable (1/0), text
+/// length, part of the primary key (1/0), default, auto-increment (identity
+/// or serial).
+pub(crate) const COLUMNS: &str = "SELECT t.relname::text, a.attname::text, \
+     format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 0 ELSE 1 END, \
+     CASE WHEN a.atttypid IN (1042, 1043) AND a.atttypmod > 4 THEN (a.atttypmod - 4)::int8 END, \
+     CASE WHEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = t.oid AND i.indisprimary \
+       AND a.attnum = ANY(i.indkey)) THEN 1 ELSE 0 END, \
+     pg_get_expr(d.adbin, d.adrelid), \
+     CASE WHEN a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+       THEN 1 ELSE 0 END \
+     FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace \
+     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped \
+     LEFT JOIN pg_attrdef d ON d.adrelid = t.oid AND d.adnum = a.attnum \
+     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') \
+     ORDER BY t.relname, a.attnum";
 
 /// Every valid index over plain key columns (not the primary key's, not
 /// partial or over expressions, INCLUDE columns left out): table, index,
