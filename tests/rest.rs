@@ -139,6 +139,7 @@ app_cases!(
     admin_resources_and_readonly_fields,
     session_writes_need_the_csrf_header,
     basic_auth_failures_are_throttled,
+    verified_credentials_are_remembered_until_revoked,
     included_resources_nest_in_one_query,
     api_keys_and_bearer_tokens,
     cursor_and_offset_pagination,
@@ -1074,6 +1075,87 @@ async fn basic_auth_failures_are_throttled(tdb: Arc<TestDb>) {
     assert_eq!(res.status(), Status::TooManyRequests);
     assert!(res.headers().get_one("Retry-After").is_some());
     assert!(res.into_json::<Json>().await.unwrap()["error"].is_string());
+}
+
+/// HTTP Basic on every request pays bcrypt once: the instance remembers
+/// the verified credentials (an HMAC, never the password) until the user's
+/// password, activity or session epoch changes; wrong passwords are never
+/// remembered and are still throttled.
+async fn verified_credentials_are_remembered_until_revoked(tdb: Arc<TestDb>) {
+    use rocket::http::Method::Post;
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    let w = seed(&client).await;
+    let state = client.rocket().state::<AuthState>().unwrap();
+    let db = client.rocket().state::<Db>().unwrap();
+    let stats = || state.store().credential_stats();
+    let post = |header: Header<'static>| {
+        client
+            .post("/api/message/")
+            .header(header)
+            .header(ContentType::JSON)
+            .body(json!({"content": "hi"}).to_string())
+            .dispatch()
+    };
+    let with = |user: &str, password: &str| {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Header::new("Authorization", format!("Basic {token}"))
+    };
+
+    let start = stats();
+    assert_eq!(post(basic("alice")).await.status(), Status::Created);
+    assert_eq!(
+        stats().misses,
+        start.misses + 1,
+        "the first check is a full one"
+    );
+    for _ in 0..3 {
+        assert_eq!(post(basic("alice")).await.status(), Status::Created);
+    }
+    assert_eq!(stats().hits, start.hits + 3, "then remembered: no bcrypt");
+
+    // a wrong password is never taken for the remembered one, and counts
+    let hits = stats().hits;
+    assert_eq!(
+        post(with("alice", "alice-passwor")).await.status(),
+        Status::Unauthorized
+    );
+    assert_eq!(stats().hits, hits);
+    assert_eq!(post(basic("alice")).await.status(), Status::Created);
+
+    // a password change ends the remembered credentials at once
+    state
+        .store()
+        .set_password(db, &state.config, "alice", "brand-new-password")
+        .await
+        .unwrap();
+    assert_eq!(post(basic("alice")).await.status(), Status::Unauthorized);
+    assert_eq!(
+        post(with("alice", "brand-new-password")).await.status(),
+        Status::Created
+    );
+    // so does a deactivation
+    state.store().set_active(db, w.alice, false).await.unwrap();
+    assert_eq!(
+        post(with("alice", "brand-new-password")).await.status(),
+        Status::Unauthorized
+    );
+    state.store().set_active(db, w.alice, true).await.unwrap();
+    assert_eq!(
+        post(with("alice", "brand-new-password")).await.status(),
+        Status::Created
+    );
+    // and a logout everywhere: the next request takes the full check again
+    assert_eq!(
+        post(with("alice", "brand-new-password")).await.status(),
+        Status::Created
+    );
+    state.store().bump_epoch(db, w.alice).await.unwrap();
+    let misses = stats().misses;
+    assert_eq!(
+        post(with("alice", "brand-new-password")).await.status(),
+        Status::Created
+    );
+    assert_eq!(stats().misses, misses + 1);
 }
 
 async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {

@@ -13,6 +13,7 @@ use crate::config::{ConfigError, Section};
 /// assert_eq!(c.bcrypt_cost, 12);
 /// assert_eq!(c.session_max_age, 14 * 24 * 3600);
 /// assert_eq!(c.session_cache_ms, 2000);
+/// assert_eq!(c.credentials_cache_ms, 60_000);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,6 +44,12 @@ pub struct AuthConfig {
     /// through Hangar take effect at once on the instance that made them, and
     /// on other instances within this time. `0` reads the row on every request.
     pub session_cache_ms: u64,
+    /// How long (milliseconds) an instance remembers HTTP Basic credentials
+    /// it verified, keyed by an HMAC under a per-process secret, so a client
+    /// sending them on every request pays bcrypt once per this time. Entries
+    /// go at once on a password change, deactivation or logout-everywhere
+    /// on this instance, and on others within `session_cache_ms`. `0`: off.
+    pub credentials_cache_ms: u64,
 }
 
 impl Default for AuthConfig {
@@ -59,6 +66,7 @@ impl Default for AuthConfig {
             secure_cookies: false,
             trusted_proxy_header: None,
             session_cache_ms: 2000,
+            credentials_cache_ms: 60_000,
         }
     }
 }

@@ -96,9 +96,10 @@ impl<U: UserModel> Auth<U> {
             .map_err(|e| e.to_string())?
             .site_name;
         let ttl = std::time::Duration::from_millis(config.session_cache_ms);
+        let credentials = std::time::Duration::from_millis(config.credentials_cache_ms);
         Ok(AuthState {
             config,
-            store: Box::new(TypedStore::<U>::new(ttl)),
+            store: Box::new(TypedStore::<U>::new(ttl).remember_credentials(credentials)),
             user_type: TypeId::of::<U>(),
             site_name,
         })

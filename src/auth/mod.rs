@@ -32,6 +32,7 @@
 
 mod catchers;
 mod config;
+mod credentials;
 mod csrf;
 mod error;
 mod fairing;
@@ -46,6 +47,7 @@ mod views;
 
 pub use catchers::wants_json;
 pub use config::AuthConfig;
+pub use credentials::CredentialStats;
 pub use csrf::{check_origin, check_token, CsrfForm, CsrfToken, CSRF_COOKIE, CSRF_FIELD};
 pub use error::AuthError;
 pub use fairing::Auth;

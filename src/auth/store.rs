@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::auth::config::AuthConfig;
+use crate::auth::credentials::CredentialCache;
 use crate::auth::error::AuthError;
 use crate::auth::password::{self, PasswordError};
 use crate::auth::user::{new_epoch, UserModel};
@@ -82,6 +83,22 @@ pub trait UserStore: Send + Sync + 'static {
         password: &str,
     ) -> Result<SessionUser, AuthError>;
 
+    /// The user these exact credentials were verified for within
+    /// `credentials_cache_ms`, when that user is still active with the same
+    /// session epoch: no bcrypt. `None`: take the full check.
+    ///
+    /// # Errors
+    /// Database errors reading the user row.
+    async fn verified(
+        &self,
+        db: &Db,
+        username: &str,
+        raw: &str,
+    ) -> Result<Option<SessionUser>, AuthError>;
+
+    /// What the verified-credentials cache did.
+    fn credential_stats(&self) -> crate::auth::CredentialStats;
+
     /// Sets a new session epoch, ending every session of the user; returns it.
     async fn bump_epoch(&self, db: &Db, id: i64) -> Result<i64, AuthError>;
 
@@ -117,6 +134,7 @@ const CACHE_LIMIT: usize = 10_000;
 /// session rows (see `session_cache_ms`).
 pub struct TypedStore<U> {
     ttl: Duration,
+    credentials: CredentialCache,
     cache: Mutex<HashMap<i64, (Instant, U)>>,
     /// Bumped by every `forget`: a row read before it is not cached after it.
     generation: AtomicU64,
@@ -128,10 +146,27 @@ impl<U> TypedStore<U> {
     pub fn new(ttl: Duration) -> Self {
         TypedStore {
             ttl,
+            credentials: CredentialCache::new(Duration::ZERO),
             cache: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
             _model: PhantomData,
         }
+    }
+}
+
+impl<U> TypedStore<U> {
+    /// The same store remembering verified credentials for `ttl` (see
+    /// `credentials_cache_ms`; zero: never).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = hangar::auth::TypedStore::<hangar::auth::User>::new(Duration::from_secs(2))
+    ///     .remember_credentials(Duration::from_secs(60));
+    /// # let _ = store;
+    /// ```
+    pub fn remember_credentials(mut self, ttl: Duration) -> Self {
+        self.credentials = CredentialCache::new(ttl);
+        self
     }
 }
 
@@ -186,6 +221,37 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::AcqRel);
         cache.remove(&id);
+        drop(cache);
+        self.credentials.forget_user(id);
+    }
+
+    async fn verified(
+        &self,
+        db: &Db,
+        username: &str,
+        raw: &str,
+    ) -> Result<Option<SessionUser>, AuthError> {
+        let Some((id, epoch)) = self.credentials.get(username, raw) else {
+            self.credentials.count(false);
+            return Ok(None);
+        };
+        let user = self.user(db, id).await?;
+        match user {
+            Some(u) if u.is_active() && u.session_epoch() == epoch && u.username() == username => {
+                self.credentials.count(true);
+                Ok(Some(session_user(&u)))
+            }
+            _ => {
+                // changed since: the full check decides
+                self.credentials.drop_entry(username, raw);
+                self.credentials.count(false);
+                Ok(None)
+            }
+        }
+    }
+
+    fn credential_stats(&self) -> crate::auth::CredentialStats {
+        self.credentials.stats()
     }
 
     fn password_field(&self) -> &'static str {
@@ -245,6 +311,8 @@ impl<U: UserModel> UserStore for TypedStore<U> {
             )
             .await?;
         }
+        self.credentials
+            .put(username, raw, user.user_id(), user.session_epoch());
         Ok(session_user(&user))
     }
 

@@ -190,6 +190,11 @@ fn auth_and_db<'r>(req: &'r Request<'_>) -> Result<(&'r AuthState, &'r Db), ApiE
 async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
     let (state, db) = auth_and_db(req)?;
     if let Some((username, password)) = basic_credentials(req) {
+        // credentials verified moments ago skip bcrypt and the throttle's
+        // counters (they are no guess); anything else takes the full check
+        if let Some(user) = state.store().verified(db, &username, &password).await? {
+            return Ok(Some(ApiUser::User(user)));
+        }
         let ip = client_ip(req, &state.config);
         throttle::begin_attempt(db, &state.config, &username, &ip).await?;
         return match state
