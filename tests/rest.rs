@@ -1082,7 +1082,6 @@ async fn basic_auth_failures_are_throttled(tdb: Arc<TestDb>) {
 /// password, activity or session epoch changes; wrong passwords are never
 /// remembered and are still throttled.
 async fn verified_credentials_are_remembered_until_revoked(tdb: Arc<TestDb>) {
-    use rocket::http::Method::Post;
     let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
     let w = seed(&client).await;
     let state = client.rocket().state::<AuthState>().unwrap();
