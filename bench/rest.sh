@@ -20,6 +20,13 @@ wrk.method = "POST"
 wrk.body = '{"user": 7, "content": "benchmark message"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
+auth_post=$(mktemp)
+cat > "$auth_post" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"user": 7, "content": "benchmark message"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ="
+LUA
 run() { # name url [script]
   local out
   if [ -n "${3:-}" ]; then out=$(wrk -t2 -c32 -d"${secs}s" --latency -s "$3" "$2"); else out=$(wrk -t2 -c32 -d"${secs}s" --latency "$2"); fi
@@ -47,5 +54,14 @@ for c in "list page|/api/bmessage/?page=7|/raw/bmessage?page=7" \
   ratio=$(awk -v a="$hr" -v b="$rr" 'BEGIN { printf "%.2f", a / b }')
   printf '%-28s %12s %10s %12s %10s %7s\n' "$name" "$hr" "$hp" "$rr" "$rp" "$ratio"
 done
+# authenticated writes (HTTP Basic, bcrypt cost 12) against the same create
+# without auth, both through Hangar (the credentials cache's goal: >= 0.8)
+a=$(run "create, Basic auth" "http://127.0.0.1:$port/api/amessage/" "$auth_post")
+o=$(run "create, no auth" "http://127.0.0.1:$port/api/bmessage/" "$post")
+ar=$(echo "$a" | cut -d'|' -f2); ap=$(echo "$a" | cut -d'|' -f3)
+or=$(echo "$o" | cut -d'|' -f2); op=$(echo "$o" | cut -d'|' -f3)
+ratio=$(awk -v a="$ar" -v b="$or" 'BEGIN { printf "%.2f", a / b }')
+printf '%-28s %12s %10s %12s %10s %7s\n' "create Basic / no auth" "$ar" "$ap" "$or" "$op" "$ratio"
 echo "server RSS: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"
+rm -f "$auth_post"
 rm -f "$post"

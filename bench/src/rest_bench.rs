@@ -1,9 +1,13 @@
 //! REST benchmark server: Hangar's API under `/api/` and a hand-written
 //! Rocket + sqlx handler doing the same queries under `/raw/`, on one SQLite
 //! database with 1k users and 100k messages. `bench/rest.sh` drives it with wrk.
+//! `/api/amessage/` is the same resource behind HTTP Basic (user `bench`,
+//! password `bench-password`, bcrypt at the default cost 12), for the cost
+//! of authenticated writes.
 
 use hangar::db::{Database, Db, Model as _, Pool};
-use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi};
+use hangar::auth::{Auth, AuthState};
+use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication};
 use hangar::Model;
 use rocket::http::{Method, Status};
 use rocket::serde::json::Json;
@@ -212,11 +216,35 @@ async fn rocket() -> _ {
     seed(&seeder).await;
     seeder.close().await;
     rocket::custom(figment)
-        .attach(Database::fairing().model::<BUser>().model::<BMessage>())
+        .attach(
+            Database::fairing()
+                .model::<BUser>()
+                .model::<BMessage>()
+                .with(Auth::models()),
+        )
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing())
+        .attach(rocket::fairing::AdHoc::on_liftoff("bench user", |rocket| {
+            Box::pin(async move {
+                let (db, state) = (
+                    rocket.state::<Db>().expect("db"),
+                    rocket.state::<AuthState>().expect("auth"),
+                );
+                let store = state.store();
+                let _ = store
+                    .create(db, &state.config, "bench", "b@x.io", "bench-password", false)
+                    .await;
+            })
+        }))
         .attach(
             RestApi::fairing()
                 .default_auth(Open)
-                .register::<BMessage>(Resource::new().name("bmessage")),
+                .register::<BMessage>(Resource::new().name("bmessage"))
+                .register::<BMessage>(
+                    Resource::new()
+                        .name("amessage")
+                        .auth(UserAuthentication::default()),
+                ),
         )
         .mount("/raw", routes![raw_list, raw_detail, raw_create])
 }
