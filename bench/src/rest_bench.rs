@@ -5,8 +5,8 @@
 //! password `bench-password`, bcrypt at the default cost 12), for the cost
 //! of authenticated writes.
 
-use hangar::db::{Database, Db, Model as _, Pool};
 use hangar::auth::{Auth, AuthState};
+use hangar::db::{Database, Db, Model as _, Pool};
 use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication};
 use hangar::Model;
 use rocket::http::{Method, Status};
@@ -232,7 +232,14 @@ async fn rocket() -> _ {
                 );
                 let store = state.store();
                 let _ = store
-                    .create(db, &state.config, "bench", "b@x.io", "bench-password", false)
+                    .create(
+                        db,
+                        &state.config,
+                        "bench",
+                        "b@x.io",
+                        "bench-password",
+                        false,
+                    )
                     .await;
             })
         }))
