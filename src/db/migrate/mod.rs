@@ -37,32 +37,33 @@
 //! ```
 
 mod apply;
+mod existing;
 mod files;
+mod history;
+mod lock;
 mod operation;
 mod plan;
 mod rebuild;
+mod rename;
+mod run;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use sqlx::migrate::Migrate;
-
-use crate::db::backend::Backend;
 use crate::db::error::{Error, Result};
-use crate::db::executor::{Db, Executor};
-use crate::db::introspect;
-use crate::db::pool::Pool;
-use crate::db::schema::SqlType;
-use crate::db::sql::Statement;
-use crate::db::value::Value;
+use crate::db::executor::Db;
 
 pub use files::MigrationFile;
 pub use operation::{narrows, risks, Operation, Risk};
+pub use run::assess;
 
-pub use plan::{column_spec, initial, plan, table_spec, Plan, Rename};
+pub use existing::{column_spec, table_spec};
+pub use plan::{initial, plan, Plan};
+pub use rename::Rename;
 
 use files::{Body, Found};
+use lock::run_lock;
+use run::Direction;
 
 /// One migration and whether it is applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,80 +110,9 @@ pub struct Migrations {
     table: String,
 }
 
-fn merr(e: sqlx::migrate::MigrateError) -> Error {
-    Error::Migration(e.to_string())
-}
-
-fn ms(t: Instant) -> String {
-    let d = t.elapsed();
-    if d.as_secs() >= 10 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
-    }
-}
-
 /// A sink for reports nobody reads.
 fn quiet() -> std::io::Sink {
     std::io::sink()
-}
-
-/// Held while migrations run, so instances launching together apply each
-/// migration once: a PostgreSQL advisory lock or a MySQL `GET_LOCK`, named
-/// after the database and the bookkeeping table, on a connection opened
-/// beside the pool (a pool of one connection still has it for the work) and
-/// dropped with this — which ends the session and so the lock, whatever
-/// happened. On SQLite the runner's `BEGIN IMMEDIATE` serialises instances,
-/// and each migration is checked again once the write lock is held.
-enum RunLock {
-    None,
-    Postgres(#[allow(dead_code)] sqlx::PgConnection),
-    MySql(#[allow(dead_code)] sqlx::MySqlConnection),
-}
-
-async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {
-    use sqlx::Connection as _;
-    Ok(match db.pool() {
-        Pool::Sqlite(_) => RunLock::None,
-        Pool::Postgres(p) => {
-            let mut c = sqlx::PgConnection::connect_with(&p.connect_options())
-                .await
-                .map_err(Error::from)?;
-            sqlx::query(
-                "SELECT pg_advisory_lock(hashtextextended(current_database() || ':' || $1, 0))",
-            )
-            .bind(table)
-            .execute(&mut c)
-            .await
-            .map_err(Error::from)?;
-            RunLock::Postgres(c)
-        }
-        Pool::MySql(p) => {
-            let mut c = sqlx::MySqlConnection::connect_with(&p.connect_options())
-                .await
-                .map_err(Error::from)?;
-            // MariaDB reads a negative timeout as none: wait up to a day
-            let got: Option<i64> =
-                sqlx::query_scalar("SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', ?)), 86400)")
-                    .bind(table)
-                    .fetch_one(&mut c)
-                    .await
-                    .map_err(Error::from)?;
-            if got != Some(1) {
-                return Err(Error::Migration(
-                    "another instance holds the migration lock".into(),
-                ));
-            }
-            RunLock::MySql(c)
-        }
-    })
-}
-
-/// What the bookkeeping table says of a version.
-#[derive(Clone, Debug)]
-struct Record {
-    success: bool,
-    checksum: Vec<u8>,
 }
 
 impl Migrations {
@@ -233,151 +163,6 @@ impl Migrations {
     /// The bookkeeping table's name.
     pub fn table(&self) -> &str {
         &self.table
-    }
-
-    fn progress_table(&self) -> String {
-        format!("{}_progress", self.table)
-    }
-
-    async fn ensure_tables(&self, db: &Db) -> Result<()> {
-        let table = self.table.as_str();
-        match db.pool() {
-            Pool::Sqlite(p) => {
-                let mut c = p.acquire().await.map_err(Error::from)?;
-                c.ensure_migrations_table(table).await.map_err(merr)?;
-            }
-            Pool::Postgres(p) => {
-                let mut c = p.acquire().await.map_err(Error::from)?;
-                c.ensure_migrations_table(table).await.map_err(merr)?;
-            }
-            Pool::MySql(p) => {
-                let mut c = p.acquire().await.map_err(Error::from)?;
-                c.ensure_migrations_table(table).await.map_err(merr)?;
-            }
-        }
-        let b = db.backend();
-        (&*db)
-            .run_script(&format!(
-                "CREATE TABLE IF NOT EXISTS {} (version BIGINT NOT NULL PRIMARY KEY, done BIGINT NOT NULL)",
-                b.quote(&self.progress_table())
-            ))
-            .await
-    }
-
-    async fn records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
-        self.ensure_tables(db).await?;
-        let b = db.backend();
-        let sql = format!(
-            "SELECT version, success, checksum FROM {} ORDER BY version",
-            b.quote(&self.table)
-        );
-        let rows = (&*db)
-            .fetch(
-                Statement::new(sql),
-                &[SqlType::BigInt, SqlType::Bool, SqlType::Bytes],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let version = r[0].as_i64().unwrap_or(0);
-                let success = matches!(r[1], Value::Bool(true)) || r[1].as_i64() == Some(1);
-                let checksum = match &r[2] {
-                    Value::Bytes(b) => b.clone(),
-                    _ => Vec::new(),
-                };
-                (version, Record { success, checksum })
-            })
-            .collect())
-    }
-
-    /// What the table says of `version` now (`None`: not recorded;
-    /// `Some(success)`), read on `ex` — inside a migration's transaction,
-    /// where SQLite's write lock makes it final.
-    async fn state_of(&self, ex: &mut dyn Executor, version: i64) -> Result<Option<bool>> {
-        let sql = format!(
-            "SELECT success FROM {} WHERE version = {version}",
-            ex.backend().quote(&self.table)
-        );
-        let rows = ex.fetch(Statement::new(sql), &[SqlType::Bool]).await?;
-        Ok(rows
-            .first()
-            .map(|r| matches!(r[0], Value::Bool(true)) || r[0].as_i64() == Some(1)))
-    }
-
-    async fn progress_of(&self, ex: &mut dyn Executor, version: i64) -> Result<Option<usize>> {
-        let b = ex.backend();
-        let sql = format!(
-            "SELECT done FROM {} WHERE version = {version}",
-            b.quote(&self.progress_table())
-        );
-        let rows = ex.fetch(Statement::new(sql), &[SqlType::BigInt]).await?;
-        Ok(rows
-            .first()
-            .and_then(|r| r[0].as_i64())
-            .and_then(|n| usize::try_from(n).ok()))
-    }
-
-    async fn set_progress(
-        &self,
-        ex: &mut dyn Executor,
-        version: i64,
-        done: Option<usize>,
-    ) -> Result<()> {
-        let q = ex.backend().quote(&self.progress_table());
-        ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
-            .await?;
-        if let Some(done) = done {
-            ex.run_script(&format!(
-                "INSERT INTO {q} (version, done) VALUES ({version}, {done})"
-            ))
-            .await?;
-        }
-        Ok(())
-    }
-
-    async fn record(
-        &self,
-        ex: &mut dyn Executor,
-        found: &Found,
-        success: bool,
-        nanos: i64,
-    ) -> Result<()> {
-        let b = ex.backend();
-        let q = b.quote(&self.table);
-        ex.run_script(&format!(
-            "DELETE FROM {q} WHERE version = {}",
-            found.version
-        ))
-        .await?;
-        let mut sql = format!(
-            "INSERT INTO {q} (version, description, success, checksum, execution_time) VALUES ("
-        );
-        for n in 1..=5 {
-            if n > 1 {
-                sql.push_str(", ");
-            }
-            b.push_placeholder(&mut sql, n);
-        }
-        sql.push(')');
-        let stmt = Statement::new(sql)
-            .bind(Value::Int(found.version), SqlType::BigInt)
-            .bind(
-                Value::Text(found.name.replace('_', " ")),
-                SqlType::Text { max_length: None },
-            )
-            .bind(Value::Bool(success), SqlType::Bool)
-            .bind(Value::Bytes(found.checksum(b)), SqlType::Bytes)
-            .bind(Value::Int(nanos), SqlType::BigInt);
-        ex.execute(stmt).await?;
-        Ok(())
-    }
-
-    async fn forget_record(&self, ex: &mut dyn Executor, version: i64) -> Result<()> {
-        let q = ex.backend().quote(&self.table);
-        ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
-            .await?;
-        self.set_progress(ex, version, None).await
     }
 
     /// Every migration with its state.
@@ -549,218 +334,6 @@ impl Migrations {
             }
         }
         Ok(true)
-    }
-
-    /// Runs a SQL migration; `false` when another instance applied it first.
-    async fn run_sql_up(&self, db: &Db, f: &Found) -> Result<bool> {
-        let b = db.backend();
-        let script = f.scripts(b).and_then(|s| s.up.clone()).ok_or_else(|| {
-            Error::Migration(format!(
-                "migration {}_{} has no SQL for {}",
-                f.version,
-                f.name,
-                b.name()
-            ))
-        })?;
-        let failed =
-            |e: Error| Error::Migration(format!("migration {}_{} failed: {e}", f.version, f.name));
-        let started = Instant::now();
-        let mut conn = db.conn().await?;
-        if script.starts_with("-- no-transaction") {
-            let mut ex = &mut conn;
-            if self.state_of(&mut ex, f.version).await?.is_some() {
-                return Ok(false);
-            }
-            ex.run_script(&script).await.map_err(failed)?;
-            let nanos = elapsed_nanos(started);
-            self.record(&mut ex, f, true, nanos).await?;
-            return Ok(true);
-        }
-        let mut tx = conn.begin().await?;
-        let mut ex = &mut tx;
-        if self.state_of(&mut ex, f.version).await?.is_some() {
-            return Ok(false);
-        }
-        if b == Backend::MySql {
-            // DDL commits implicitly: a failure leaves this mark behind
-            self.record(&mut ex, f, false, -1).await?;
-        }
-        ex.run_script(&script).await.map_err(failed)?;
-        self.record(&mut ex, f, true, elapsed_nanos(started))
-            .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Runs `ops` of migration `f` (all, or from `resume` on); `false` when
-    /// another instance did it first.
-    #[allow(clippy::too_many_arguments)]
-    async fn run_portable(
-        &self,
-        db: &Db,
-        f: &Found,
-        ops: &[Operation],
-        resume: Option<usize>,
-        direction: Direction,
-        options: RunOptions,
-        out: &mut (dyn Write + Send),
-    ) -> Result<bool> {
-        let b = db.backend();
-        let total = ops.len();
-        let skip = resume.unwrap_or(0).min(total);
-        let ops_to_run = &ops[skip..];
-        self.check_risks(db, f, ops_to_run, options, out).await?;
-        let step_by_step = b == Backend::MySql || ops.iter().any(|o| o.needs_no_transaction(b));
-        let started = Instant::now();
-        let mut conn = db.conn().await?;
-        if !step_by_step {
-            // SQLite's rebuilds need foreign keys off (set outside a
-            // transaction); every key is checked before the commit instead
-            let keys_off = b == Backend::Sqlite
-                && ops_to_run
-                    .iter()
-                    .any(|o| o.rebuilds_on_sqlite() || matches!(o, Operation::DropIndex { .. }));
-            if keys_off {
-                conn.run_script("PRAGMA foreign_keys = OFF").await?;
-            }
-            let result = async {
-                let mut tx = conn.begin().await?;
-                let mut ex = &mut tx;
-                // another instance may have been first (SQLite: now decided)
-                let state = self.state_of(&mut ex, f.version).await?;
-                let done = match direction {
-                    Direction::Up => state == Some(true),
-                    Direction::Down => state.is_none(),
-                };
-                if done {
-                    return Ok(false);
-                }
-                for (i, op) in ops_to_run.iter().enumerate() {
-                    run_one(&mut ex, op, i, total, out).await.map_err(|e| {
-                        Error::Migration(format!(
-                            "migration {}_{} failed at operation {} of {total} ({op}): {e}; \
-                             rolled back, the database is as it was",
-                            f.version,
-                            f.name,
-                            i + 1
-                        ))
-                    })?;
-                }
-                if keys_off {
-                    let broken = ex
-                        .fetch(
-                            Statement::new("SELECT COUNT(*) FROM pragma_foreign_key_check"),
-                            &[SqlType::BigInt],
-                        )
-                        .await?;
-                    let n = broken.first().and_then(|r| r[0].as_i64()).unwrap_or(0);
-                    if n > 0 {
-                        return Err(Error::Migration(format!(
-                            "migration {}_{} would leave {n} row(s) pointing at missing \
-                             rows; rolled back, the database is as it was",
-                            f.version, f.name
-                        )));
-                    }
-                }
-                match direction {
-                    Direction::Up => {
-                        self.record(&mut ex, f, true, elapsed_nanos(started))
-                            .await?
-                    }
-                    Direction::Down => self.forget_record(&mut ex, f.version).await?,
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-            .await;
-            if keys_off {
-                conn.run_script("PRAGMA foreign_keys = ON").await?;
-            }
-            return result;
-        }
-        if b == Backend::MySql {
-            let _ = writeln!(
-                out,
-                "  MySQL cannot roll back DDL: applying operation by operation, recording progress"
-            );
-        }
-        let mut ex = &mut conn;
-        // progress counts the `up` operations in place; a down that does
-        // not mirror its up cannot say how many, and records none
-        let mirrored = match &f.body {
-            Body::Portable(file, _) => file.down.as_ref().map(Vec::len) == Some(file.up.len()),
-            Body::Sql(_) => false,
-        };
-        let in_place = |i: usize| match direction {
-            Direction::Up => Some(skip + i),
-            Direction::Down if mirrored => Some(total - skip - i),
-            Direction::Down => None,
-        };
-        if resume.is_none() || direction == Direction::Down {
-            // marked unfinished until the last operation is in place
-            self.record(&mut ex, f, false, -1).await?;
-        }
-        self.set_progress(&mut ex, f.version, in_place(0)).await?;
-        for (i, op) in ops_to_run.iter().enumerate() {
-            if let Err(e) = run_one(&mut ex, op, skip + i, total, out).await {
-                let state = match in_place(i) {
-                    Some(done) => format!(
-                        "{done} of its {total} operation(s) are in place and recorded: fix the \
-                         cause and run `migrate up` to resume, or `migrate down` to revert them"
-                    ),
-                    None => format!(
-                        "its down does not mirror its up, so what is in place is unknown: \
-                         revert by hand, then `migrate forget {}`",
-                        f.version
-                    ),
-                };
-                return Err(Error::Migration(format!(
-                    "migration {}_{} stopped at operation {} of {total} ({op}): {e}; {state}",
-                    f.version,
-                    f.name,
-                    skip + i + 1
-                )));
-            }
-            self.set_progress(&mut ex, f.version, in_place(i + 1))
-                .await?;
-        }
-        match direction {
-            Direction::Up => {
-                self.record(&mut ex, f, true, elapsed_nanos(started))
-                    .await?;
-                self.set_progress(&mut ex, f.version, None).await?
-            }
-            Direction::Down => self.forget_record(&mut ex, f.version).await?,
-        }
-        Ok(true)
-    }
-
-    async fn check_risks(
-        &self,
-        db: &Db,
-        f: &Found,
-        ops: &[Operation],
-        options: RunOptions,
-        out: &mut (dyn Write + Send),
-    ) -> Result<()> {
-        let mut refused = Vec::new();
-        for (op, risk) in assess(db, ops).await? {
-            let _ = writeln!(out, "  ! {op}: {}", risk.message);
-            if risk.destructive && !op.is_intended() && !options.allow_destructive {
-                refused.push(format!("{op}: {}", risk.message));
-            }
-        }
-        if refused.is_empty() {
-            return Ok(());
-        }
-        Err(Error::Migration(format!(
-            "migration {}_{} would lose data and is not marked as meaning to:\n  {}\n\
-             review it, then set `intended = true` on these operations in the file, \
-             or run `migrate up --allow-destructive`",
-            f.version,
-            f.name,
-            refused.join("\n  ")
-        )))
     }
 
     /// Records pending migrations (up to `target`) as applied without running
@@ -1001,71 +574,4 @@ impl Migrations {
         std::fs::write(&path, format!("{header}{}", file.to_toml()))?;
         Ok(path)
     }
-}
-
-/// The risks of `ops` against the database as it is now (its row counts,
-/// the columns an `alter_column` changes), operation by operation.
-///
-/// # Errors
-/// Database errors.
-///
-/// ```
-/// # rocket::async_test(async {
-/// use hangar::db::{migrate, Db, Executor as _};
-/// let db = Db::connect("sqlite::memory:").await.unwrap();
-/// (&db).run_script("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t (a) VALUES ('x')").await.unwrap();
-/// let ops = [migrate::Operation::DropColumn { table: "t".into(), column: "a".into(), intended: false }];
-/// let risks = migrate::assess(&db, &ops).await.unwrap();
-/// assert!(risks[0].1.destructive && risks[0].1.message.contains("1 row(s)"));
-/// # });
-/// ```
-pub async fn assess<'o>(db: &Db, ops: &'o [Operation]) -> Result<Vec<(&'o Operation, Risk)>> {
-    let b = db.backend();
-    let tables = introspect::tables(db).await?;
-    let mut out = Vec::new();
-    for op in ops {
-        let rows = match op.table() {
-            Some(t) if tables.iter().any(|x| x.name == t) => {
-                let mut ex = db;
-                apply::row_count(&mut ex, t).await?
-            }
-            _ => 0,
-        };
-        let old = match op {
-            Operation::AlterColumn { table, column, .. } => tables
-                .iter()
-                .find(|t| t.name == *table)
-                .and_then(|t| t.column(&column.name)),
-            _ => None,
-        };
-        out.extend(risks(op, b, old, rows).into_iter().map(|r| (op, r)));
-    }
-    Ok(out)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Direction {
-    Up,
-    Down,
-}
-
-fn elapsed_nanos(t: Instant) -> i64 {
-    i64::try_from(t.elapsed().as_nanos()).unwrap_or(i64::MAX)
-}
-
-async fn run_one(
-    ex: &mut dyn Executor,
-    op: &Operation,
-    index: usize,
-    total: usize,
-    out: &mut (dyn Write + Send),
-) -> Result<()> {
-    let started = Instant::now();
-    let _ = writeln!(out, "  [{}/{total}] {op} ...", index + 1);
-    let mut progress = |line: String| {
-        let _ = writeln!(out, "        {line}");
-    };
-    apply::apply(ex, op, &mut progress).await?;
-    let _ = writeln!(out, "        done in {}", ms(started));
-    Ok(())
 }

@@ -3,105 +3,23 @@
 //! or create every model table (`migrate initial`), each with its `down`.
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{
-    self, ColumnSpec, ColumnType, DefaultSpec, IndexSpec, LiteralSpec, TableSpec,
-};
-use crate::db::introspect::{
-    self, ColumnInfo, ColumnKind, DefaultValue, Difference, ForeignKeyInfo, TableInfo,
-};
+use crate::db::ddl::{self, ColumnSpec, TableSpec};
+use crate::db::introspect::{self, Difference, ForeignKeyInfo, TableInfo};
 use crate::db::registry::Registry;
-use crate::db::schema::{OnDelete, SqlType};
+use crate::db::schema::{OnDelete, Schema};
 
+use super::existing::{column_spec, table_spec};
 use super::files::MigrationFile;
 use super::operation::Operation;
-
-/// A rename stated by the user (`--rename note.body:text` for a column,
-/// `--rename memo:note` for a table): never guessed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Rename {
-    /// A table renamed.
-    Table {
-        /// The old name.
-        from: String,
-        /// The new name.
-        to: String,
-    },
-    /// A column renamed.
-    Column {
-        /// Its table.
-        table: String,
-        /// The old name.
-        from: String,
-        /// The new name.
-        to: String,
-    },
-}
-
-impl std::str::FromStr for Rename {
-    type Err = String;
-
-    /// ```
-    /// use hangar::db::migrate::Rename;
-    /// let r: Rename = "note.body:text".parse().unwrap();
-    /// assert_eq!(r, Rename::Column { table: "note".into(), from: "body".into(), to: "text".into() });
-    /// assert!("nothing".parse::<Rename>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Rename, String> {
-        let bad =
-            || format!("--rename takes table.old:new (a column) or old:new (a table), not {s:?}");
-        let (from, to) = s.split_once(':').ok_or_else(bad)?;
-        if to.is_empty() || to.contains('.') {
-            return Err(bad());
-        }
-        Ok(match from.split_once('.') {
-            Some((table, from)) if !table.is_empty() && !from.is_empty() => Rename::Column {
-                table: table.into(),
-                from: from.into(),
-                to: to.into(),
-            },
-            None if !from.is_empty() => Rename::Table {
-                from: from.into(),
-                to: to.into(),
-            },
-            _ => return Err(bad()),
-        })
-    }
-}
-
-impl std::fmt::Display for Rename {
-    /// As `--rename` takes it.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Rename::Table { from, to } => write!(f, "{from}:{to}"),
-            Rename::Column { table, from, to } => write!(f, "{table}.{from}:{to}"),
-        }
-    }
-}
-
-impl Rename {
-    /// The question to ask the user.
-    ///
-    /// ```
-    /// let r: hangar::db::migrate::Rename = "note.body:text".parse().unwrap();
-    /// assert_eq!(r.question(), "Was column note.body renamed to text?");
-    /// ```
-    pub fn question(&self) -> String {
-        match self {
-            Rename::Table { from, to } => format!("Was table {from} renamed to {to}?"),
-            Rename::Column { table, from, to } => {
-                format!("Was column {table}.{from} renamed to {to}?")
-            }
-        }
-    }
-}
+use super::rename::{rename_hints, Rename};
 
 /// A generated migration and what the user should know about it.
-#[derive(Clone, Debug, Default)]
 ///
 /// ```
 /// let plan = hangar::db::migrate::Plan::default();
 /// assert!(plan.is_empty() && plan.notes.is_empty());
 /// ```
+#[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// The migration.
     pub file: MigrationFile,
@@ -116,145 +34,6 @@ impl Plan {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
         self.file.up.is_empty()
-    }
-}
-
-/// The portable spec of a column as a database has it (the `down` of a
-/// dropped or changed column).
-///
-/// ```
-/// use hangar::db::introspect::ColumnInfo;
-/// let mut c = ColumnInfo::new("visits", "INTEGER");
-/// c.default = Some("0".into());
-/// let spec = hangar::db::migrate::column_spec(hangar::db::Backend::Postgres, &c);
-/// assert_eq!((spec.ty.to_string(), spec.nullable), ("int".to_owned(), false));
-/// let numeric = ColumnInfo::new("price", "NUMERIC(10,2)");
-/// let spec = hangar::db::migrate::column_spec(hangar::db::Backend::Postgres, &numeric);
-/// assert_eq!(spec.ty.to_string(), "sql:NUMERIC(10,2)", "kept as declared");
-/// ```
-pub fn column_spec(backend: Backend, info: &ColumnInfo) -> ColumnSpec {
-    let portable = match &info.kind {
-        ColumnKind::Integer(8) => Some(SqlType::BigInt),
-        ColumnKind::Integer(_) => Some(SqlType::Int),
-        ColumnKind::Float => Some(SqlType::Float),
-        ColumnKind::Text(n) => Some(SqlType::Text {
-            max_length: n.and_then(|n| u32::try_from(n).ok()),
-        }),
-        ColumnKind::Bool => Some(SqlType::Bool),
-        ColumnKind::DateTime { .. } => Some(SqlType::DateTime),
-        ColumnKind::Date => Some(SqlType::Date),
-        ColumnKind::Uuid => Some(SqlType::Uuid),
-        ColumnKind::Json => Some(SqlType::Json),
-        ColumnKind::Bytes => Some(SqlType::Bytes),
-        ColumnKind::Other(_) => None,
-    };
-    let mut spec = ColumnSpec {
-        name: info.name.clone(),
-        ty: ColumnType::Sql(info.declared.clone()),
-        nullable: info.nullable,
-        primary_key: info.primary_key,
-        auto_increment: info.auto_increment,
-        unique: false,
-        indexed: false,
-        default: default_spec(info),
-        choices: Vec::new(),
-    };
-    // portable where the portable type writes exactly this column back
-    // (`INTEGER`, `VARCHAR(80)`); verbatim otherwise (`NUMERIC(10,2)`,
-    // `TIMESTAMP` without zone, `SMALLINT`, `DECIMAL(8,2) UNSIGNED`)
-    if let Some(ty) = portable {
-        for indexed in [false, true] {
-            let candidate = ColumnSpec {
-                ty: ColumnType::Portable(ty),
-                indexed,
-                ..spec.clone()
-            };
-            let written = ddl::column_type(backend, &candidate);
-            if introspect::same_type(&written, &info.declared) {
-                spec = candidate;
-                break;
-            }
-        }
-    }
-    spec
-}
-
-/// A column's default as a migration states it: a constant where the
-/// catalogue holds one, the current time, else the expression verbatim.
-fn default_spec(info: &ColumnInfo) -> Option<DefaultSpec> {
-    let raw = info.default.as_deref()?.trim();
-    Some(match info.default_value()? {
-        DefaultValue::Now => DefaultSpec::Now { now: true },
-        DefaultValue::Literal(l) => {
-            let quoted = raw.trim_start_matches('(').starts_with('\'');
-            let lit = match (&info.kind, l.parse::<i64>(), l.parse::<f64>()) {
-                (ColumnKind::Text(_), ..) if quoted => LiteralSpec::Text(l),
-                (ColumnKind::Bool, Ok(n), _) => LiteralSpec::Bool(n != 0),
-                (ColumnKind::Bool, ..) if l.eq_ignore_ascii_case("true") => LiteralSpec::Bool(true),
-                (ColumnKind::Bool, ..) if l.eq_ignore_ascii_case("false") => {
-                    LiteralSpec::Bool(false)
-                }
-                (ColumnKind::Integer(_), Ok(n), _) => LiteralSpec::Int(n),
-                (ColumnKind::Float, _, Ok(f)) => LiteralSpec::Float(f),
-                _ if quoted => LiteralSpec::Text(l),
-                // an expression (`gen_random_uuid()`, `nextval(...)`)
-                _ => {
-                    return Some(DefaultSpec::Sql {
-                        sql: raw.to_owned(),
-                    })
-                }
-            };
-            DefaultSpec::Literal(lit)
-        }
-    })
-}
-
-/// The portable spec of a table as a database has it.
-///
-/// ```
-/// use hangar::db::introspect::{ColumnInfo, IndexInfo, TableInfo};
-/// let mut t = TableInfo::new("tag", vec![ColumnInfo::new("label", "VARCHAR(20)")]);
-/// t.indexes.push(IndexInfo { name: "x".into(), columns: vec!["label".into()], unique: true, constraint: true });
-/// let spec = hangar::db::migrate::table_spec(hangar::db::Backend::Sqlite, &t);
-/// assert!(spec.columns[0].unique && spec.indexes.is_empty());
-/// ```
-pub fn table_spec(backend: Backend, info: &TableInfo) -> TableSpec {
-    let single_unique = |c: &str| {
-        info.indexes
-            .iter()
-            .any(|i| i.unique && i.columns.len() == 1 && i.columns[0] == c)
-    };
-    TableSpec {
-        name: info.name.clone(),
-        columns: info
-            .columns
-            .iter()
-            .map(|c| ColumnSpec {
-                unique: !c.primary_key && single_unique(&c.name),
-                indexed: info.indexes.iter().any(|i| i.columns.contains(&c.name))
-                    || info.foreign_key(&c.name).is_some(),
-                ..column_spec(backend, c)
-            })
-            .collect(),
-        foreign_keys: info
-            .foreign_keys
-            .iter()
-            .map(|f| ddl::ForeignKeySpec {
-                column: f.column.clone(),
-                references: f.target_table.clone(),
-                to: f.target_column.clone().unwrap_or_else(|| "id".into()),
-                on_delete: f.on_delete_rule().unwrap_or(OnDelete::Restrict),
-            })
-            .collect(),
-        indexes: info
-            .indexes
-            .iter()
-            .filter(|i| !(i.unique && i.columns.len() == 1))
-            .map(|i| IndexSpec {
-                columns: i.columns.clone(),
-                unique: i.unique,
-            })
-            .collect(),
     }
 }
 
@@ -339,11 +118,17 @@ fn index_op(create: bool, table: &str, columns: &[String], unique: bool) -> Oper
     }
 }
 
-fn model_column(registry: &Registry, table: &str, column: &str) -> Option<ColumnSpec> {
-    let schema = registry
+/// The registered model whose table is `table`.
+fn model_of(registry: &Registry, table: &str) -> Option<&'static Schema> {
+    registry
         .models()
         .iter()
-        .find(|s| registry.table(s) == table)?;
+        .copied()
+        .find(|s| registry.table(s) == table)
+}
+
+pub(super) fn model_column(registry: &Registry, table: &str, column: &str) -> Option<ColumnSpec> {
+    let schema = model_of(registry, table)?;
     let col = schema.columns.iter().find(|c| c.name == column)?;
     Some(ColumnSpec {
         unique: false,
@@ -461,11 +246,7 @@ pub fn plan(
     let missing: Vec<_> = found
         .iter()
         .filter_map(|d| match d {
-            Difference::MissingTable(t) => registry
-                .models()
-                .iter()
-                .copied()
-                .find(|s| registry.table(s) == t),
+            Difference::MissingTable(t) => model_of(registry, t),
             _ => None,
         })
         .collect();
@@ -664,11 +445,7 @@ pub fn plan(
     // the referenced column of a new foreign key is the target model's key
     for op in &mut up {
         if let Operation::AddForeignKey { references, to, .. } = op {
-            if let Some(s) = registry
-                .models()
-                .iter()
-                .find(|s| registry.table(s) == references)
-            {
+            if let Some(s) = model_of(registry, references) {
                 *to = s.pk().name.to_owned();
             }
         }
@@ -683,68 +460,4 @@ pub fn plan(
         notes,
         possible_renames,
     })
-}
-
-/// Says where a dropped and an added table or column of the same kind may
-/// be a rename, so the user can state it with `--rename`.
-fn rename_hints(
-    found: &[Difference],
-    tables: &[TableInfo],
-    registry: &Registry,
-    backend: Backend,
-    notes: &mut Vec<String>,
-) -> Vec<Rename> {
-    let mut out = Vec::new();
-    let extra_tables: Vec<&str> = found
-        .iter()
-        .filter_map(|d| match d {
-            Difference::ExtraTable(t) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect();
-    for d in found {
-        if let Difference::MissingTable(to) = d {
-            for from in &extra_tables {
-                notes.push(format!(
-                    "table {from} is dropped and {to} created: if {from} was renamed, \
-                     generate again with --rename {from}:{to}"
-                ));
-                out.push(Rename::Table {
-                    from: (*from).to_owned(),
-                    to: to.clone(),
-                });
-            }
-        }
-    }
-    for d in found {
-        let Difference::MissingColumn(table, to) = d else {
-            continue;
-        };
-        let Some(spec) = model_column(registry, table, to) else {
-            continue;
-        };
-        let kind = introspect::spec_column(backend, &spec).kind;
-        let Some(info) = tables.iter().find(|t| t.name == *table) else {
-            continue;
-        };
-        for e in found {
-            if let Difference::ExtraColumn(t, from) = e {
-                let same_kind = info.column(from).is_some_and(|c| {
-                    std::mem::discriminant(&c.kind) == std::mem::discriminant(&kind)
-                });
-                if t == table && same_kind {
-                    notes.push(format!(
-                        "column {table}.{from} is dropped and {table}.{to} added with the same \
-                         type: if it was renamed, generate again with --rename {table}.{from}:{to}"
-                    ));
-                    out.push(Rename::Column {
-                        table: table.clone(),
-                        from: from.clone(),
-                        to: to.clone(),
-                    });
-                }
-            }
-        }
-    }
-    out
 }
