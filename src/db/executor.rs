@@ -77,6 +77,18 @@ pub trait Executor: Send {
     async fn begin(&mut self) -> Result<Transaction<'_>>;
 }
 
+/// The first column of the first row as an integer (a `COUNT(*)`, a key,
+/// a setting): `None` when there is no row or it is NULL.
+///
+/// # Errors
+/// The database's refusal.
+pub(crate) async fn fetch_int<E: Executor>(mut ex: E, stmt: Statement) -> Result<Option<i64>> {
+    let rows = ex
+        .fetch(stmt.read(Returns::OneRow), &[SqlType::BigInt])
+        .await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Value::as_i64))
+}
+
 /// One borrowed sqlx connection of a known backend: what every executor
 /// runs statements on.
 enum Target<'c> {

@@ -339,16 +339,9 @@ impl Select {
     /// # Errors
     /// Database errors.
     pub async fn count<E: Executor>(&self, mut ex: E) -> Result<u64> {
-        let rows = ex
-            .fetch(
-                self.count_statement(ex.backend(), ex.registry()),
-                &[SqlType::BigInt],
-            )
-            .await?;
-        Ok(rows
-            .first()
-            .and_then(|r| r.first())
-            .and_then(Value::as_i64)
+        let stmt = self.count_statement(ex.backend(), ex.registry());
+        Ok(crate::db::executor::fetch_int(&mut ex, stmt)
+            .await?
             .unwrap_or(0) as u64)
     }
 

@@ -15,10 +15,10 @@ pub use spec::{
 
 use crate::db::backend::Backend;
 use crate::db::error::Result;
-use crate::db::executor::Executor;
+use crate::db::executor::{fetch_int, Executor};
 use crate::db::registry::Registry;
 use crate::db::schema::{Schema, SqlType};
-use crate::db::sql::{Returns, Statement};
+use crate::db::sql::Statement;
 use crate::db::value::Value;
 
 /// The `CREATE TABLE IF NOT EXISTS` statement for a schema.
@@ -56,15 +56,7 @@ pub async fn table_exists<E: Executor>(mut ex: E, table: &str) -> Result<bool> {
         Value::Text(table.into()),
         SqlType::Text { max_length: None },
     );
-    let rows = ex
-        .fetch(stmt.read(Returns::OneRow), &[SqlType::BigInt])
-        .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
-        > 0)
+    Ok(fetch_int(&mut ex, stmt).await?.unwrap_or(0) > 0)
 }
 
 /// Creates one table and its indexes if missing; returns whether it was created.

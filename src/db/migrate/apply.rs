@@ -3,10 +3,10 @@
 use crate::db::backend::Backend;
 use crate::db::ddl::{self, ColumnSpec, IndexSpec};
 use crate::db::error::{Error, Result};
-use crate::db::executor::Executor;
+use crate::db::executor::{fetch_int, Executor};
 use crate::db::introspect::{self, TableInfo};
 use crate::db::schema::SqlType;
-use crate::db::sql::{Returns, Statement};
+use crate::db::sql::Statement;
 use crate::db::value::Value;
 
 use super::operation::Operation;
@@ -25,18 +25,8 @@ pub(crate) async fn row_count(ex: &mut dyn Executor, table: &str) -> Result<u64>
         return Ok(0);
     }
     let sql = format!("SELECT COUNT(*) FROM {}", ex.backend().quote(table));
-    let rows = ex
-        .fetch(
-            Statement::new(sql).read(Returns::OneRow),
-            &[SqlType::BigInt],
-        )
-        .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_i64)
-        .and_then(|n| u64::try_from(n).ok())
-        .unwrap_or(0))
+    let n = fetch_int(&mut *ex, Statement::new(sql)).await?;
+    Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }
 
 async fn existing(ex: &mut dyn Executor, table: &str) -> Result<TableInfo> {
@@ -227,19 +217,16 @@ pub(crate) async fn apply(
                 // a CONCURRENTLY build that failed leaves an invalid index
                 // behind under the name: drop it before trying again
                 let name = ddl::index_name(table, columns, *unique);
-                let invalid = ex
-                    .fetch(
-                        Statement::new(
-                            "SELECT COUNT(*) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
-                             JOIN pg_namespace n ON n.oid = i.relnamespace \
-                             WHERE i.relname = $1 AND n.nspname = current_schema() AND NOT ix.indisvalid",
-                        )
-                        .bind(Value::Text(name.clone()), SqlType::Text { max_length: None })
-                        .read(Returns::OneRow),
-                        &[SqlType::BigInt],
-                    )
-                    .await?;
-                if invalid.first().and_then(|r| r[0].as_i64()).unwrap_or(0) > 0 {
+                let invalid = Statement::new(
+                    "SELECT COUNT(*) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+                     JOIN pg_namespace n ON n.oid = i.relnamespace \
+                     WHERE i.relname = $1 AND n.nspname = current_schema() AND NOT ix.indisvalid",
+                )
+                .bind(
+                    Value::Text(name.clone()),
+                    SqlType::Text { max_length: None },
+                );
+                if fetch_int(&mut *ex, invalid).await?.unwrap_or(0) > 0 {
                     statements.push(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", q(&name)));
                 }
             }

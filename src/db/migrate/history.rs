@@ -5,7 +5,7 @@
 use sqlx::migrate::Migrate;
 
 use crate::db::error::{Error, Result};
-use crate::db::executor::{Db, Executor};
+use crate::db::executor::{fetch_int, Db, Executor};
 use crate::db::pool::Pool;
 use crate::db::schema::SqlType;
 use crate::db::sql::Statement;
@@ -110,11 +110,8 @@ impl Migrations {
             "SELECT done FROM {} WHERE version = {version}",
             b.quote(&self.progress_table())
         );
-        let rows = ex.fetch(Statement::new(sql), &[SqlType::BigInt]).await?;
-        Ok(rows
-            .first()
-            .and_then(|r| r[0].as_i64())
-            .and_then(|n| usize::try_from(n).ok()))
+        let done = fetch_int(&mut *ex, Statement::new(sql)).await?;
+        Ok(done.and_then(|n| usize::try_from(n).ok()))
     }
 
     pub(super) async fn set_progress(

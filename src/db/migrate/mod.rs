@@ -232,8 +232,25 @@ impl Migrations {
         options: RunOptions,
         out: &mut (dyn Write + Send),
     ) -> Result<Vec<i64>> {
-        let _lock = run_lock(db, &self.table).await?;
+        // the usual launch has nothing to do: no lock, no second read then
+        if self.found.is_empty() {
+            return Ok(Vec::new());
+        }
         let b = db.backend();
+        let settled = |records: &[(i64, history::Record)]| {
+            self.found
+                .iter()
+                .filter(|f| target.is_none_or(|t| f.version <= t))
+                .all(|f| {
+                    records
+                        .iter()
+                        .any(|(v, r)| *v == f.version && r.success && r.checksum == f.checksum(b))
+                })
+        };
+        if settled(&self.records(db).await?) {
+            return Ok(Vec::new());
+        }
+        let _lock = run_lock(db, &self.table).await?;
         let records = self.records(db).await?;
         let mut applied = Vec::new();
         for f in &self.found {

@@ -10,7 +10,7 @@
 use crate::db::backend::Backend;
 use crate::db::ddl::{self, ColumnSpec, ForeignKeySpec};
 use crate::db::error::{Error, Result};
-use crate::db::executor::Executor;
+use crate::db::executor::{fetch_int, Executor};
 use crate::db::introspect::{self, ColumnInfo};
 use crate::db::schema::SqlType;
 use crate::db::sql::{Returns, Statement};
@@ -42,12 +42,6 @@ fn text_of(rows: &[Vec<Value>]) -> Option<String> {
         Value::Text(s) => Some(s.clone()),
         _ => None,
     }
-}
-
-fn ints_of(rows: &[Vec<Value>]) -> Vec<i64> {
-    rows.first()
-        .map(|r| r.iter().map(|v| v.as_i64().unwrap_or(0)).collect())
-        .unwrap_or_default()
 }
 
 pub(crate) async fn rebuild(
@@ -100,11 +94,8 @@ pub(crate) async fn rebuild(
     }
     let high_water = if autoincrement {
         let stmt = Statement::new("SELECT seq FROM sqlite_sequence WHERE name = ?")
-            .bind(Value::Text(table.to_owned()), text)
-            .read(Returns::OneRow);
-        ints_of(&ex.fetch(stmt, &[SqlType::BigInt]).await?)
-            .first()
-            .copied()
+            .bind(Value::Text(table.to_owned()), text);
+        fetch_int(&mut *ex, stmt).await?
     } else {
         None
     };
@@ -226,16 +217,8 @@ pub(crate) async fn rebuild(
         sources.join(", "),
         q(table)
     );
-    let total = {
-        let sql = format!("SELECT COUNT(*) FROM {}", q(table));
-        let rows = ex
-            .fetch(
-                Statement::new(sql).read(Returns::OneRow),
-                &[SqlType::BigInt],
-            )
-            .await?;
-        ints_of(&rows).first().copied().unwrap_or(0)
-    };
+    let count = Statement::new(format!("SELECT COUNT(*) FROM {}", q(table)));
+    let total = fetch_int(&mut *ex, count).await?.unwrap_or(0);
     if has_rowid && total > CHUNK {
         // chunks by rowid, each bound found by walking the rowid index (ids
         // may be sparse): progress between them
@@ -247,15 +230,7 @@ pub(crate) async fn rebuild(
                 q(table),
                 CHUNK - 1
             );
-            let upto = ints_of(
-                &ex.fetch(
-                    Statement::new(bound).read(Returns::OneRow),
-                    &[SqlType::BigInt],
-                )
-                .await?,
-            )
-            .first()
-            .copied();
+            let upto = fetch_int(&mut *ex, Statement::new(bound)).await?;
             let range = match upto {
                 Some(upto) => format!("WHERE rowid > {after} AND rowid <= {upto}"),
                 None => format!("WHERE rowid > {after}"),
@@ -301,13 +276,11 @@ pub(crate) async fn rebuild(
         .await?;
     }
     let check = Statement::new("SELECT COUNT(*) FROM pragma_foreign_key_check(?)")
-        .bind(Value::Text(table.to_owned()), text)
-        .read(Returns::OneRow);
-    let broken = ints_of(&ex.fetch(check, &[SqlType::BigInt]).await?);
-    if broken.first().copied().unwrap_or(0) > 0 {
+        .bind(Value::Text(table.to_owned()), text);
+    let broken = fetch_int(&mut *ex, check).await?.unwrap_or(0);
+    if broken > 0 {
         return Err(Error::Migration(format!(
-            "rebuilding {table} would leave {} row(s) pointing at missing rows",
-            broken[0]
+            "rebuilding {table} would leave {broken} row(s) pointing at missing rows"
         )));
     }
     Ok(())

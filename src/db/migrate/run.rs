@@ -7,9 +7,8 @@ use std::time::Instant;
 
 use crate::db::backend::Backend;
 use crate::db::error::{Error, Result};
-use crate::db::executor::{Db, Executor};
+use crate::db::executor::{fetch_int, Db, Executor};
 use crate::db::introspect;
-use crate::db::schema::SqlType;
 use crate::db::sql::Statement;
 
 use super::apply;
@@ -114,13 +113,8 @@ impl Migrations {
                     })?;
                 }
                 if keys_off {
-                    let broken = ex
-                        .fetch(
-                            Statement::new("SELECT COUNT(*) FROM pragma_foreign_key_check"),
-                            &[SqlType::BigInt],
-                        )
-                        .await?;
-                    let n = broken.first().and_then(|r| r[0].as_i64()).unwrap_or(0);
+                    let check = Statement::new("SELECT COUNT(*) FROM pragma_foreign_key_check");
+                    let n = fetch_int(&mut ex, check).await?.unwrap_or(0);
                     if n > 0 {
                         return Err(Error::Migration(format!(
                             "migration {}_{} would leave {n} row(s) pointing at missing \
