@@ -57,6 +57,20 @@ impl Migrations {
 
     pub(super) async fn records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
         self.ensure_tables(db).await?;
+        self.read_records(db).await
+    }
+
+    /// The history as it stands, creating nothing (none when the table is
+    /// missing): what may be read before the lock is held, as instances
+    /// creating the table at once would collide.
+    pub(super) async fn existing_records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
+        if !crate::db::ddl::table_exists(db, &self.table).await? {
+            return Ok(Vec::new());
+        }
+        self.read_records(db).await
+    }
+
+    async fn read_records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
         let b = db.backend();
         let sql = format!(
             "SELECT version, success, checksum FROM {} ORDER BY version",

@@ -247,7 +247,7 @@ impl Migrations {
                         .any(|(v, r)| *v == f.version && r.success && r.checksum == f.checksum(b))
                 })
         };
-        if settled(&self.records(db).await?) {
+        if settled(&self.existing_records(db).await?) {
             return Ok(Vec::new());
         }
         let _lock = run_lock(db, &self.table).await?;
