@@ -1,12 +1,14 @@
 //! REST benchmark server: Hangar's API under `/api/` and a hand-written
-//! Rocket + sqlx handler doing the same queries under `/raw/`, on one SQLite
-//! database with 1k users and 100k messages. `bench/rest.sh` drives it with wrk.
+//! Rocket + sqlx handler serving the same URLs under `/raw/` (rows decoded
+//! into structs, serialised by serde, exact `COUNT(*)`), on one SQLite or
+//! PostgreSQL database (`BENCH_URL`) with 1k users, 100k messages and a
+//! 1M-row `bpost` table. `bench/rest.sh` drives it with wrk.
 //! `/api/amessage/` is the same resource behind HTTP Basic (user `bench`,
 //! password `bench-password`, bcrypt at the default cost 12), for the cost
 //! of authenticated writes.
 
 use hangar::auth::{Auth, AuthState};
-use hangar::db::{Database, Db, Model as _, Pool};
+use hangar::db::{Backend, Count, Database, Db, Executor as _, Model as _, Pool};
 use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication};
 use hangar::Model;
 use rocket::http::{Method, Status};
@@ -53,110 +55,269 @@ impl Authenticator for Open {
     }
 }
 
+#[derive(Model, Clone, Debug, Serialize)]
+#[model(table = "bpost")]
+struct BPost {
+    id: i64,
+    title: String,
+    score: i64,
+}
+
 const USERS: i64 = 1_000;
 const MESSAGES: i64 = 100_000;
+const POSTS: i64 = 1_000_000;
 
+/// 1k users, 100k messages and 1M posts, written by SQL on the server
+/// (seeding is not what is measured); statistics gathered after.
 async fn seed(db: &Db) {
     if BUser::select().exists(db).await.expect("exists") {
         return;
     }
-    let mut tx = db.begin().await.expect("begin");
-    for u in 1..=USERS {
-        let mut user = BUser {
-            id: 0,
-            username: format!("user{u}"),
-            email: format!("u{u}@example.com"),
-        };
-        user.insert(&mut tx).await.expect("user");
-    }
-    for m in 0..MESSAGES {
-        BMessage {
-            id: 0,
-            user: m % USERS + 1,
-            content: format!("message {m}: a line of text of a typical length for a short post"),
-            pub_date: hangar::db::now(),
-        }
-        .insert(&mut tx)
-        .await
-        .expect("message");
-    }
-    tx.commit().await.expect("commit");
-}
-
-fn sqlite(db: &Db) -> sqlx::SqlitePool {
-    match db.pool() {
-        Pool::Sqlite(p) => p.clone(),
-        _ => panic!("the REST benchmark runs on SQLite"),
-    }
-}
-
-fn decode(r: &sqlx::sqlite::SqliteRow) -> serde_json::Value {
-    serde_json::json!({
-        "id": r.get::<i64, _>(0),
-        "user": r.get::<i64, _>(1),
-        "content": r.get::<String, _>(2),
-        "pub_date": r.get::<String, _>(3),
-    })
-}
-
-const COLS: &str = "t0.\"id\", t0.\"user\", t0.\"content\", t0.\"pub_date\"";
-
-async fn raw_page(db: &Db, filter: Option<&str>, page: i64) -> serde_json::Value {
-    let p = sqlite(db);
-    let (count_sql, list_sql) = match filter {
-        None => (
-            "SELECT COUNT(*) FROM \"bmessage\" t0".to_owned(),
-            format!("SELECT {COLS} FROM \"bmessage\" t0 ORDER BY t0.\"id\" LIMIT 20 OFFSET ?"),
+    let (series, text) = match db.backend() {
+        Backend::Sqlite => (
+            "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {N})",
+            "CAST(n AS TEXT)",
         ),
-        Some(_) => (
-            "SELECT COUNT(*) FROM \"bmessage\" t0 LEFT JOIN \"buser\" t1 ON t1.\"id\" = t0.\"user\" WHERE t1.\"username\" = ?".to_owned(),
-            format!("SELECT {COLS} FROM \"bmessage\" t0 LEFT JOIN \"buser\" t1 ON t1.\"id\" = t0.\"user\" WHERE t1.\"username\" = ? ORDER BY t0.\"id\" LIMIT 20 OFFSET ?"),
-        ),
+        _ => ("WITH s(n) AS (SELECT generate_series(1, {N}))", "n::text"),
     };
-    let mut count_q = sqlx::query(sqlx::AssertSqlSafe(count_sql));
-    let mut list_q = sqlx::query(sqlx::AssertSqlSafe(list_sql));
-    if let Some(name) = filter {
-        count_q = count_q.bind(name.to_owned());
-        list_q = list_q.bind(name.to_owned());
+    let now = hangar::db::Value::DateTime(hangar::db::now());
+    let now = match db.backend() {
+        Backend::Sqlite => format!("'{now}'"),
+        _ => "now()".to_owned(),
+    };
+    let script = [
+        format!(
+            "{} INSERT INTO buser (username, email) SELECT 'user' || {text}, 'u' || {text} || '@example.com' FROM s",
+            series.replace("{N}", &USERS.to_string())
+        ),
+        format!(
+            "{} INSERT INTO bmessage (\"user\", content, pub_date) SELECT (n - 1) % {USERS} + 1, \
+             'message ' || {text} || ': a line of text of a typical length for a short post', {now} FROM s",
+            series.replace("{N}", &MESSAGES.to_string())
+        ),
+        format!(
+            "{} INSERT INTO bpost (title, score) SELECT 'post ' || {text}, n % 1000 FROM s",
+            series.replace("{N}", &POSTS.to_string())
+        ),
+        "ANALYZE".to_owned(),
+    ];
+    let mut ex = db;
+    for sql in script {
+        ex.run_script(&sql).await.expect("seed");
     }
-    let count: i64 = count_q.fetch_one(&p).await.expect("count").get(0);
-    let rows = list_q
-        .bind((page - 1) * 20)
-        .fetch_all(&p)
-        .await
-        .expect("rows");
-    let objects: Vec<serde_json::Value> = rows.iter().map(decode).collect();
+}
+
+/// What the hand-written handlers send: rows decoded into a struct and
+/// serialised by serde (no JSON value trees), as a lean handler would.
+#[derive(Serialize)]
+struct Msg {
+    id: i64,
+    user: i64,
+    content: String,
+    pub_date: String,
+}
+
+#[derive(Serialize)]
+struct Post {
+    id: i64,
+    title: String,
+    score: i64,
+}
+
+#[derive(Serialize)]
+struct Meta {
+    model: &'static str,
+    page: i64,
+    page_count: i64,
+    object_count: i64,
+    next: String,
+    previous: String,
+}
+
+#[derive(Serialize)]
+struct Page<T> {
+    meta: Meta,
+    objects: Vec<T>,
+}
+
+/// Decoding a row the backend's way (SQLite keeps datetimes as text).
+trait Decode {
+    fn msg(&self) -> Msg;
+    fn post(&self) -> Post;
+}
+
+impl Decode for sqlx::sqlite::SqliteRow {
+    fn msg(&self) -> Msg {
+        Msg {
+            id: self.get(0),
+            user: self.get(1),
+            content: self.get(2),
+            pub_date: self.get(3),
+        }
+    }
+    fn post(&self) -> Post {
+        Post {
+            id: self.get(0),
+            title: self.get(1),
+            score: self.get(2),
+        }
+    }
+}
+
+impl Decode for sqlx::postgres::PgRow {
+    fn msg(&self) -> Msg {
+        Msg {
+            id: self.get(0),
+            user: self.get(1),
+            content: self.get(2),
+            pub_date: hangar::db::Value::DateTime(self.get(3)).to_string(),
+        }
+    }
+    fn post(&self) -> Post {
+        Post {
+            id: self.get(0),
+            title: self.get(1),
+            score: self.get(2),
+        }
+    }
+}
+
+/// Runs `$body` with `$p` bound to the sqlx pool of either backend (the
+/// SQL is written with `$n` placeholders, which both accept).
+macro_rules! on_pool {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db.pool() {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+            _ => panic!("the REST benchmark runs on SQLite or PostgreSQL"),
+        }
+    };
+}
+
+const COLS: &str = "m.id, m.\"user\", m.content, m.pub_date";
+
+fn meta(model: &'static str, page: i64, count: i64, path: &str) -> Meta {
     let pages = (count + 19) / 20;
-    serde_json::json!({
-        "meta": {"model": "bmessage", "page": page, "page_count": pages, "object_count": count,
-                 "next": if page < pages { format!("/raw/bmessage/?page={}", page + 1) } else { String::new() },
-                 "previous": ""},
-        "objects": objects,
-    })
+    Meta {
+        model,
+        page,
+        page_count: pages,
+        object_count: count,
+        next: if page < pages {
+            format!("{path}?page={}", page + 1)
+        } else {
+            String::new()
+        },
+        previous: if page > 1 {
+            format!("{path}?page={}", page - 1)
+        } else {
+            String::new()
+        },
+    }
 }
 
 #[derive(rocket::FromForm)]
 struct ListQuery<'r> {
+    user: Option<i64>,
     #[field(name = "user__username")]
     username: Option<&'r str>,
     page: Option<i64>,
 }
 
 #[get("/bmessage?<q..>")]
-async fn raw_list(db: Db, q: ListQuery<'_>) -> Json<serde_json::Value> {
-    Json(raw_page(&db, q.username, q.page.unwrap_or(1).max(1)).await)
+async fn raw_list(db: Db, q: ListQuery<'_>) -> Result<Json<Page<Msg>>, Status> {
+    let page = q.page.unwrap_or(1).max(1);
+    let offset = (page - 1) * 20;
+    let fail = |_| Status::InternalServerError;
+    let (count, objects) = on_pool!(db, |p| {
+        if let Some(name) = q.username {
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bmessage m JOIN buser u ON u.id = m.\"user\" WHERE u.username = $1",
+            )
+            .bind(name)
+            .fetch_one(p)
+            .await
+            .map_err(fail)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM bmessage m JOIN buser u ON u.id = m.\"user\" \
+                 WHERE u.username = $1 ORDER BY m.id LIMIT 20 OFFSET $2"
+            )))
+            .bind(name)
+            .bind(offset)
+            .fetch_all(p)
+            .await
+            .map_err(fail)?;
+            (count, rows.iter().map(Decode::msg).collect())
+        } else if let Some(user) = q.user {
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM bmessage m WHERE m.\"user\" = $1")
+                    .bind(user)
+                    .fetch_one(p)
+                    .await
+                    .map_err(fail)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM bmessage m WHERE m.\"user\" = $1 ORDER BY m.id LIMIT 20 OFFSET $2"
+            )))
+            .bind(user)
+            .bind(offset)
+            .fetch_all(p)
+            .await
+            .map_err(fail)?;
+            (count, rows.iter().map(Decode::msg).collect())
+        } else {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bmessage m")
+                .fetch_one(p)
+                .await
+                .map_err(fail)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM bmessage m ORDER BY m.id LIMIT 20 OFFSET $1"
+            )))
+            .bind(offset)
+            .fetch_all(p)
+            .await
+            .map_err(fail)?;
+            (count, rows.iter().map(Decode::msg).collect())
+        }
+    });
+    Ok(Json(Page {
+        meta: meta("bmessage", page, count, "/raw/bmessage/"),
+        objects,
+    }))
+}
+
+/// The 1M-row table's pages, counted exactly every time.
+#[get("/bpost?<page>")]
+async fn raw_posts(db: Db, page: Option<i64>) -> Result<Json<Page<Post>>, Status> {
+    let page = page.unwrap_or(1).max(1);
+    let fail = |_| Status::InternalServerError;
+    let (count, objects) = on_pool!(db, |p| {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bpost")
+            .fetch_one(p)
+            .await
+            .map_err(fail)?;
+        let rows = sqlx::query("SELECT id, title, score FROM bpost ORDER BY id LIMIT 20 OFFSET $1")
+            .bind((page - 1) * 20)
+            .fetch_all(p)
+            .await
+            .map_err(fail)?;
+        (count, rows.iter().map(Decode::post).collect())
+    });
+    Ok(Json(Page {
+        meta: meta("bpost", page, count, "/raw/bpost/"),
+        objects,
+    }))
 }
 
 #[get("/bmessage/<id>")]
-async fn raw_detail(db: Db, id: i64) -> Result<Json<serde_json::Value>, Status> {
-    let p = sqlite(&db);
-    let sql = format!("SELECT {COLS} FROM \"bmessage\" t0 WHERE t0.\"id\" = ?");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+async fn raw_detail(db: Db, id: i64) -> Result<Json<Msg>, Status> {
+    let sql = format!("SELECT {COLS} FROM bmessage m WHERE m.id = $1");
+    let row = on_pool!(db, |p| sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .fetch_optional(&p)
+        .fetch_optional(p)
         .await
-        .map_err(|_| Status::InternalServerError)?;
-    row.map(|r| Json(decode(&r))).ok_or(Status::NotFound)
+        .map_err(|_| Status::InternalServerError)?
+        .map(|r| r.msg()));
+    row.map(Json).ok_or(Status::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -165,38 +326,34 @@ struct NewMessage {
     content: String,
 }
 
+/// One autocommit `INSERT ... RETURNING`.
 #[post("/bmessage", data = "<body>")]
-async fn raw_create(
-    db: Db,
-    body: Json<NewMessage>,
-) -> Result<(Status, Json<serde_json::Value>), Status> {
-    let p = sqlite(&db);
-    let now = hangar::db::Value::DateTime(hangar::db::now()).to_string();
-    let mut tx = p
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(|_| Status::ServiceUnavailable)?;
-    let id: i64 = sqlx::query("INSERT INTO \"bmessage\" (\"user\", \"content\", \"pub_date\") VALUES (?, ?, ?) RETURNING \"id\"")
-        .bind(body.user)
-        .bind(&body.content)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|_| Status::BadRequest)?
-        .get(0);
-    tx.commit().await.map_err(|_| Status::InternalServerError)?;
-    let sql = format!("SELECT {COLS} FROM \"bmessage\" t0 WHERE t0.\"id\" = ?");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_one(&p)
-        .await
-        .map_err(|_| Status::InternalServerError)?;
-    Ok((Status::Created, Json(decode(&row))))
+async fn raw_create(db: Db, body: Json<NewMessage>) -> Result<(Status, Json<Msg>), Status> {
+    let msg = on_pool!(db, |p| {
+        let sql = "INSERT INTO bmessage (\"user\", content, pub_date) VALUES ($1, $2, $3) \
+                   RETURNING id, \"user\", content, pub_date";
+        let q = sqlx::query(sql).bind(body.user).bind(&body.content);
+        let q = match db.backend() {
+            Backend::Sqlite => q.bind(hangar::db::Value::DateTime(hangar::db::now()).to_string()),
+            _ => q.bind(hangar::db::now()),
+        };
+        q.fetch_one(p)
+            .await
+            .map_err(|e| {
+                eprintln!("create: {e}");
+                Status::ServiceUnavailable
+            })?
+            .msg()
+    });
+    Ok((Status::Created, Json(msg)))
 }
 
 #[rocket::launch]
 async fn rocket() -> _ {
-    let path = std::env::var("BENCH_DB").unwrap_or_else(|_| "/tmp/hangar-rest-bench.db".into());
+    let url = std::env::var("BENCH_URL").unwrap_or_else(|_| {
+        let path = std::env::var("BENCH_DB").unwrap_or_else(|_| "/tmp/hangar-rest-bench.db".into());
+        format!("sqlite://{path}")
+    });
     let figment = rocket::figment::Figment::from(rocket::Config::release_default())
         .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))
         .merge(("log_level", "off"))
@@ -207,10 +364,11 @@ async fn rocket() -> _ {
                 .and_then(|p| p.parse::<u16>().ok())
                 .unwrap_or(8077),
         ))
-        .merge(("databases.main.url", format!("sqlite://{path}")))
+        .merge(("databases.main.url", url.clone()))
         .merge(("databases.main.max_connections", 8));
-    let seeder = Db::connect(&format!("sqlite://{path}")).await.expect("db");
-    hangar::db::ddl::create_tables(&seeder, &[BUser::schema(), BMessage::schema()])
+    let seeder = Db::connect(&url).await.expect("db");
+    let schemas = [BUser::schema(), BMessage::schema(), BPost::schema()];
+    hangar::db::ddl::create_tables(&seeder, &schemas)
         .await
         .expect("tables");
     seed(&seeder).await;
@@ -220,6 +378,7 @@ async fn rocket() -> _ {
             Database::fairing()
                 .model::<BUser>()
                 .model::<BMessage>()
+                .model::<BPost>()
                 .with(Auth::models()),
         )
         .attach(Auth::fairing())
@@ -251,7 +410,14 @@ async fn rocket() -> _ {
                     Resource::new()
                         .name("amessage")
                         .auth(UserAuthentication::default()),
-                ),
+                )
+                .register::<BPost>(Resource::new().name("bpost"))
+                .register::<BPost>(
+                    Resource::new()
+                        .name("bpost_estimated")
+                        .count(Count::estimated()),
+                )
+                .register::<BPost>(Resource::new().name("bpost_uncounted").count(Count::None)),
         )
-        .mount("/raw", routes![raw_list, raw_detail, raw_create])
+        .mount("/raw", routes![raw_list, raw_posts, raw_detail, raw_create])
 }

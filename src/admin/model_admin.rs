@@ -39,6 +39,7 @@ pub struct ModelAdmin {
     pub(crate) columns: Option<Vec<String>>,
     pub(crate) computed: Vec<(String, ComputeFn)>,
     pub(crate) paginate_by: Option<u64>,
+    pub(crate) count: crate::db::Count,
     pub(crate) search_fields: Vec<String>,
     pub(crate) filter_fields: Option<Vec<String>>,
     pub(crate) filter_exclude: Vec<String>,
@@ -94,6 +95,7 @@ impl ModelAdmin {
             columns: None,
             computed: Vec::new(),
             paginate_by: None,
+            count: crate::db::Count::Exact,
             search_fields: Vec::new(),
             filter_fields: None,
             filter_exclude: Vec::new(),
@@ -138,6 +140,25 @@ impl ModelAdmin {
         compute: impl Fn(&Record) -> String + Send + Sync + 'static,
     ) -> Self {
         self.computed.push((name.into(), Arc::new(compute)));
+        self
+    }
+
+    /// How the change list counts rows (default [`Count::Exact`]): for a
+    /// big table, [`Count::estimated()`] shows "about N in all" from the
+    /// database's statistics, and [`Count::None`] shows previous/next links
+    /// with no count.
+    ///
+    /// [`Count::Exact`]: crate::db::Count::Exact
+    /// [`Count::estimated()`]: crate::db::Count::estimated
+    /// [`Count::None`]: crate::db::Count::None
+    ///
+    /// ```
+    /// use hangar::admin::ModelAdmin;
+    /// use hangar::db::Count;
+    /// let messages = ModelAdmin::new().count(Count::estimated());
+    /// ```
+    pub fn count(mut self, how: crate::db::Count) -> Self {
+        self.count = how;
         self
     }
 

@@ -290,6 +290,16 @@ impl Select {
         }
     }
 
+    /// The SELECT of this query with the given projection.
+    pub(crate) fn select_statement(
+        &self,
+        backend: Backend,
+        registry: &Registry,
+        projection: Projection,
+    ) -> Statement {
+        select_sql::select(backend, registry, &self.parts(), projection)
+    }
+
     /// The SELECT statement for all columns of the schema (and included
     /// rows), with the schema's own table names.
     pub fn to_statement(&self, backend: Backend) -> Statement {

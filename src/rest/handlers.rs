@@ -277,24 +277,21 @@ pub(crate) async fn list(
         Some(None) => None,
         _ => Some(limit),
     };
-    let count = select.count(db).await?;
-    let (records, page_count) = match per_page {
+    let (records, total, more) = match per_page {
         Some(n) => {
             let offset = (page - 1).saturating_mul(n);
-            let records = if offset >= count {
+            let page = crate::rest::paging::page_of(entry, db, select, offset, n).await?;
+            (page.rows, page.total, page.more)
+        }
+        None => {
+            let total = select.count_as(db, entry.resource.count).await?;
+            let rows = if page > 1 {
                 Vec::new()
             } else {
-                with_includes(entry, select.limit(n).offset(offset))?
-                    .related_records(db)
-                    .await?
+                with_includes(entry, select)?.related_records(db).await?
             };
-            (records, count.div_ceil(n))
+            (rows, total, false)
         }
-        None if page > 1 => (Vec::new(), u64::from(count > 0)),
-        None => (
-            with_includes(entry, select)?.related_records(db).await?,
-            u64::from(count > 0),
-        ),
     };
     let objects: Vec<Json> = entry
         .objects(db, &entry.base_for(req), &records)
@@ -302,7 +299,12 @@ pub(crate) async fn list(
         .into_iter()
         .map(Json::Object)
         .collect();
-    let next = if page < page_count {
+    let page_count = match (per_page, total.value()) {
+        (Some(n), Some(c)) => Some(c.div_ceil(n)),
+        (None, Some(c)) => Some(u64::from(c > 0)),
+        (_, None) => None,
+    };
+    let next = if more {
         page_url(req, page + 1)
     } else {
         String::new()
@@ -317,7 +319,8 @@ pub(crate) async fn list(
             "model": entry.name,
             "page": page,
             "page_count": page_count,
-            "object_count": count,
+            "object_count": total.value(),
+            "count_kind": total.kind(),
             "next": next,
             "previous": previous,
         },

@@ -399,8 +399,13 @@ fn list_body(entry: &Entry, obj_ref: &Json) -> Json {
             "meta": list_meta(entry), "objects": {"type": "array", "items": obj_ref}
         }, "required": ["meta", "objects"]}),
         Style::Resty => {
+            let count = match entry.resource.count {
+                crate::db::Count::None => json!({"type": ["integer", "null"]}),
+                _ => json!({"type": "integer"}),
+            };
             let mut meta = json!({"type": "object", "properties": {
-                "has_next_page": {"type": "boolean"}, "count": {"type": "integer"}
+                "has_next_page": {"type": "boolean"}, "count": count,
+                "count_kind": {"type": "string", "enum": ["exact", "estimated", "none"]}
             }, "required": ["has_next_page"]});
             if entry.resource.pagination == Pagination::Cursor {
                 meta["properties"]["cursors"] =
@@ -430,15 +435,21 @@ fn body(schema: Json) -> Json {
 
 fn list_meta(entry: &Entry) -> Json {
     let nullable_str = json!({"type": "string"});
+    // null when the resource does not count (`Count::None`)
+    let count = match entry.resource.count {
+        crate::db::Count::None => json!({"type": ["integer", "null"]}),
+        _ => json!({"type": "integer"}),
+    };
+    let kind = json!({"type": "string", "enum": ["exact", "estimated", "none"]});
     match entry.resource.pagination {
         Pagination::Pages => json!({"type": "object", "properties": {
-            "model": {"type": "string"}, "page": {"type": "integer"}, "page_count": {"type": "integer"},
-            "object_count": {"type": "integer"}, "next": nullable_str, "previous": nullable_str
-        }, "required": ["model", "page", "page_count", "object_count", "next", "previous"]}),
+            "model": {"type": "string"}, "page": {"type": "integer"}, "page_count": count.clone(),
+            "object_count": count, "count_kind": kind, "next": nullable_str, "previous": nullable_str
+        }, "required": ["model", "page", "page_count", "object_count", "count_kind", "next", "previous"]}),
         Pagination::LimitOffset => json!({"type": "object", "properties": {
             "model": {"type": "string"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
-            "object_count": {"type": "integer"}, "next": nullable_str, "previous": nullable_str
-        }, "required": ["model", "limit", "offset", "object_count", "next", "previous"]}),
+            "object_count": count, "count_kind": kind, "next": nullable_str, "previous": nullable_str
+        }, "required": ["model", "limit", "offset", "object_count", "count_kind", "next", "previous"]}),
         Pagination::Cursor => json!({"type": "object", "properties": {
             "model": {"type": "string"}, "limit": {"type": "integer"},
             "cursors": {"type": "array", "items": {"type": "string"}},

@@ -5,7 +5,7 @@ use rocket::request::Request;
 use serde_json::{json, Value as Json};
 
 use crate::db::cursor::cursor_values;
-use crate::db::{Db, FieldPath, Select, Value};
+use crate::db::{Db, FieldPath, RowCount, Select, Value};
 use crate::rest::error::ApiError;
 use crate::rest::registry::Entry;
 
@@ -94,6 +94,45 @@ async fn fetch(
     Ok(select.related_records(db).await?)
 }
 
+/// One page of a listing and what is known of the whole.
+pub(crate) struct Page {
+    pub rows: Vec<crate::db::Related>,
+    pub total: RowCount,
+    /// Whether rows follow this page.
+    pub more: bool,
+}
+
+/// `limit` rows from `offset`, counted the resource's way: an exact count
+/// skips the query past the end and says whether more follow; otherwise one
+/// row more than shown is fetched to know.
+pub(crate) async fn page_of(
+    entry: &Entry,
+    db: &Db,
+    select: Select,
+    offset: u64,
+    limit: u64,
+) -> Result<Page, ApiError> {
+    let total = select.count_as(db, entry.resource.count).await?;
+    if let RowCount::Exact(count) = total {
+        let rows = if offset >= count {
+            Vec::new()
+        } else {
+            fetch(entry, db, select.limit(limit).offset(offset)).await?
+        };
+        let more = offset.saturating_add(limit) < count;
+        return Ok(Page { rows, total, more });
+    }
+    let mut rows = fetch(
+        entry,
+        db,
+        select.limit(limit.saturating_add(1)).offset(offset),
+    )
+    .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Page { rows, total, more })
+}
+
 /// `?limit=&offset=`.
 pub(crate) async fn offset_listing(
     entry: &Entry,
@@ -104,12 +143,7 @@ pub(crate) async fn offset_listing(
     limit: u64,
 ) -> Result<Json, ApiError> {
     let offset = non_negative(pairs, "offset")?;
-    let count = select.count(db).await?;
-    let rows = if offset >= count {
-        Vec::new()
-    } else {
-        fetch(entry, db, select.limit(limit).offset(offset)).await?
-    };
+    let Page { rows, total, more } = page_of(entry, db, select, offset, limit).await?;
     let objects: Vec<Json> = entry
         .objects(db, &entry.base_for(req), &rows)
         .await?
@@ -117,7 +151,7 @@ pub(crate) async fn offset_listing(
         .map(Json::Object)
         .collect();
     let drop = ["offset", "page"];
-    let next = if offset.saturating_add(limit) < count {
+    let next = if more {
         url_with(req, &drop, &[("offset", (offset + limit).to_string())])
     } else {
         String::new()
@@ -133,7 +167,8 @@ pub(crate) async fn offset_listing(
     };
     Ok(json!({
         "meta": {
-            "model": entry.name, "limit": limit, "offset": offset, "object_count": count,
+            "model": entry.name, "limit": limit, "offset": offset,
+            "object_count": total.value(), "count_kind": total.kind(),
             "next": next, "previous": previous,
         },
         "objects": objects,

@@ -215,6 +215,7 @@ pub struct Resource {
     pub(crate) hooks: Arc<dyn ResourceHooks>,
     pub(crate) includes: Vec<(String, Resource)>,
     pub(crate) pagination: Pagination,
+    pub(crate) count: crate::db::Count,
     pub(crate) output: Option<crate::rest::fields::Fields>,
     pub(crate) nested_writes: bool,
     pub(crate) allow_regexp: bool,
@@ -259,6 +260,7 @@ impl Default for Resource {
             hooks: Arc::new(NoHooks),
             includes: Vec::new(),
             pagination: Pagination::Pages,
+            count: crate::db::Count::Exact,
             output: None,
             nested_writes: true,
             allow_regexp: false,
@@ -436,6 +438,26 @@ impl Resource {
     /// The pagination scheme (default: flask-peewee's pages).
     pub fn pagination(mut self, pagination: Pagination) -> Self {
         self.pagination = pagination;
+        self
+    }
+
+    /// How page listings count their rows (default [`Count::Exact`]):
+    /// [`Count::estimated()`] reads the database's statistics for a big
+    /// table, [`Count::None`] skips counting. `meta.count_kind` says which
+    /// was used (`"exact"`, `"estimated"`, `"none"`); with no count,
+    /// `page_count` and `object_count` are `null` and `next` is still exact.
+    ///
+    /// [`Count::Exact`]: crate::db::Count::Exact
+    /// [`Count::estimated()`]: crate::db::Count::estimated
+    /// [`Count::None`]: crate::db::Count::None
+    ///
+    /// ```
+    /// use hangar::db::Count;
+    /// use hangar::rest::Resource;
+    /// let messages = Resource::new().count(Count::estimated());
+    /// ```
+    pub fn count(mut self, how: crate::db::Count) -> Self {
+        self.count = how;
         self
     }
 

@@ -146,6 +146,9 @@ impl Style {
         if let Some(count) = meta.get("object_count") {
             out_meta["count"] = count.clone();
         }
+        if let Some(kind) = meta.get("count_kind") {
+            out_meta["count_kind"] = kind.clone();
+        }
         json!({ "data": body["objects"], "meta": out_meta })
     }
 }

@@ -14,7 +14,7 @@ use super::filters::{
 use crate::admin::entry::ListColumn;
 use crate::admin::request::{AdminRequest, Params};
 use crate::admin::{AdminError, Permission};
-use crate::db::{Column, Related, Value};
+use crate::db::{Column, Related, RowCount, Value};
 use crate::utils::{page_range, parse_page};
 
 /// A value as a list cell shows it.
@@ -101,9 +101,14 @@ struct ActionItem<'a> {
 struct ListPage<'a> {
     headers: Vec<Header>,
     rows: Vec<Row>,
-    count: u64,
+    /// The rows in all (`None` when the model does not count).
+    count: Option<u64>,
+    /// `"exact"`, `"estimated"` or `"none"`.
+    count_kind: &'static str,
     page: u64,
+    /// Pages in all (0 when uncounted: the pager shows previous/next).
     pages: u64,
+    has_next: bool,
     page_range: Vec<Option<u64>>,
     /// The query string without the page (for the pager and export links).
     query: String,
@@ -130,11 +135,18 @@ pub(super) async fn list(
     let select = change_list.sorted()?;
     let per_page = e.admin.paginate_by.unwrap_or(cx.state.config.paginate_by);
     let page_no = page_number(&params)?;
-    let count = select.count(&cx.db).await?;
-    let pages = count.div_ceil(per_page);
-    // past the last page: no query (a huge offset is an error in SQL)
-    let offset = (page_no - 1).checked_mul(per_page).filter(|o| *o < count);
-    let mut rows_select = select.limit(per_page).offset(offset.unwrap_or(0));
+    let total = select.count_as(&cx.db, e.admin.count).await?;
+    let pages = total.value().map_or(0, |c| c.div_ceil(per_page));
+    // past the last page of an exact count: no query (a huge offset is an
+    // error in SQL); otherwise one row more than shown says if more follow
+    let offset = (page_no - 1)
+        .checked_mul(per_page)
+        .filter(|o| !matches!(total, RowCount::Exact(c) if *o >= c));
+    let probe = match total {
+        RowCount::Exact(_) => per_page,
+        _ => per_page.saturating_add(1),
+    };
+    let mut rows_select = select.limit(probe).offset(offset.unwrap_or(0));
     let mut joined: Vec<&str> = Vec::new();
     for c in &e.columns {
         let fk = match c {
@@ -149,10 +161,15 @@ pub(super) async fn list(
                 .map_err(|_| AdminError::BadParameter(fk.to_owned()))?;
         }
     }
-    let rows = match offset {
+    let mut rows = match offset {
         Some(_) => rows_select.related_records(&cx.db).await?,
         None => Vec::new(),
     };
+    let has_next = match total {
+        RowCount::Exact(c) => page_no.saturating_mul(per_page) < c,
+        _ => rows.len() as u64 > per_page,
+    };
+    rows.truncate(per_page as usize);
     let rows = rows
         .iter()
         .map(|r| Row {
@@ -196,9 +213,11 @@ pub(super) async fn list(
     let body = ListPage {
         headers,
         rows,
-        count,
+        count: total.value(),
+        count_kind: total.kind(),
         page: page_no,
         pages,
+        has_next,
         page_range: page_range(page_no, pages, 3),
         query: query_string(&params.without(&["page"])),
         q: &change_list.q,
