@@ -140,6 +140,7 @@ app_cases!(
     session_writes_need_the_csrf_header,
     basic_auth_failures_are_throttled,
     verified_credentials_are_remembered_until_revoked,
+    a_burst_of_cold_credentials_checks_once,
     included_resources_nest_in_one_query,
     api_keys_and_bearer_tokens,
     cursor_and_offset_pagination,
@@ -1155,6 +1156,40 @@ async fn verified_credentials_are_remembered_until_revoked(tdb: Arc<TestDb>) {
         Status::Created
     );
     assert_eq!(stats().misses, misses + 1);
+}
+
+/// A client opening many connections at once with the same credentials
+/// (wrk, a worker pool) is checked once: the others wait for that check and
+/// are answered from the cache — none is throttled (the limit here is 5)
+/// and the account is not locked afterwards.
+async fn a_burst_of_cold_credentials_checks_once(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    seed(&client).await;
+    let state = client.rocket().state::<AuthState>().unwrap();
+    let start = state.store().credential_stats();
+    let burst = (0..12).map(|i| {
+        client
+            .post("/api/message/")
+            .header(basic("alice"))
+            .header(ContentType::JSON)
+            .body(json!({ "content": format!("burst {i}") }).to_string())
+            .dispatch()
+    });
+    for res in futures::future::join_all(burst).await {
+        assert_eq!(res.status(), Status::Created);
+    }
+    let stats = state.store().credential_stats();
+    assert!(
+        stats.hits >= start.hits + 11,
+        "one full check, the rest remembered: {stats:?}"
+    );
+    // nothing was counted against alice or this client
+    let res = client
+        .get("/api/message/")
+        .header(basic("alice"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
 }
 
 async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {

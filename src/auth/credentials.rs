@@ -145,6 +145,58 @@ impl CredentialCache {
     }
 }
 
+/// One credential check at a time per username: a burst of requests with
+/// the same cold credentials (a client starting 32 connections at once) takes
+/// one bcrypt verify, the rest wait for it and are answered from the cache —
+/// instead of 32 verifies racing, each reserving a throttle attempt.
+#[derive(Default)]
+pub(crate) struct CheckTurns {
+    turns: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A username's turn to check credentials; the next waiter goes on drop.
+pub(crate) struct Turn<'a> {
+    turns: &'a CheckTurns,
+    username: String,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Whether another check of the username was ahead of this one.
+    pub(crate) waited: bool,
+}
+
+impl CheckTurns {
+    /// Waits for the username's checks ahead of this one.
+    pub(crate) async fn wait(&self, username: &str) -> Turn<'_> {
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+            turns.entry(username.to_owned()).or_default().clone()
+        };
+        let (guard, waited) = match lock.clone().try_lock_owned() {
+            Ok(guard) => (guard, false),
+            Err(_) => (lock.lock_owned().await, true),
+        };
+        Turn {
+            turns: self,
+            username: username.to_owned(),
+            guard: Some(guard),
+            waited,
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut turns = self.turns.turns.lock().unwrap_or_else(|e| e.into_inner());
+        // nobody else holds or waits for it: the entry goes
+        if turns
+            .get(&self.username)
+            .is_some_and(|l| std::sync::Arc::strong_count(l) == 1)
+        {
+            turns.remove(&self.username);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

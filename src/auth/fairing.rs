@@ -102,6 +102,7 @@ impl<U: UserModel> Auth<U> {
             store: Box::new(TypedStore::<U>::new(ttl).remember_credentials(credentials)),
             user_type: TypeId::of::<U>(),
             site_name,
+            check_turns: Default::default(),
         })
     }
 }

@@ -21,6 +21,8 @@ pub struct AuthState {
     pub(crate) store: Box<dyn UserStore>,
     pub(crate) user_type: TypeId,
     pub(crate) site_name: String,
+    /// One credential check at a time per username (see `CheckTurns`).
+    pub(crate) check_turns: crate::auth::credentials::CheckTurns,
 }
 
 impl std::fmt::Debug for AuthState {

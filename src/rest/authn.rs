@@ -195,6 +195,14 @@ async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiErro
         if let Some(user) = state.store().verified(db, &username, &password).await? {
             return Ok(Some(ApiUser::User(user)));
         }
+        // the same username's checks in progress go first: when they
+        // verified these credentials, this one is a cache hit
+        let turn = state.check_turns.wait(&username).await;
+        if turn.waited {
+            if let Some(user) = state.store().verified(db, &username, &password).await? {
+                return Ok(Some(ApiUser::User(user)));
+            }
+        }
         let ip = client_ip(req, &state.config);
         throttle::begin_attempt(db, &state.config, &username, &ip).await?;
         return match state
