@@ -17,6 +17,7 @@ use crate::db::registry::Registry;
 use crate::db::schema::{Schema, SqlType};
 use crate::db::sql::{Returns, Statement};
 use crate::db::value::Value;
+use crate::db::write_queue::{WriteQueue, WriteTurn};
 
 /// What a write did.
 ///
@@ -203,12 +204,14 @@ impl Target<'_> {
 pub struct Db {
     pool: Pool,
     registry: Arc<Registry>,
+    writes: WriteQueue,
 }
 
 impl Db {
     /// Wraps a pool and the registered models.
     pub fn new(pool: Pool, registry: Registry) -> Db {
         Db {
+            writes: WriteQueue::for_pool(&pool),
             pool,
             registry: Arc::new(registry),
         }
@@ -277,6 +280,7 @@ impl Db {
     /// # });
     /// ```
     pub async fn begin(&self) -> Result<Transaction<'static>> {
+        let turn = self.writes.turn().await;
         let inner = match &self.pool {
             Pool::Sqlite(p) => p.begin_with(sqlite::BEGIN).await.map(TxInner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(TxInner::Postgres),
@@ -286,6 +290,7 @@ impl Db {
         Ok(Transaction {
             inner,
             registry: self.registry.clone(),
+            _turn: turn,
         })
     }
 
@@ -296,6 +301,11 @@ impl Db {
         stmt: Statement,
         types: &[SqlType],
     ) -> Result<std::result::Result<Vec<Vec<Value>>, sqlx::Error>> {
+        // a statement not known to be a read may write: it queues on SQLite
+        let _turn = match stmt.is_read() {
+            true => None,
+            false => self.writes.turn().await,
+        };
         let mut conn = self.pool.acquire().await?;
         Ok(target(&mut conn).fetch(stmt, types).await)
     }
@@ -344,7 +354,11 @@ impl Conn {
     pub async fn begin(&mut self) -> Result<Transaction<'_>> {
         let registry = self.registry.clone();
         let inner = target(&mut self.conn).begin().await?;
-        Ok(Transaction { inner, registry })
+        Ok(Transaction {
+            inner,
+            registry,
+            _turn: None,
+        })
     }
 }
 
@@ -360,6 +374,8 @@ enum TxInner<'c> {
 pub struct Transaction<'c> {
     inner: TxInner<'c>,
     registry: Arc<Registry>,
+    /// On SQLite, the pool's write turn, held until commit or rollback.
+    _turn: WriteTurn,
 }
 
 impl std::fmt::Debug for Transaction<'_> {
@@ -395,7 +411,11 @@ impl<'c> Transaction<'c> {
     pub async fn begin(&mut self) -> Result<Transaction<'_>> {
         let registry = self.registry.clone();
         let inner = self.target().begin().await?;
-        Ok(Transaction { inner, registry })
+        Ok(Transaction {
+            inner,
+            registry,
+            _turn: None,
+        })
     }
 
     /// Runs a script of one or more statements as written, unprepared (a
@@ -470,11 +490,13 @@ impl Executor for &Db {
     }
 
     async fn execute(&mut self, stmt: Statement) -> Result<ExecResult> {
+        let _turn = self.writes.turn().await;
         let mut conn = self.pool.acquire().await?;
         Ok(target(&mut conn).execute(stmt).await?)
     }
 
     async fn run_script(&mut self, sql: &str) -> Result<()> {
+        let _turn = self.writes.turn().await;
         let mut conn = self.pool.acquire().await?;
         Ok(target(&mut conn).run_script(sql).await?)
     }

@@ -54,6 +54,7 @@ mod typed_query;
 mod value;
 pub mod wire;
 pub mod write;
+mod write_queue;
 
 pub use backend::Backend;
 pub use delete::{Collected, DeleteMode};
