@@ -348,7 +348,7 @@ cmd_stop() {
   if replica_running; then
     as_pg "$SERVER_BIN/pg_ctl" -D "$DATA" -m fast -w -t "$TIMEOUT" stop >/dev/null \
       || { show_log; die "pg_ctl stop failed"; }
-    log "replica stopped (dir kept at $DIR; 'start' resumes it, 'destroy' removes it)"
+    log "replica stopped${1:- (dir kept at $DIR; 'start' resumes it, 'destroy' removes it)}"
   elif [ -d "$DATA" ]; then
     log "replica not running (dir kept at $DIR)"
   else
@@ -357,7 +357,7 @@ cmd_stop() {
 }
 
 cmd_destroy() {
-  cmd_stop
+  cmd_stop " "
   drop_slot
   wipe_dir
   log "replica destroyed"

@@ -225,10 +225,10 @@ impl<'r> AdminRequest<'r> {
 
     /// After the admin changed or deleted rows of the auth user model:
     /// drops them from the session cache, so a deactivation, demotion or
-    /// new password counts at once on this instance.
-    pub(crate) fn forget_user(&self, e: &AdminEntry, pk: &Value) {
+    /// new password counts at once (on every instance on PostgreSQL).
+    pub(crate) async fn forget_user(&self, e: &AdminEntry, pk: &Value) {
         if let Some(auth) = self.auth {
-            auth.forget_row(e.schema, pk);
+            auth.forget_row(&self.db, e.schema, pk).await;
         }
     }
 

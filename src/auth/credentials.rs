@@ -132,6 +132,12 @@ impl CredentialCache {
         entries.retain(|_, e| e.user_id != user_id);
     }
 
+    /// Drops every remembered credential.
+    pub(crate) fn forget_all(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.clear();
+    }
+
     pub(crate) fn count(&self, hit: bool) {
         let counter = if hit { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);

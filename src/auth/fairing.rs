@@ -99,7 +99,7 @@ impl<U: UserModel> Auth<U> {
         let credentials = std::time::Duration::from_millis(config.credentials_cache_ms);
         Ok(AuthState {
             config,
-            store: Box::new(TypedStore::<U>::new(ttl).remember_credentials(credentials)),
+            store: std::sync::Arc::new(TypedStore::<U>::new(ttl).remember_credentials(credentials)),
             user_type: TypeId::of::<U>(),
             site_name,
             check_turns: Default::default(),
@@ -112,7 +112,7 @@ impl<U: UserModel> Fairing for Auth<U> {
     fn info(&self) -> Info {
         Info {
             name: "hangar::Auth",
-            kind: Kind::Ignite | Kind::Response,
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Response,
         }
     }
 
@@ -129,6 +129,13 @@ impl<U: UserModel> Fairing for Auth<U> {
                 rocket::error!("hangar auth: {e}");
                 Err(rocket)
             }
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<rocket::Orbit>) {
+        // revocations made by other instances, heard at once (PostgreSQL)
+        if let (Some(state), Some(db)) = (rocket.state::<AuthState>(), rocket.state::<Db>()) {
+            crate::auth::revocation::listen(db, state.store.clone());
         }
     }
 

@@ -39,6 +39,7 @@ mod fairing;
 mod guards;
 mod page;
 pub mod password;
+pub mod revocation;
 mod session;
 mod store;
 pub mod throttle;

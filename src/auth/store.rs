@@ -54,6 +54,10 @@ pub trait UserStore: Send + Sync + 'static {
     /// Forgets any cached row of this user (after a write that matters to sessions).
     fn forget(&self, id: i64);
 
+    /// Forgets every cached row and remembered credential (after a lapse in
+    /// hearing about revocations from other instances).
+    fn forget_all(&self);
+
     /// The field holding the password hash.
     fn password_field(&self) -> &'static str;
 
@@ -217,6 +221,14 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         self
     }
 
+    fn forget_all(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        cache.clear();
+        drop(cache);
+        self.credentials.forget_all();
+    }
+
     fn forget(&self, id: i64) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -326,6 +338,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         )
         .await?;
         self.forget(id);
+        crate::auth::revocation::announce(db, id).await;
         Ok(epoch)
     }
 
@@ -344,6 +357,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         }
         let n = crate::db::write::update_fields(db, U::schema(), Value::Int(id), fields).await?;
         self.forget(id);
+        crate::auth::revocation::announce(db, id).await;
         if n == 0 {
             return Err(crate::db::Error::NotFound {
                 model: U::schema().name,
@@ -380,6 +394,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         )
         .await?;
         self.forget(user.user_id());
+        crate::auth::revocation::announce(db, user.user_id()).await;
         let mut su = session_user(&user);
         su.epoch = epoch;
         Ok(su)

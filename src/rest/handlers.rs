@@ -480,7 +480,7 @@ pub(crate) async fn update(
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
     }
     tx.commit().await?;
-    forget_user(entry, auth, &pk);
+    forget_user(entry, db, auth, &pk).await;
     reload(entry, db, base, pk).await
 }
 
@@ -506,15 +506,15 @@ pub(crate) async fn delete(
     };
     hooks.delete_object(&mut tx, &record, mode).await?;
     tx.commit().await?;
-    forget_user(entry, auth, record.pk());
+    forget_user(entry, db, auth, record.pk()).await;
     Ok(json!({ "deleted": 1 }))
 }
 
 /// After a write to the auth user model: drops the row from the session
 /// cache, so a new password, a deactivation or a deletion counts at once.
-fn forget_user(entry: &Entry, auth: Option<&AuthState>, pk: &Value) {
+async fn forget_user(entry: &Entry, db: &Db, auth: Option<&AuthState>, pk: &Value) {
     if let Some(auth) = auth {
-        auth.forget_row(entry.schema, pk);
+        auth.forget_row(db, entry.schema, pk).await;
     }
 }
 

@@ -150,7 +150,7 @@ pub(super) async fn delete_post(
     let to = Redirect::to(list_url(cx.state, e));
     match delete::delete_by_pks(&cx.db, e.schema, vec![record.pk().clone()], delete_mode(e)).await {
         Ok(_) => {
-            cx.forget_user(e, record.pk());
+            cx.forget_user(e, record.pk()).await;
             Ok(Flash::success(
                 to,
                 format!("“{}” was deleted.", short(&record.label())),
@@ -258,7 +258,7 @@ pub(super) async fn bulk_action(
         "delete" => match delete::delete_by_pks(db, e.schema, pks.clone(), delete_mode(e)).await {
             Ok(_) => {
                 for pk in &pks {
-                    cx.forget_user(e, pk);
+                    cx.forget_user(e, pk).await;
                 }
                 done(Flash::success(
                     Redirect::to(list),

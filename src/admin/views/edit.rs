@@ -406,7 +406,7 @@ async fn save(
         .await;
         match saved {
             Ok(pk) => {
-                cx.forget_user(e, &pk);
+                cx.forget_user(e, &pk).await;
                 let message = match record {
                     None => format!("The {} was added.", e.schema.name.replace('_', " ")),
                     Some(r) => format!("“{}” was saved.", super::short(&r.label())),
