@@ -7,6 +7,7 @@
 //! password `bench-password`, bcrypt at the default cost 12), for the cost
 //! of authenticated writes.
 
+use hangar::admin::{Admin, ModelAdmin};
 use hangar::auth::{Auth, AuthState};
 use hangar::db::{Backend, Count, Database, Db, Executor as _, Model as _, Pool};
 use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication};
@@ -383,6 +384,8 @@ async fn rocket() -> _ {
         )
         .attach(Auth::fairing())
         .attach(hangar::templates::fairing())
+        // the 1M-row table in the admin, for the export's memory
+        .attach(Admin::fairing().register::<BPost>(ModelAdmin::new().count(Count::estimated())))
         .attach(rocket::fairing::AdHoc::on_liftoff("bench user", |rocket| {
             Box::pin(async move {
                 let (db, state) = (
@@ -399,6 +402,9 @@ async fn rocket() -> _ {
                         "bench-password",
                         false,
                     )
+                    .await;
+                let _ = store
+                    .create(db, &state.config, "root", "r@x.io", "root-password", true)
                     .await;
             })
         }))

@@ -163,7 +163,7 @@ impl<'r> FromRequest<'r> for AdminRequest<'r> {
             user,
             state,
             auth: rocket.state::<AuthState>(),
-            db: db.clone(),
+            db: db.for_request(req),
             page,
         })
     }

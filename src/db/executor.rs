@@ -92,7 +92,7 @@ pub(crate) async fn fetch_int<E: Executor>(mut ex: E, stmt: Statement) -> Result
 
 /// One borrowed sqlx connection of a known backend: what every executor
 /// runs statements on.
-enum Target<'c> {
+pub(crate) enum Target<'c> {
     Sqlite(&'c mut sqlx::SqliteConnection),
     Postgres(&'c mut sqlx::PgConnection),
     MySql(&'c mut sqlx::MySqlConnection),
@@ -123,7 +123,7 @@ macro_rules! fetch_with {
 }
 
 impl Target<'_> {
-    async fn fetch(
+    pub(crate) async fn fetch(
         self,
         stmt: Statement,
         types: &[SqlType],
@@ -205,6 +205,10 @@ pub struct Db {
     pool: Pool,
     registry: Arc<Registry>,
     writes: WriteQueue,
+    /// Read replicas of the pool's server, if configured.
+    pub(crate) replicas: Option<Arc<crate::db::replicas::Replicas>>,
+    /// Everything on the primary (a request that wrote, or asked to).
+    pub(crate) pinned: bool,
 }
 
 impl Db {
@@ -214,6 +218,8 @@ impl Db {
             writes: WriteQueue::for_pool(&pool),
             pool,
             registry: Arc::new(registry),
+            replicas: None,
+            pinned: false,
         }
     }
 
@@ -311,7 +317,7 @@ impl Db {
     }
 }
 
-fn target(conn: &mut PoolConnection) -> Target<'_> {
+pub(crate) fn target(conn: &mut PoolConnection) -> Target<'_> {
     match conn {
         PoolConnection::Sqlite(c) => Target::Sqlite(c),
         PoolConnection::Postgres(c) => Target::Postgres(c),
@@ -476,6 +482,9 @@ impl Executor for &Db {
     /// A read outside a transaction is tried once more on a fresh connection
     /// when the first one was lost mid-query.
     async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+        if let Some(rows) = crate::db::replicas::read_on_replica(self, &stmt, types).await {
+            return Ok(rows);
+        }
         let again = stmt.is_read().then(|| stmt.clone());
         match (self.run_fetch(stmt, types).await?, again) {
             (Ok(rows), _) => Ok(rows),

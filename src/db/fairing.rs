@@ -39,6 +39,14 @@ pub struct DatabaseConfig {
     pub migrations_dir: PathBuf,
     /// Table recording applied migrations.
     pub migrations_table: String,
+    /// Read replicas further behind their primary than this (milliseconds)
+    /// are skipped until they catch up (`databases.<name>.replicas`).
+    pub replica_max_lag_ms: u64,
+    /// How often each replica is asked for its lag (milliseconds).
+    pub replica_check_ms: u64,
+    /// After a client's write, its reads go to the primary for this long
+    /// (milliseconds; read-your-writes across requests and instances).
+    pub read_your_writes_ms: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -49,6 +57,9 @@ impl Default for DatabaseConfig {
             auto_migrate: true,
             migrations_dir: PathBuf::from("migrations"),
             migrations_table: "hangar_migrations".into(),
+            replica_max_lag_ms: 5_000,
+            replica_check_ms: 500,
+            read_your_writes_ms: 5_000,
         }
     }
 }
@@ -273,9 +284,49 @@ impl Database {
                 name: config.name.clone(),
                 source,
             })?;
-        Ok(Db::new(pool, registry))
+        let db = Db::new(pool, registry);
+        let key = format!("databases.{}.replicas", config.name);
+        let urls: Vec<String> = match figment.find_value(&key) {
+            Err(_) => return Ok(db),
+            Ok(_) => figment
+                .extract_inner(&key)
+                .map_err(|source| SetupError::Key {
+                    key: key.clone(),
+                    source: Box::new(source),
+                })?,
+        };
+        if urls.is_empty() {
+            return Ok(db);
+        }
+        if db.backend() == crate::db::Backend::Sqlite {
+            return Err(SetupError::Connect {
+                name: config.name.clone(),
+                source: DbError::Config(format!(
+                    "`{key}`: SQLite has no replicas (one process owns the file); remove the key"
+                )),
+            });
+        }
+        let policy = crate::db::replicas::ReplicaPolicy {
+            max_lag: std::time::Duration::from_millis(config.replica_max_lag_ms),
+            check_every: std::time::Duration::from_millis(config.replica_check_ms.max(50)),
+        };
+        let replicas =
+            crate::db::replicas::Replicas::new(&urls, &pool_config, policy).map_err(|source| {
+                SetupError::Connect {
+                    name: format!("{}.replicas", config.name),
+                    source,
+                }
+            })?;
+        let replicas = std::sync::Arc::new(replicas);
+        // known before the first request; a replica down now is skipped
+        replicas.check_all().await;
+        replicas.watch(db.pool());
+        Ok(db.with_replicas(replicas))
     }
 }
+
+/// How long a client's reads stay on the primary after its write.
+struct ReadYourWrites(std::time::Duration);
 
 impl Db {
     /// The [`Db`] of an ignited (or igniting) rocket: what a dependent
@@ -304,16 +355,31 @@ impl Fairing for Database {
     fn info(&self) -> Info {
         Info {
             name: "hangar::Database",
-            kind: Kind::Ignite | Kind::Shutdown,
+            kind: Kind::Ignite | Kind::Response | Kind::Shutdown,
         }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         match self.prepare(rocket.figment()).await {
-            Ok(db) => Ok(rocket.manage(db)),
+            Ok(db) => {
+                let window = config::load::<DatabaseConfig>(rocket.figment())
+                    .map_or(0, |c| c.read_your_writes_ms);
+                Ok(rocket
+                    .manage(db)
+                    .manage(ReadYourWrites(std::time::Duration::from_millis(window))))
+            }
             Err(e) => {
                 rocket::error!("hangar database: {e}");
                 Err(rocket)
+            }
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, res: &mut rocket::Response<'r>) {
+        let rocket = req.rocket();
+        if let (Some(db), Some(window)) = (rocket.state::<Db>(), rocket.state::<ReadYourWrites>()) {
+            if db.replicas.is_some() {
+                crate::db::replicas::mark_writer(req, res, window.0);
             }
         }
     }

@@ -20,7 +20,8 @@ impl<'r> FromRequest<'r> for Db {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         match req.rocket().state::<Db>() {
-            Some(db) => Outcome::Success(db.clone()),
+            // reads on a replica unless this client must see its writes
+            Some(db) => Outcome::Success(db.for_request(req)),
             None => Outcome::Error((Status::InternalServerError, missing())),
         }
     }

@@ -157,6 +157,39 @@ impl Pool {
         }
     }
 
+    /// A pool of a PostgreSQL or MySQL server that connects on first use
+    /// (a read replica: one that is down at launch must not stop it).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a bad URL or an SQLite one (SQLite has no
+    /// replicas: one process owns the file).
+    pub fn connect_lazy(s: &rocket_db_pools::Config) -> Result<Pool, Error> {
+        match Backend::from_url(&s.url) {
+            Some(Backend::Postgres) => {
+                let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::Postgres(options(s).connect_lazy_with(opts)))
+            }
+            Some(Backend::MySql) => {
+                let url = s.url.replacen("mariadb:", "mysql:", 1);
+                let opts: MySqlConnectOptions = url.parse().map_err(|e| unavailable(&s.url, e))?;
+                Ok(Pool::MySql(options(s).connect_lazy_with(opts)))
+            }
+            _ => Err(Error::Config(format!(
+                "{:?} cannot be a replica: replicas are PostgreSQL or MySQL servers",
+                redact(&s.url)
+            ))),
+        }
+    }
+
+    /// Resolves once the pool is closed.
+    pub(crate) async fn closed(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close_event().await,
+            Pool::Postgres(p) => p.close_event().await,
+            Pool::MySql(p) => p.close_event().await,
+        }
+    }
+
     /// Checks out one connection (waits at most `connect_timeout`).
     ///
     /// # Errors
@@ -194,7 +227,7 @@ fn unavailable(url: &str, e: sqlx::Error) -> Error {
 }
 
 /// Hides the password of a URL for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

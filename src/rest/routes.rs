@@ -73,6 +73,7 @@ async fn run<'r>(
         );
         return Err((Style::default(), e));
     };
+    let db = &db.for_request(req);
     let name = req
         .param::<&str>(0)
         .and_then(Result::ok)

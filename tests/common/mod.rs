@@ -41,7 +41,8 @@ fn env_url(backend: Backend) -> Option<String> {
     }
 }
 
-fn with_database(url: &str, name: &str) -> String {
+/// `url` with its database replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
@@ -92,6 +93,11 @@ impl TestDb {
                 })
             }
         }
+    }
+
+    /// The database's name (on the servers).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Drops the database (server backends).

@@ -1,0 +1,352 @@
+//! Read replicas: reads outside a transaction go to a healthy replica,
+//! everything else to the primary.
+//!
+//! `databases.<name>.replicas = ["postgres://…", …]` adds replicas of the
+//! primary (PostgreSQL streaming replicas, MySQL/MariaDB replicas). Each gets
+//! a pool of its own, connected on first use, and a watcher that asks it
+//! every `replica_check_ms` how far behind it is: a replica that does not
+//! answer, or lags more than `replica_max_lag_ms`, is skipped until it has
+//! caught up. A read that fails on a replica because the connection is gone
+//! marks it down and is run again on the primary, so a replica stopping
+//! under load costs latency, never an error.
+//!
+//! What always goes to the primary: writes, transactions (and every read in
+//! them), statements not known to be reads, and — read-your-writes — every
+//! request of a client that wrote within `read_your_writes_ms` (the
+//! `Database` fairing marks such clients with a cookie; see
+//! [`Db::for_request`](crate::db::Db::for_request)) or that is itself a write.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::db::error::{connection_lost, Error, Result};
+use crate::db::executor::{target, Db};
+use crate::db::pool::{redact, Pool};
+use crate::db::schema::SqlType;
+use crate::db::sql::Statement;
+use crate::db::value::Value;
+
+/// How a primary's replicas are used.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReplicaPolicy {
+    /// Replicas further behind than this are skipped.
+    pub max_lag: Duration,
+    /// How often each replica is asked for its lag.
+    pub check_every: Duration,
+}
+
+/// One replica.
+#[derive(Debug)]
+pub(crate) struct Replica {
+    /// The URL with any password hidden (for logs).
+    pub shown: String,
+    pub pool: Pool,
+    healthy: AtomicBool,
+    /// The lag last measured, in milliseconds (-1: not answering).
+    lag_ms: AtomicI64,
+}
+
+/// The replicas of a primary.
+#[derive(Debug)]
+pub(crate) struct Replicas {
+    members: Vec<Replica>,
+    next: AtomicUsize,
+    policy: ReplicaPolicy,
+}
+
+/// Where a replica stands (for monitoring and tests).
+///
+/// ```
+/// let s = hangar::db::ReplicaState { url: "postgres://db2/app".into(), healthy: true, lag_ms: Some(3) };
+/// assert!(s.healthy);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaState {
+    /// The replica's URL (password hidden).
+    pub url: String,
+    /// Whether reads go to it.
+    pub healthy: bool,
+    /// Its lag at the last check; `None` when it did not answer.
+    pub lag_ms: Option<i64>,
+}
+
+impl Replicas {
+    /// Pools for `urls` (connected on first use), all considered down until
+    /// a first check.
+    pub(crate) fn new(
+        urls: &[String],
+        primary: &rocket_db_pools::Config,
+        policy: ReplicaPolicy,
+    ) -> Result<Replicas> {
+        let members = urls
+            .iter()
+            .map(|url| {
+                let config = rocket_db_pools::Config {
+                    url: url.clone(),
+                    ..primary.clone()
+                };
+                Ok(Replica {
+                    shown: redact(url),
+                    pool: Pool::connect_lazy(&config)?,
+                    healthy: AtomicBool::new(false),
+                    lag_ms: AtomicI64::new(-1),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Replicas {
+            members,
+            next: AtomicUsize::new(0),
+            policy,
+        })
+    }
+
+    /// The next healthy replica, round robin.
+    pub(crate) fn pick(&self) -> Option<&Replica> {
+        let n = self.members.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..n)
+            .map(|i| &self.members[(start + i) % n])
+            .find(|r| r.healthy.load(Ordering::Acquire))
+    }
+
+    /// Takes a replica out of rotation until its next good check.
+    pub(crate) fn mark_down(&self, replica: &Replica, why: &dyn std::fmt::Display) {
+        if replica.healthy.swap(false, Ordering::AcqRel) {
+            rocket::warn!(
+                "hangar database: replica {} skipped: {why}; reads go to the primary",
+                replica.shown
+            );
+        }
+    }
+
+    /// Where each replica stands.
+    pub(crate) fn states(&self) -> Vec<ReplicaState> {
+        self.members
+            .iter()
+            .map(|r| {
+                let lag = r.lag_ms.load(Ordering::Acquire);
+                ReplicaState {
+                    url: r.shown.clone(),
+                    healthy: r.healthy.load(Ordering::Acquire),
+                    lag_ms: (lag >= 0).then_some(lag),
+                }
+            })
+            .collect()
+    }
+
+    /// Checks every replica once.
+    pub(crate) async fn check_all(&self) {
+        for r in &self.members {
+            let timeout = self.policy.check_every.max(Duration::from_secs(1));
+            let lag = match tokio::time::timeout(timeout, lag_of(&r.pool)).await {
+                Ok(Ok(lag)) => Ok(lag),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!("no answer within {timeout:?}")),
+            };
+            match lag {
+                Ok(lag) if lag <= self.policy.max_lag.as_millis() as i64 => {
+                    r.lag_ms.store(lag, Ordering::Release);
+                    if !r.healthy.swap(true, Ordering::AcqRel) {
+                        rocket::info!(
+                            "hangar database: replica {} in use ({lag} ms behind)",
+                            r.shown
+                        );
+                    }
+                }
+                Ok(lag) => {
+                    r.lag_ms.store(lag, Ordering::Release);
+                    let limit = self.policy.max_lag.as_millis();
+                    self.mark_down(r, &format!("{lag} ms behind (limit {limit} ms)"));
+                }
+                Err(e) => {
+                    r.lag_ms.store(-1, Ordering::Release);
+                    self.mark_down(r, &format!("not answering ({e})"));
+                }
+            }
+        }
+    }
+
+    /// Checks the replicas every `check_every` until `primary` closes, then
+    /// closes their pools.
+    pub(crate) fn watch(self: &Arc<Self>, primary: &Pool) {
+        let replicas = self.clone();
+        let primary = primary.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = primary.closed() => break,
+                    _ = tokio::time::sleep(replicas.policy.check_every) => replicas.check_all().await,
+                }
+            }
+            for r in &replicas.members {
+                r.pool.close().await;
+            }
+        });
+    }
+}
+
+/// How far behind its primary a replica is, in milliseconds: zero when it
+/// has replayed everything it received (an idle primary is not lag).
+async fn lag_of(pool: &Pool) -> Result<i64> {
+    match pool {
+        Pool::Postgres(p) => {
+            let lag: Option<i64> = sqlx::query_scalar(
+                "SELECT CASE \
+                   WHEN NOT pg_is_in_recovery() THEN 0 \
+                   WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 \
+                   ELSE CAST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS BIGINT) \
+                 END",
+            )
+            .fetch_one(p)
+            .await?;
+            Ok(lag.unwrap_or(0).max(0))
+        }
+        Pool::MySql(p) => {
+            use sqlx::Row as _;
+            let row = match sqlx::query("SHOW REPLICA STATUS").fetch_optional(p).await {
+                Ok(row) => row,
+                // older servers know only the old name
+                Err(_) => sqlx::query("SHOW SLAVE STATUS").fetch_optional(p).await?,
+            };
+            let Some(row) = row else {
+                return Err(Error::Unavailable("not replicating".into()));
+            };
+            let seconds: Option<u64> = row
+                .try_get("Seconds_Behind_Source")
+                .or_else(|_| row.try_get("Seconds_Behind_Master"))
+                .map_err(|e| Error::Unavailable(e.to_string()))?;
+            // NULL: replication is stopped or broken
+            let seconds =
+                seconds.ok_or_else(|| Error::Unavailable("replication stopped".into()))?;
+            Ok(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
+        }
+        Pool::Sqlite(_) => Err(Error::Config("SQLite has no replicas".into())),
+    }
+}
+
+/// Runs a read on a healthy replica when `db` may: `None` sends it to the
+/// primary (no replica, a pinned handle, not a read, or the replica failed —
+/// marked down when its connection is gone).
+pub(crate) async fn read_on_replica(
+    db: &Db,
+    stmt: &Statement,
+    types: &[SqlType],
+) -> Option<Vec<Vec<Value>>> {
+    if db.pinned || !stmt.is_read() {
+        return None;
+    }
+    let replicas = db.replicas.as_ref()?;
+    let replica = replicas.pick()?;
+    let mut conn = match replica.pool.acquire().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            replicas.mark_down(replica, &e);
+            return None;
+        }
+    };
+    match target(&mut conn).fetch(stmt.clone(), types).await {
+        Ok(rows) => Some(rows),
+        Err(e) => {
+            if connection_lost(&e) {
+                replicas.mark_down(replica, &e);
+            }
+            // a conflict with recovery, or anything else: the primary answers
+            None
+        }
+    }
+}
+
+/// The cookie marking a client that wrote recently (value: until when, in
+/// unix milliseconds): its reads go to the primary until then.
+pub const PRIMARY_COOKIE: &str = "hangar_primary_until";
+
+fn unix_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+impl Db {
+    /// The handle a request should use: on the primary for everything when
+    /// the request writes (any method but GET, HEAD and OPTIONS) or its client
+    /// wrote within `read_your_writes_ms`; otherwise reads may go to a
+    /// replica. Without replicas, the same handle.
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// assert!(db.replica_states().is_empty());
+    /// # });
+    /// ```
+    pub fn for_request(&self, req: &rocket::Request<'_>) -> Db {
+        if self.replicas.is_none() || self.pinned {
+            return self.clone();
+        }
+        let writes = !matches!(
+            req.method(),
+            rocket::http::Method::Get | rocket::http::Method::Head | rocket::http::Method::Options
+        );
+        let wrote_lately = req
+            .cookies()
+            .get(PRIMARY_COOKIE)
+            .and_then(|c| c.value().parse::<i64>().ok())
+            .is_some_and(|until| until > unix_ms());
+        if writes || wrote_lately {
+            self.primary()
+        } else {
+            self.clone()
+        }
+    }
+
+    /// The same handle with every statement on the primary (reads that must
+    /// see the latest writes).
+    ///
+    /// ```
+    /// # rocket::async_test(async {
+    /// let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+    /// let fresh = db.primary();
+    /// # let _ = fresh;
+    /// # });
+    /// ```
+    pub fn primary(&self) -> Db {
+        let mut db = self.clone();
+        db.pinned = true;
+        db
+    }
+
+    /// Where each read replica stands (empty without replicas).
+    pub fn replica_states(&self) -> Vec<ReplicaState> {
+        self.replicas.as_ref().map_or_else(Vec::new, |r| r.states())
+    }
+
+    /// This handle with `replicas` for its reads.
+    pub(crate) fn with_replicas(mut self, replicas: Arc<Replicas>) -> Db {
+        self.replicas = Some(replicas);
+        self
+    }
+}
+
+/// After a successful write, marks the client so its reads go to the
+/// primary for `window` (read-your-writes across requests and instances).
+pub(crate) fn mark_writer(
+    req: &rocket::Request<'_>,
+    res: &mut rocket::Response<'_>,
+    window: Duration,
+) {
+    let writes = !matches!(
+        req.method(),
+        rocket::http::Method::Get | rocket::http::Method::Head | rocket::http::Method::Options
+    );
+    if !writes || res.status().code >= 400 || window.is_zero() {
+        return;
+    }
+    let until = unix_ms() + window.as_millis() as i64;
+    let cookie = rocket::http::Cookie::build((PRIMARY_COOKIE, until.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(rocket::http::SameSite::Lax)
+        .max_age(rocket::time::Duration::milliseconds(
+            window.as_millis() as i64
+        ));
+    // response fairings run after the cookie jar was written out
+    res.adjoin_header(cookie.build());
+}
