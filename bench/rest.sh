@@ -13,8 +13,13 @@ cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 secs=${BENCH_SECONDS:-10}
 port=${BENCH_PORT:-8077}
+# a fresh database every run (creates add rows; runs must compare alike)
 if [ -z "${BENCH_URL:-}" ]; then
   export BENCH_DB=${BENCH_DB:-/tmp/hangar-rest-bench.db}
+  rm -f "$BENCH_DB" "$BENCH_DB-wal" "$BENCH_DB-shm"
+else
+  psql "${BENCH_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS ${BENCH_URL##*/} WITH (FORCE)" \
+    -c "CREATE DATABASE ${BENCH_URL##*/}"
 fi
 export BENCH_PORT=$port
 cargo build --release -q -p hangar-bench --bin rest-bench
@@ -24,13 +29,13 @@ for i in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/raw/bmessage/1" >/dev
 post=$(mktemp)
 cat > "$post" <<'LUA'
 wrk.method = "POST"
-wrk.body = '{"user": 7, "content": "benchmark message"}'
+wrk.body = '{"user": 999, "content": "benchmark message"}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 auth_post=$(mktemp)
 cat > "$auth_post" <<'LUA'
 wrk.method = "POST"
-wrk.body = '{"user": 7, "content": "benchmark message"}'
+wrk.body = '{"user": 999, "content": "benchmark message"}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ="
 LUA

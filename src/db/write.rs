@@ -7,7 +7,7 @@ use crate::db::executor::Executor;
 use crate::db::query::Select;
 use crate::db::record::Record;
 use crate::db::registry::Registry;
-use crate::db::schema::{Column, Schema};
+use crate::db::schema::{Column, Schema, SqlType};
 use crate::db::sql::{SqlWriter, Statement};
 use crate::db::value::Value;
 
@@ -29,7 +29,7 @@ pub async fn insert<E: Executor>(ex: E, record: Record) -> Result<Value> {
         .zip(record.into_values())
         .filter(|(c, v)| !db_assigned(c, v))
         .collect();
-    insert_values(ex, schema, values).await
+    Ok(insert_values(ex, schema, values, false).await?.0)
 }
 
 /// Inserts the given fields (by name); fields not given take their default,
@@ -58,6 +58,48 @@ pub async fn insert_fields<E: Executor>(
     schema: &'static Schema,
     fields: Vec<(&str, Value)>,
 ) -> Result<Value> {
+    let values = values_to_insert(schema, fields)?;
+    Ok(insert_values(ex, schema, values, false).await?.0)
+}
+
+/// [`insert_fields`], answering with the stored row as well where the
+/// backend can give it back in the same statement (`RETURNING` every column
+/// on PostgreSQL and SQLite: defaults and database-assigned values
+/// included, no second query); `None` on MySQL, whose caller reads the row
+/// by its primary key.
+///
+/// # Errors
+/// As [`insert_fields`].
+///
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Model as _;
+/// # #[derive(Model)] struct Item { id: i64, name: String, #[model(default = 3)] qty: i32 }
+/// # rocket::async_test(async {
+/// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
+/// # hangar::db::ddl::create_table(&db, Item::schema()).await.unwrap();
+/// let (pk, row) = hangar::db::write::insert_fields_returning(&db, Item::schema(), vec![("name", "bolt".into())])
+///     .await.unwrap();
+/// let row = row.expect("SQLite gives the row back");
+/// assert_eq!(row.get("qty"), Some(&hangar::db::Value::Int(3)));
+/// assert_eq!(row.pk(), &pk);
+/// # });
+/// ```
+pub async fn insert_fields_returning<E: Executor>(
+    ex: E,
+    schema: &'static Schema,
+    fields: Vec<(&str, Value)>,
+) -> Result<(Value, Option<Record>)> {
+    let values = values_to_insert(schema, fields)?;
+    insert_values(ex, schema, values, true).await
+}
+
+/// The values an insert sends: the given fields, defaults for the rest,
+/// columns the database assigns left out.
+fn values_to_insert(
+    schema: &'static Schema,
+    fields: Vec<(&str, Value)>,
+) -> Result<Vec<(&'static Column, Value)>> {
     let mut given: Vec<Option<Value>> = vec![None; schema.columns.len()];
     for (name, v) in fields {
         let i = schema
@@ -85,14 +127,17 @@ pub async fn insert_fields<E: Executor>(
         }
         values.push((col, v));
     }
-    insert_values(ex, schema, values).await
+    Ok(values)
 }
 
+/// Runs the insert; with `whole_row`, the stored row comes back too where
+/// the backend has `RETURNING`.
 async fn insert_values<E: Executor>(
     mut ex: E,
     schema: &'static Schema,
     values: Vec<(&'static Column, Value)>,
-) -> Result<Value> {
+    whole_row: bool,
+) -> Result<(Value, Option<Record>)> {
     let backend = ex.backend();
     let pk = schema.pk();
     let mut given_pk = None;
@@ -109,19 +154,34 @@ async fn insert_values<E: Executor>(
         }
         given.push((col, v));
     }
-    let stmt = insert_statement(backend, ex.registry(), schema, &given);
-    let result = if backend.supports_returning() {
+    let whole_row = whole_row && backend.supports_returning();
+    let stmt = insert_returning(backend, ex.registry(), schema, &given, whole_row);
+    let result = if whole_row {
+        let types: Vec<SqlType> = schema.columns.iter().map(|c| c.sql_type).collect();
+        ex.fetch(stmt, &types)
+            .await
+            .map(|rows| match rows.into_iter().next() {
+                Some(row) => {
+                    let record = Record::from_values(schema, row);
+                    (record.pk().clone(), Some(record))
+                }
+                None => (Value::Null, None),
+            })
+    } else if backend.supports_returning() {
         ex.fetch(stmt, &[pk.sql_type]).await.map(|rows| {
-            rows.into_iter()
+            let pk = rows
+                .into_iter()
                 .next()
                 .and_then(|r| r.into_iter().next())
-                .unwrap_or(Value::Null)
+                .unwrap_or(Value::Null);
+            (pk, None)
         })
     } else {
         ex.execute(stmt).await.map(|r| {
-            given_pk
+            let pk = given_pk
                 .clone()
-                .unwrap_or_else(|| r.last_insert_id.map_or(Value::Null, Value::Int))
+                .unwrap_or_else(|| r.last_insert_id.map_or(Value::Null, Value::Int));
+            (pk, None)
         })
     };
     match result {
@@ -132,11 +192,23 @@ async fn insert_values<E: Executor>(
 
 /// `INSERT INTO t (cols) VALUES (...)`, with `RETURNING pk` where the
 /// backend has it (else the driver's last insert id is read).
+#[cfg(test)]
 pub(crate) fn insert_statement(
     backend: Backend,
     registry: &Registry,
     schema: &Schema,
     given: &[(&'static Column, Value)],
+) -> Statement {
+    insert_returning(backend, registry, schema, given, false)
+}
+
+/// The INSERT, `RETURNING` every column with `whole_row` (else the key).
+fn insert_returning(
+    backend: Backend,
+    registry: &Registry,
+    schema: &Schema,
+    given: &[(&'static Column, Value)],
+    whole_row: bool,
 ) -> Statement {
     let mut w = SqlWriter::new(backend, registry);
     w.push("INSERT INTO ").push_table(schema);
@@ -154,7 +226,14 @@ pub(crate) fn insert_statement(
         w.push(")");
     }
     if backend.supports_returning() {
-        w.push(" RETURNING ").push_ident(schema.pk().name);
+        w.push(" RETURNING ");
+        if whole_row {
+            w.push_separated(schema.columns, ", ", |w, c| {
+                w.push_ident(c.name);
+            });
+        } else {
+            w.push_ident(schema.pk().name);
+        }
     }
     w.finish()
 }

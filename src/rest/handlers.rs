@@ -418,7 +418,7 @@ pub(crate) async fn create(
             Some(_) => {}
         }
     }
-    let mut tx = db.begin().await?;
+    let mut scope = writes::WriteScope::lazy(db);
     let level = Level {
         schema: entry.schema,
         resource: &entry.resource,
@@ -428,20 +428,40 @@ pub(crate) async fn create(
         reject_unknown: false,
         auth,
     };
-    let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
+    let mut fields = writes::prepare(&mut scope, level, payload, user).await?;
     hooks.before_save(user, &mut fields, true)?;
     if !hooks.check_post(user, &new_record(entry.schema, &fields)) {
         return Err(ApiError::forbidden());
     }
-    let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
-    tx.commit().await?;
+    // nested objects written: the row joins their transaction; otherwise
+    // its one INSERT needs none
+    let (pk, row) = match scope.into_tx() {
+        Some(mut tx) => {
+            let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
+            tx.commit().await?;
+            (pk, None)
+        }
+        None => write::insert_fields_returning(db, entry.schema, fields).await?,
+    };
     let location = format!(
         "{}/{}/{}/",
         state.config.prefix.trim_end_matches('/'),
         entry.name,
         pk
     );
-    Ok((location, reload(entry, db, base, pk).await?))
+    // the row came back from the INSERT: shown as is unless included keys
+    // need their rows (or the backend has no RETURNING)
+    let shown = match row {
+        Some(record) if entry.resource.includes.is_empty() => {
+            let related = crate::db::Related {
+                record,
+                included: Vec::new(),
+            };
+            entry.single(entry.object(db, base, &related).await?)
+        }
+        _ => reload(entry, db, base, pk).await?,
+    };
+    Ok((location, shown))
 }
 
 /// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change; the
@@ -471,11 +491,13 @@ pub(crate) async fn update(
         reject_unknown: false,
         auth,
     };
-    let mut fields = writes::prepare(&mut tx, level, payload, user).await?;
+    let mut scope = writes::WriteScope::within(db, tx);
+    let mut fields = writes::prepare(&mut scope, level, payload, user).await?;
     hooks.before_save(user, &mut fields, false)?;
     if !hooks.check_put(user, &record, &fields) {
         return Err(ApiError::forbidden());
     }
+    let mut tx = scope.into_tx().expect("an update runs in its transaction");
     if !fields.is_empty() {
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
     }

@@ -1,5 +1,5 @@
 //! Turning a payload into column values, writing nested objects of included
-//! resources first (in the caller's transaction), with every level's
+//! resources first (in a transaction begun for them), with every level's
 //! read-only fields stripped and its own `check_post`/`check_put` applied.
 
 use std::future::Future;
@@ -8,7 +8,7 @@ use std::pin::Pin;
 use serde_json::{Map, Value as Json};
 
 use crate::auth::AuthState;
-use crate::db::{write, Column, Schema, Select, Transaction, Value};
+use crate::db::{write, Column, Db, Schema, Select, Transaction, Value};
 use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::resource::Resource;
@@ -29,6 +29,39 @@ pub(crate) struct Level<'a> {
     pub auth: Option<&'a AuthState>,
 }
 
+/// The transaction a write runs in, begun at the first nested write: a
+/// payload that writes one row is one statement, atomic by itself, with no
+/// `BEGIN`/`COMMIT` round trips around it.
+pub(crate) struct WriteScope<'d> {
+    db: &'d Db,
+    tx: Option<Transaction<'static>>,
+}
+
+impl<'d> WriteScope<'d> {
+    /// Nothing begun yet.
+    pub(crate) fn lazy(db: &'d Db) -> Self {
+        WriteScope { db, tx: None }
+    }
+
+    /// Inside `tx` (an update that read its row locked).
+    pub(crate) fn within(db: &'d Db, tx: Transaction<'static>) -> Self {
+        WriteScope { db, tx: Some(tx) }
+    }
+
+    /// The transaction, begun now if it was not.
+    pub(crate) async fn tx(&mut self) -> Result<&mut Transaction<'static>, ApiError> {
+        if self.tx.is_none() {
+            self.tx = Some(self.db.begin().await?);
+        }
+        Ok(self.tx.as_mut().expect("begun above"))
+    }
+
+    /// The transaction, if one was begun.
+    pub(crate) fn into_tx(self) -> Option<Transaction<'static>> {
+        self.tx
+    }
+}
+
 type Fields = Vec<(&'static str, Value)>;
 type Prepared<'a> = Pin<Box<dyn Future<Output = Result<Fields, ApiError>> + Send + 'a>>;
 
@@ -47,7 +80,7 @@ fn nullish(col: &Column, json: Json) -> Json {
 /// The payload's writable fields as typed values; nested objects of included
 /// keys are created or updated first and replaced by their primary keys.
 pub(crate) fn prepare<'a>(
-    tx: &'a mut Transaction<'static>,
+    scope: &'a mut WriteScope<'_>,
     level: Level<'a>,
     payload: Map<String, Json>,
     user: Option<&'a ApiUser>,
@@ -130,7 +163,7 @@ pub(crate) fn prepare<'a>(
                                 reject_unknown,
                                 auth,
                             };
-                            write_nested(tx, nested, obj, user).await?
+                            write_nested(scope, nested, obj, user).await?
                         }
                         // not included (or nested writes off): the object names its row
                         None => obj.get(target.pk().field).cloned().unwrap_or(Json::Null),
@@ -178,7 +211,7 @@ pub(crate) fn prepare<'a>(
 
 /// Creates or updates one nested object; answers with its primary key.
 async fn write_nested(
-    tx: &mut Transaction<'static>,
+    scope: &mut WriteScope<'_>,
     level: Level<'_>,
     obj: Map<String, Json>,
     user: Option<&ApiUser>,
@@ -203,7 +236,7 @@ async fn write_nested(
                 .get_query(Select::new(schema), user)
                 .filter_pk(pk.clone())
                 .for_update()
-                .first_record(&mut *tx)
+                .first_record(&mut *scope.tx().await?)
                 .await?
                 .ok_or_else(|| {
                     let field = level.prefix.trim_end_matches("__").to_owned();
@@ -213,12 +246,12 @@ async fn write_nested(
             if !crate::rest::handlers::owner_ok(child, &record, user) {
                 return Err(ApiError::forbidden());
             }
-            let fields = prepare(tx, level, obj, user).await?;
+            let fields = prepare(scope, level, obj, user).await?;
             if !child.hooks.check_put(user, &record, &fields) {
                 return Err(ApiError::forbidden());
             }
             if !fields.is_empty() {
-                write::update_fields(&mut *tx, schema, pk.clone(), fields).await?;
+                write::update_fields(&mut *scope.tx().await?, schema, pk.clone(), fields).await?;
             }
             Ok(pk.to_json())
         }
@@ -235,14 +268,14 @@ async fn write_nested(
                 creating: true,
                 ..level
             };
-            let fields = prepare(tx, level, obj, user).await?;
+            let fields = prepare(scope, level, obj, user).await?;
             if !child
                 .hooks
                 .check_post(user, &crate::rest::handlers::new_record(schema, &fields))
             {
                 return Err(ApiError::forbidden());
             }
-            let pk = write::insert_fields(&mut *tx, schema, fields).await?;
+            let pk = write::insert_fields(&mut *scope.tx().await?, schema, fields).await?;
             Ok(pk.to_json())
         }
     }
