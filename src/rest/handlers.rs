@@ -11,6 +11,7 @@ use crate::rest::error::ApiError;
 use crate::rest::marshal::exposes;
 use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::Pagination;
+use crate::rest::style::Style;
 use crate::rest::writes::{self, Level};
 
 /// Query-string keys that are not filters.
@@ -244,7 +245,7 @@ pub(crate) async fn list(
     pairs: Vec<(String, String)>,
     db: &Db,
     user: Option<&ApiUser>,
-) -> Result<Json, ApiError> {
+) -> Result<Listing, ApiError> {
     let select = entry.resource.hooks.list_query(
         base_select(entry, user),
         user,
@@ -265,10 +266,14 @@ pub(crate) async fn list(
     match entry.resource.pagination {
         Pagination::Pages => {}
         Pagination::LimitOffset => {
-            return crate::rest::paging::offset_listing(entry, req, db, select, &pairs, limit).await
+            return crate::rest::paging::offset_listing(entry, req, db, select, &pairs, limit)
+                .await
+                .map(Listing::Tree)
         }
         Pagination::Cursor => {
-            return crate::rest::paging::cursor_listing(entry, req, db, select, &pairs, limit).await
+            return crate::rest::paging::cursor_listing(entry, req, db, select, &pairs, limit)
+                .await
+                .map(Listing::Tree)
         }
     }
     let page = positive(&pairs, "page")?.unwrap_or(1);
@@ -293,12 +298,6 @@ pub(crate) async fn list(
             (rows, total, false)
         }
     };
-    let objects: Vec<Json> = entry
-        .objects(db, &entry.base_for(req), &records)
-        .await?
-        .into_iter()
-        .map(Json::Object)
-        .collect();
     let page_count = match (per_page, total.value()) {
         (Some(n), Some(c)) => Some(c.div_ceil(n)),
         (None, Some(c)) => Some(u64::from(c > 0)),
@@ -314,18 +313,62 @@ pub(crate) async fn list(
     } else {
         String::new()
     };
-    Ok(json!({
-        "meta": {
-            "model": entry.name,
-            "page": page,
-            "page_count": page_count,
-            "object_count": total.value(),
-            "count_kind": total.kind(),
-            "next": next,
-            "previous": previous,
-        },
-        "objects": objects,
-    }))
+    let meta = PageMeta {
+        count_kind: total.kind(),
+        model: &entry.name,
+        next,
+        object_count: total.value(),
+        page,
+        page_count,
+        previous,
+    };
+    // flask-peewee's envelope of plain rows: written straight out
+    if entry.style == Style::Peewee && entry.shows_plain_rows() {
+        let body = serde_json::to_string(&PageBody {
+            meta,
+            objects: entry.plain_objects(&records),
+        })
+        .map_err(|e| {
+            ApiError::new(
+                Status::InternalServerError,
+                format!("serialising the page: {e}"),
+            )
+        })?;
+        return Ok(Listing::Ready(body));
+    }
+    let objects: Vec<Json> = entry
+        .objects(db, &entry.base_for(req), &records)
+        .await?
+        .into_iter()
+        .map(Json::Object)
+        .collect();
+    Ok(Listing::Tree(json!({ "meta": meta, "objects": objects })))
+}
+
+/// A listing or an object: a JSON tree (for the wire style to shape) or the
+/// finished body.
+pub(crate) enum Listing {
+    Tree(Json),
+    Ready(String),
+}
+
+/// `meta` of a page listing (fields in the order a `serde_json::Map` keeps
+/// keys, so both ways of answering write the same bytes).
+#[derive(serde::Serialize)]
+struct PageMeta<'a> {
+    count_kind: &'static str,
+    model: &'a str,
+    next: String,
+    object_count: Option<u64>,
+    page: u64,
+    page_count: Option<u64>,
+    previous: String,
+}
+
+#[derive(serde::Serialize)]
+struct PageBody<'a> {
+    meta: PageMeta<'a>,
+    objects: Vec<crate::rest::marshal::PlainObject<'a>>,
 }
 
 /// `GET /api/<name>/<pk>/`: one query, included keys joined.
@@ -335,7 +378,7 @@ pub(crate) async fn detail(
     base: &str,
     pk: &str,
     user: Option<&ApiUser>,
-) -> Result<Json, ApiError> {
+) -> Result<Listing, ApiError> {
     let pk = Value::parse(entry.schema.pk().sql_type, pk).map_err(|_| ApiError::not_found())?;
     let select = with_includes(entry, base_select(entry, user).filter_pk(pk).limit(1))?;
     let related = select
@@ -347,7 +390,22 @@ pub(crate) async fn detail(
     if !entry.resource.hooks.check_get(user, &related.record) {
         return Err(ApiError::forbidden());
     }
-    Ok(entry.single(entry.object(db, base, &related).await?))
+    // a plain row in flask-peewee's style: written straight out
+    if entry.style == Style::Peewee && entry.shows_plain_rows() && entry.resource.envelope.is_none()
+    {
+        let object = &entry.plain_objects(std::slice::from_ref(&related))[0];
+        return serde_json::to_string(object)
+            .map(Listing::Ready)
+            .map_err(|e| {
+                ApiError::new(
+                    Status::InternalServerError,
+                    format!("serialising the object: {e}"),
+                )
+            });
+    }
+    Ok(Listing::Tree(
+        entry.single(entry.object(db, base, &related).await?),
+    ))
 }
 
 /// Whether the caller owns `record` on an owner resource (always on others),

@@ -89,7 +89,51 @@ fn serialize_at(
     map
 }
 
+/// An object that is its exposed columns as stored, serialised straight to
+/// the response (no JSON tree): what a resource without hooks, output
+/// fields or included relations shows. Keys in the order a
+/// `serde_json::Map` has them, so the bytes match the tree's.
+pub(crate) struct PlainObject<'a> {
+    resource: &'a Resource,
+    record: &'a Record,
+}
+
+impl serde::Serialize for PlainObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut shown: Vec<(&str, &crate::db::Value)> = self
+            .record
+            .iter()
+            .filter(|(col, _)| exposes(self.resource, col))
+            .map(|(col, v)| (col.field, v))
+            .collect();
+        shown.sort_unstable_by_key(|(field, _)| *field);
+        let mut map = s.serialize_map(Some(shown.len()))?;
+        for (field, value) in shown {
+            map.serialize_entry(field, value)?;
+        }
+        map.end()
+    }
+}
+
 impl Entry {
+    /// Whether objects are their exposed columns as stored (see
+    /// [`PlainObject`]): no hooks, output fields or included relations.
+    pub(crate) fn shows_plain_rows(&self) -> bool {
+        let r = &self.resource;
+        !r.custom_hooks && r.output.is_none() && r.includes.is_empty() && r.many.is_empty()
+    }
+
+    /// `rows` as plain objects (see [`Entry::shows_plain_rows`]).
+    pub(crate) fn plain_objects<'a>(&'a self, rows: &'a [Related]) -> Vec<PlainObject<'a>> {
+        rows.iter()
+            .map(|r| PlainObject {
+                resource: &self.resource,
+                record: &r.record,
+            })
+            .collect()
+    }
+
     /// The objects as shown: included foreign keys nested, to-many lists
     /// (one query per relation for all `rows`), output fields rendered with
     /// `base` (`scheme://host`) in front of absolute URLs.

@@ -213,6 +213,8 @@ pub struct Resource {
     pub(crate) owner_field: Option<String>,
     pub(crate) auth: Option<Arc<dyn Authenticator>>,
     pub(crate) hooks: Arc<dyn ResourceHooks>,
+    /// Whether `hooks` were given (else objects are the columns as stored).
+    pub(crate) custom_hooks: bool,
     pub(crate) includes: Vec<(String, Resource)>,
     pub(crate) pagination: Pagination,
     pub(crate) count: crate::db::Count,
@@ -258,6 +260,7 @@ impl Default for Resource {
             owner_field: None,
             auth: None,
             hooks: Arc::new(NoHooks),
+            custom_hooks: false,
             includes: Vec::new(),
             pagination: Pagination::Pages,
             count: crate::db::Count::Exact,
@@ -503,6 +506,7 @@ impl Resource {
     /// Custom hooks.
     pub fn hooks(mut self, hooks: impl ResourceHooks) -> Self {
         self.hooks = Arc::new(hooks);
+        self.custom_hooks = true;
         self
     }
 }

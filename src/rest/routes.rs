@@ -42,6 +42,8 @@ impl<'r> rocket::response::Responder<'r, 'static> for Created {
 /// What an endpoint answers, before the wire style shapes it.
 enum Answer {
     Json(serde_json::Value),
+    /// A finished JSON body.
+    Raw(String),
     Created(String, serde_json::Value),
     Deleted(serde_json::Value),
 }
@@ -119,11 +121,15 @@ async fn serve<'r>(
     Ok(match endpoint {
         Endpoint::List => {
             let pairs = style.request_pairs(query_pairs(req))?;
-            Answer::Json(style.list(handlers::list(state, entry, req, pairs, db, user).await?))
+            match handlers::list(state, entry, req, pairs, db, user).await? {
+                handlers::Listing::Tree(body) => Answer::Json(style.list(body)),
+                handlers::Listing::Ready(body) => Answer::Raw(body),
+            }
         }
-        Endpoint::Detail => {
-            Answer::Json(style.item(handlers::detail(entry, db, &base, pk, user).await?))
-        }
+        Endpoint::Detail => match handlers::detail(entry, db, &base, pk, user).await? {
+            handlers::Listing::Tree(object) => Answer::Json(style.item(object)),
+            handlers::Listing::Ready(body) => Answer::Raw(body),
+        },
         Endpoint::Create => {
             let body = style.payload(payload::read(req, data).await?, pk_field, None)?;
             let (location, obj) =
@@ -146,6 +152,9 @@ impl Handler for ApiHandler {
     async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
         match run(self.0, req, data).await {
             Ok((_, Answer::Json(body))) => Outcome::from(req, Json(body)),
+            Ok((_, Answer::Raw(body))) => {
+                Outcome::from(req, rocket::response::content::RawJson(body))
+            }
             Ok((_, Answer::Created(location, body))) => Outcome::from(req, Created(location, body)),
             // Flask-RESTy answers a delete with 204 and no body
             Ok((Style::Resty, Answer::Deleted(_))) => Outcome::from(req, Status::NoContent),
