@@ -96,15 +96,11 @@ async fn both_listening(db: &Db) {
     panic!("the instances never started listening");
 }
 
-async fn revocations_reach_every_instance(tdb: Arc<TestDb>) {
-    let a = instance(&tdb).await;
-    let b = instance(&tdb).await;
+/// User alice, made through instance `a`.
+async fn create_alice(a: &Client) -> hangar::auth::SessionUser {
     let state = a.rocket().state::<AuthState>().unwrap();
     let db = a.rocket().state::<Db>().unwrap();
-    if tdb.backend == Backend::Postgres {
-        both_listening(db).await;
-    }
-    let alice = state
+    state
         .store()
         .create(
             db,
@@ -115,7 +111,18 @@ async fn revocations_reach_every_instance(tdb: Arc<TestDb>) {
             false,
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn revocations_reach_every_instance(tdb: Arc<TestDb>) {
+    let a = instance(&tdb).await;
+    let b = instance(&tdb).await;
+    let state = a.rocket().state::<AuthState>().unwrap();
+    let db = a.rocket().state::<Db>().unwrap();
+    if tdb.backend == Backend::Postgres {
+        both_listening(db).await;
+    }
+    let alice = create_alice(&a).await;
     let b_state = b.rocket().state::<AuthState>().unwrap();
     let bound = match tdb.backend {
         Backend::Postgres => Duration::from_millis(100),
@@ -195,20 +202,7 @@ async fn revocations_reach_every_instance(tdb: Arc<TestDb>) {
 async fn failed_logins_across_instances_stay_within_the_limit(tdb: Arc<TestDb>) {
     let a = instance(&tdb).await;
     let b = instance(&tdb).await;
-    let state = a.rocket().state::<AuthState>().unwrap();
-    let db = a.rocket().state::<Db>().unwrap();
-    let alice = state
-        .store()
-        .create(
-            db,
-            &state.config,
-            "alice",
-            "a@x.io",
-            "alice-password",
-            false,
-        )
-        .await
-        .unwrap();
+    let alice = create_alice(&a).await;
     let guesses = (0..24).map(|i| {
         let client = if i % 2 == 0 { &a } else { &b };
         write_memo(client, alice.id, basic("alice", &format!("guess-{i}")))

@@ -15,11 +15,10 @@ use common::TestDb;
 use hangar::db::{
     Backend, Database, Db, Executor as _, Returns, SqlType, Statement, PRIMARY_COOKIE,
 };
-use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi};
+use hangar::rest::{Resource, RestApi};
 use hangar::Model;
-use rocket::http::{ContentType, Cookie, Method, Status};
+use rocket::http::{ContentType, Cookie, Status};
 use rocket::local::asynchronous::Client;
-use rocket::Request;
 use serde_json::Value as Json;
 
 #[derive(Model, Clone, Debug)]
@@ -27,18 +26,6 @@ pub struct Item {
     pub id: i64,
     #[model(max_length = 40)]
     pub name: String,
-}
-
-struct Open;
-
-#[rocket::async_trait]
-impl Authenticator for Open {
-    fn protected_methods(&self) -> &[Method] {
-        &[]
-    }
-    async fn authenticate(&self, _req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
-        Ok(None)
-    }
 }
 
 fn replica_base() -> Option<String> {
@@ -90,7 +77,7 @@ async fn instance(tdb: &TestDb, replica: &str, max_lag_ms: u64) -> Client {
         .attach(Database::fairing().model::<Item>())
         .attach(
             RestApi::fairing()
-                .default_auth(Open)
+                .default_auth(common::OpenWrites)
                 .register::<Item>(Resource::new()),
         );
     Client::untracked(rocket).await.expect("launch")

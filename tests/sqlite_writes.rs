@@ -8,12 +8,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TestDb;
-use hangar::db::{ddl, Backend, Database, Db, Executor as _, Model as _, Pool, Statement};
-use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi};
+use hangar::db::{Backend, Database, Db, Executor as _, Model as _, Statement};
+use hangar::rest::{Resource, RestApi};
 use hangar::Model;
-use rocket::http::{ContentType, Method, Status};
+use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use rocket::Request;
 
 #[derive(Model, Clone, Debug)]
 pub struct Entry {
@@ -22,30 +21,10 @@ pub struct Entry {
     pub title: String,
 }
 
-/// A pool that waits at most one second for a connection and for SQLite's
-/// write lock (`busy_timeout`).
-async fn impatient_pool(tdb: &TestDb) -> Db {
-    let config = rocket_db_pools::Config {
-        url: tdb.url.clone(),
-        min_connections: None,
-        max_connections: 4,
-        connect_timeout: 1,
-        idle_timeout: None,
-        extensions: None,
-    };
-    let db = Db::new(
-        Pool::from_config(&config).await.unwrap(),
-        Default::default(),
-    )
-    .with_models(&[Entry::schema()]);
-    ddl::create_tables(&db, &[Entry::schema()]).await.unwrap();
-    db
-}
-
 #[rocket::async_test]
 async fn a_writer_behind_a_long_transaction_waits_its_turn() {
     let tdb = TestDb::new(Backend::Sqlite).await.unwrap();
-    let db = impatient_pool(&tdb).await;
+    let db = common::impatient_pool(&tdb, 4, &[Entry::schema()]).await;
     let mut tx = db.begin().await.unwrap();
     let mut first = Entry {
         id: 0,
@@ -75,19 +54,6 @@ async fn a_writer_behind_a_long_transaction_waits_its_turn() {
     db.close().await;
 }
 
-/// Writes open to all: the test is about the database, not auth.
-struct Open;
-
-#[rocket::async_trait]
-impl Authenticator for Open {
-    fn protected_methods(&self) -> &[Method] {
-        &[]
-    }
-    async fn authenticate(&self, _req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
-        Ok(None)
-    }
-}
-
 #[rocket::async_test]
 async fn concurrent_creates_all_succeed() {
     let tdb = TestDb::new(Backend::Sqlite).await.unwrap();
@@ -99,7 +65,7 @@ async fn concurrent_creates_all_succeed() {
     .attach(Database::fairing().model::<Entry>())
     .attach(
         RestApi::fairing()
-            .default_auth(Open)
+            .default_auth(common::OpenWrites)
             .register::<Entry>(Resource::new()),
     );
     let client = Client::tracked(rocket).await.unwrap();

@@ -10,12 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::TestDb;
-use hangar::db::{ddl, Backend, Database, Db, Executor as _, Model as _, Pool, SqlType, Statement};
-use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, ResourceHooks, RestApi};
+use hangar::db::{Backend, Database, Db, Executor as _, Model as _, SqlType, Statement};
+use hangar::rest::{ApiError, ApiUser, Resource, ResourceHooks, RestApi};
 use hangar::Model;
-use rocket::http::{ContentType, Method, Status};
+use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
-use rocket::Request;
 
 #[derive(Model, Clone, Debug)]
 pub struct Entry {
@@ -27,21 +26,7 @@ pub struct Entry {
 /// A pool of two connections that waits at most one second for a
 /// connection or (SQLite) for the write lock.
 async fn small_pool(tdb: &TestDb) -> Db {
-    let config = rocket_db_pools::Config {
-        url: tdb.url.clone(),
-        min_connections: None,
-        max_connections: 2,
-        connect_timeout: 1,
-        idle_timeout: None,
-        extensions: None,
-    };
-    let db = Db::new(
-        Pool::from_config(&config).await.unwrap(),
-        Default::default(),
-    )
-    .with_models(&[Entry::schema()]);
-    ddl::create_tables(&db, &[Entry::schema()]).await.unwrap();
-    db
+    common::impatient_pool(tdb, 2, &[Entry::schema()]).await
 }
 
 /// Counts the rows on each of the pool's connections at once: a connection
@@ -134,20 +119,6 @@ async fn a_nested_transaction_is_a_savepoint(tdb: Arc<TestDb>) {
     db.close().await;
 }
 
-/// Writes are open to anyone (the test is about transactions, not auth).
-struct Open;
-
-#[rocket::async_trait]
-impl Authenticator for Open {
-    fn protected_methods(&self) -> &[Method] {
-        &[]
-    }
-
-    async fn authenticate(&self, _req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
-        Ok(None)
-    }
-}
-
 /// Panics inside the create's transaction when the title says so.
 struct PanicsOnBoom;
 
@@ -174,7 +145,7 @@ async fn a_panicking_hook_leaves_the_pool_clean(tdb: Arc<TestDb>) {
         .attach(Database::fairing().model::<Entry>())
         .attach(
             RestApi::fairing()
-                .default_auth(Open)
+                .default_auth(common::OpenWrites)
                 .register::<Entry>(Resource::new().hooks(PanicsOnBoom)),
         );
     let client = Client::tracked(rocket).await.expect("launch");

@@ -14,6 +14,24 @@ use std::future::Future;
 
 use hangar::db::{Backend, Db, Executor, Schema, Statement};
 
+/// An authenticator letting anyone write: for tests about the database,
+/// not auth.
+pub struct OpenWrites;
+
+#[rocket::async_trait]
+impl hangar::rest::Authenticator for OpenWrites {
+    fn protected_methods(&self) -> &[rocket::http::Method] {
+        &[]
+    }
+
+    async fn authenticate(
+        &self,
+        _req: &rocket::Request<'_>,
+    ) -> Result<Option<hangar::rest::ApiUser>, hangar::rest::ApiError> {
+        Ok(None)
+    }
+}
+
 /// A database made for one test and dropped after it.
 pub struct TestDb {
     pub backend: Backend,
@@ -127,6 +145,30 @@ impl TestDb {
                 "/nonexistent-hangar-migrations",
             ))
     }
+}
+
+/// A pool of `max_connections` that waits at most one second for a
+/// connection or (SQLite) for the write lock, with `schemas` created.
+pub async fn impatient_pool(
+    tdb: &TestDb,
+    max_connections: usize,
+    schemas: &[&'static Schema],
+) -> Db {
+    let config = rocket_db_pools::Config {
+        url: tdb.url.clone(),
+        min_connections: None,
+        max_connections,
+        connect_timeout: 1,
+        idle_timeout: None,
+        extensions: None,
+    };
+    let db = Db::new(
+        hangar::db::Pool::from_config(&config).await.unwrap(),
+        Default::default(),
+    )
+    .with_models(schemas);
+    hangar::db::ddl::create_tables(&db, schemas).await.unwrap();
+    db
 }
 
 /// Runs `case` on a fresh database of `backend` with `schemas` created and
