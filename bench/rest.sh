@@ -81,5 +81,10 @@ compare "1M rows, no count" "/api/bpost_uncounted/?page=7" "/raw/bpost?page=7"
 # authenticated writes (HTTP Basic, bcrypt cost 12) against the same create
 # without auth, both through Hangar (the credentials cache's goal: >= 0.8)
 compare "create Basic / no auth" "/api/amessage/" "/api/bmessage/" "$auth_post"
+basic_get="$(mktemp)"
+printf 'wrk.headers["Authorization"] = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ="\n' > "$basic_get"
+compare "detail Basic / no auth" "/api/rmessage/4242/" "/api/bmessage/4242/" "$basic_get"
+compare "list Basic / no auth" "/api/rmessage/?user=7" "/api/bmessage/?user=7" "$basic_get"
+rm -f "$basic_get"
 echo "server RSS: $(awk '/VmRSS/ {print $2 " " $3}' /proc/$pid/status)"
 rm -f "$auth_post" "$post"

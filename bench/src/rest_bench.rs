@@ -10,7 +10,9 @@
 use hangar::admin::{Admin, ModelAdmin};
 use hangar::auth::{Auth, AuthState};
 use hangar::db::{Backend, Count, Database, Db, Executor as _, Model as _, Pool};
-use hangar::rest::{ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication};
+use hangar::rest::{
+    ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication, ALL_METHODS,
+};
 use hangar::Model;
 use rocket::http::{Method, Status};
 use rocket::serde::json::Json;
@@ -416,6 +418,12 @@ async fn rocket() -> _ {
                     Resource::new()
                         .name("amessage")
                         .auth(UserAuthentication::default()),
+                )
+                // reads behind HTTP Basic too (protected reads)
+                .register::<BMessage>(
+                    Resource::new()
+                        .name("rmessage")
+                        .auth(UserAuthentication::default().protect(ALL_METHODS)),
                 )
                 .register::<BPost>(Resource::new().name("bpost"))
                 .register::<BPost>(
