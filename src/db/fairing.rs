@@ -309,6 +309,7 @@ impl Database {
         let policy = crate::db::replicas::ReplicaPolicy {
             max_lag: std::time::Duration::from_millis(config.replica_max_lag_ms),
             check_every: std::time::Duration::from_millis(config.replica_check_ms.max(50)),
+            read_your_writes: std::time::Duration::from_millis(config.read_your_writes_ms),
         };
         let replicas =
             crate::db::replicas::Replicas::new(&urls, &pool_config, policy).map_err(|source| {
@@ -324,9 +325,6 @@ impl Database {
         Ok(db.with_replicas(replicas))
     }
 }
-
-/// How long a client's reads stay on the primary after its write.
-struct ReadYourWrites(std::time::Duration);
 
 impl Db {
     /// The [`Db`] of an ignited (or igniting) rocket: what a dependent
@@ -361,13 +359,7 @@ impl Fairing for Database {
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         match self.prepare(rocket.figment()).await {
-            Ok(db) => {
-                let window = config::load::<DatabaseConfig>(rocket.figment())
-                    .map_or(0, |c| c.read_your_writes_ms);
-                Ok(rocket
-                    .manage(db)
-                    .manage(ReadYourWrites(std::time::Duration::from_millis(window))))
-            }
+            Ok(db) => Ok(rocket.manage(db)),
             Err(e) => {
                 rocket::error!("hangar database: {e}");
                 Err(rocket)
@@ -376,11 +368,8 @@ impl Fairing for Database {
     }
 
     async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, res: &mut rocket::Response<'r>) {
-        let rocket = req.rocket();
-        if let (Some(db), Some(window)) = (rocket.state::<Db>(), rocket.state::<ReadYourWrites>()) {
-            if db.replicas.is_some() {
-                crate::db::replicas::mark_writer(req, res, window.0);
-            }
+        if let Some(db) = req.rocket().state::<Db>() {
+            crate::db::replicas::mark_writer(db, req, res);
         }
     }
 

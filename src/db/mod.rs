@@ -38,6 +38,7 @@ pub mod introspect;
 mod lookup;
 pub mod migrate;
 mod model;
+pub(crate) mod notify;
 mod pool;
 mod query;
 pub mod querystring;

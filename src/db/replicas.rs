@@ -34,6 +34,8 @@ pub(crate) struct ReplicaPolicy {
     pub max_lag: Duration,
     /// How often each replica is asked for its lag.
     pub check_every: Duration,
+    /// How long a client's reads stay on the primary after its write.
+    pub read_your_writes: Duration,
 }
 
 /// One replica.
@@ -281,16 +283,12 @@ impl Db {
         if self.replicas.is_none() || self.pinned {
             return self.clone();
         }
-        let writes = !matches!(
-            req.method(),
-            rocket::http::Method::Get | rocket::http::Method::Head | rocket::http::Method::Options
-        );
         let wrote_lately = req
             .cookies()
             .get(PRIMARY_COOKIE)
             .and_then(|c| c.value().parse::<i64>().ok())
             .is_some_and(|until| until > unix_ms());
-        if writes || wrote_lately {
+        if writes(req) || wrote_lately {
             self.primary()
         } else {
             self.clone()
@@ -325,18 +323,23 @@ impl Db {
     }
 }
 
-/// After a successful write, marks the client so its reads go to the
-/// primary for `window` (read-your-writes across requests and instances).
-pub(crate) fn mark_writer(
-    req: &rocket::Request<'_>,
-    res: &mut rocket::Response<'_>,
-    window: Duration,
-) {
-    let writes = !matches!(
+/// Whether the request may write (any method but GET, HEAD and OPTIONS).
+fn writes(req: &rocket::Request<'_>) -> bool {
+    !matches!(
         req.method(),
         rocket::http::Method::Get | rocket::http::Method::Head | rocket::http::Method::Options
-    );
-    if !writes || res.status().code >= 400 || window.is_zero() {
+    )
+}
+
+/// After a successful write on a handle with replicas, marks the client so
+/// its reads go to the primary for `read_your_writes_ms` (across requests
+/// and instances).
+pub(crate) fn mark_writer(db: &Db, req: &rocket::Request<'_>, res: &mut rocket::Response<'_>) {
+    let Some(replicas) = &db.replicas else {
+        return;
+    };
+    let window = replicas.policy.read_your_writes;
+    if !writes(req) || res.status().code >= 400 || window.is_zero() {
         return;
     }
     let until = unix_ms() + window.as_millis() as i64;

@@ -9,6 +9,7 @@ use crate::db::{querystring, write, Db, DeleteMode, FieldPath, Op, Record, Selec
 use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::marshal::exposes;
+use crate::rest::paging::{Listing, PageBody, PageMeta};
 use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::Pagination;
 use crate::rest::style::Style;
@@ -324,17 +325,10 @@ pub(crate) async fn list(
     };
     // flask-peewee's envelope of plain rows: written straight out
     if entry.style == Style::Peewee && entry.shows_plain_rows() {
-        let body = serde_json::to_string(&PageBody {
+        return Listing::ready(&PageBody {
             meta,
             objects: entry.plain_objects(&records),
-        })
-        .map_err(|e| {
-            ApiError::new(
-                Status::InternalServerError,
-                format!("serialising the page: {e}"),
-            )
-        })?;
-        return Ok(Listing::Ready(body));
+        });
     }
     let objects: Vec<Json> = entry
         .objects(db, &entry.base_for(req), &records)
@@ -343,32 +337,6 @@ pub(crate) async fn list(
         .map(Json::Object)
         .collect();
     Ok(Listing::Tree(json!({ "meta": meta, "objects": objects })))
-}
-
-/// A listing or an object: a JSON tree (for the wire style to shape) or the
-/// finished body.
-pub(crate) enum Listing {
-    Tree(Json),
-    Ready(String),
-}
-
-/// `meta` of a page listing (fields in the order a `serde_json::Map` keeps
-/// keys, so both ways of answering write the same bytes).
-#[derive(serde::Serialize)]
-struct PageMeta<'a> {
-    count_kind: &'static str,
-    model: &'a str,
-    next: String,
-    object_count: Option<u64>,
-    page: u64,
-    page_count: Option<u64>,
-    previous: String,
-}
-
-#[derive(serde::Serialize)]
-struct PageBody<'a> {
-    meta: PageMeta<'a>,
-    objects: Vec<crate::rest::marshal::PlainObject<'a>>,
 }
 
 /// `GET /api/<name>/<pk>/`: one query, included keys joined.
@@ -393,15 +361,7 @@ pub(crate) async fn detail(
     // a plain row in flask-peewee's style: written straight out
     if entry.style == Style::Peewee && entry.shows_plain_rows() && entry.resource.envelope.is_none()
     {
-        let object = &entry.plain_objects(std::slice::from_ref(&related))[0];
-        return serde_json::to_string(object)
-            .map(Listing::Ready)
-            .map_err(|e| {
-                ApiError::new(
-                    Status::InternalServerError,
-                    format!("serialising the object: {e}"),
-                )
-            });
+        return Listing::ready(&entry.plain_objects(std::slice::from_ref(&related))[0]);
     }
     Ok(Listing::Tree(
         entry.single(entry.object(db, base, &related).await?),

@@ -258,3 +258,43 @@ pub(crate) async fn cursor_listing(
         "objects": objects,
     }))
 }
+
+/// A listing or an object: a JSON tree (for the wire style to shape) or the
+/// finished body.
+pub(crate) enum Listing {
+    Tree(Json),
+    Ready(String),
+}
+
+/// `meta` of a page listing (fields in the order a `serde_json::Map` keeps
+/// keys, so both ways of answering write the same bytes).
+#[derive(serde::Serialize)]
+pub(crate) struct PageMeta<'a> {
+    pub count_kind: &'static str,
+    pub model: &'a str,
+    pub next: String,
+    pub object_count: Option<u64>,
+    pub page: u64,
+    pub page_count: Option<u64>,
+    pub previous: String,
+}
+
+#[derive(serde::Serialize)]
+pub(crate) struct PageBody<'a> {
+    pub meta: PageMeta<'a>,
+    pub objects: Vec<crate::rest::marshal::PlainObject<'a>>,
+}
+
+impl Listing {
+    /// `body` serialised: the finished answer.
+    pub(crate) fn ready(body: &impl serde::Serialize) -> Result<Listing, ApiError> {
+        serde_json::to_string(body)
+            .map(Listing::Ready)
+            .map_err(|e| {
+                ApiError::new(
+                    rocket::http::Status::InternalServerError,
+                    format!("serialising the answer: {e}"),
+                )
+            })
+    }
+}

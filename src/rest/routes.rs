@@ -10,6 +10,7 @@ use crate::auth::AuthState;
 use crate::db::Db;
 use crate::rest::error::ApiError;
 use crate::rest::handlers;
+use crate::rest::paging::Listing;
 use crate::rest::payload;
 use crate::rest::registry::{Entry, RestState};
 use crate::rest::style::Style;
@@ -122,13 +123,13 @@ async fn serve<'r>(
         Endpoint::List => {
             let pairs = style.request_pairs(query_pairs(req))?;
             match handlers::list(state, entry, req, pairs, db, user).await? {
-                handlers::Listing::Tree(body) => Answer::Json(style.list(body)),
-                handlers::Listing::Ready(body) => Answer::Raw(body),
+                Listing::Tree(body) => Answer::Json(style.list(body)),
+                Listing::Ready(body) => Answer::Raw(body),
             }
         }
         Endpoint::Detail => match handlers::detail(entry, db, &base, pk, user).await? {
-            handlers::Listing::Tree(object) => Answer::Json(style.item(object)),
-            handlers::Listing::Ready(body) => Answer::Raw(body),
+            Listing::Tree(object) => Answer::Json(style.item(object)),
+            Listing::Ready(body) => Answer::Raw(body),
         },
         Endpoint::Create => {
             let body = style.payload(payload::read(req, data).await?, pk_field, None)?;

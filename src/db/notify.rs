@@ -1,0 +1,89 @@
+//! PostgreSQL notifications (`NOTIFY` / `LISTEN`) between the instances of
+//! an app sharing one database. Elsewhere there is nothing to send or hear:
+//! callers fall back to their own expiry.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgListener, PgPoolOptions};
+
+use crate::db::executor::Db;
+use crate::db::pool::Pool;
+
+/// What a listener hears.
+pub(crate) enum Heard<'a> {
+    /// A notification's payload.
+    Message(&'a str),
+    /// Notifications may have been missed (not yet listening, or the
+    /// connection was lost and made again).
+    Gap,
+}
+
+/// Sends `payload` on `channel` to every listening instance (PostgreSQL;
+/// elsewhere nothing). A failure is logged, naming what it was for.
+pub(crate) async fn notify(db: &Db, channel: &str, payload: &str, what: &str) {
+    if let Pool::Postgres(p) = db.pool() {
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(p)
+            .await;
+        if let Err(e) = sent {
+            rocket::warn!("hangar: {what} was not announced to other instances ({e})");
+        }
+    }
+}
+
+/// On PostgreSQL, calls `heard` for everything arriving on `channel` until
+/// `db`'s pool closes; on a connection of its own (`LISTEN` holds it for
+/// the instance's life), reconnecting after a loss.
+pub(crate) fn listen(db: &Db, channel: &'static str, heard: impl Fn(Heard<'_>) + Send + 'static) {
+    let Pool::Postgres(main) = db.pool() else {
+        return;
+    };
+    let main = main.clone();
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*main.connect_options()).clone());
+    tokio::spawn(async move {
+        let mut listener: Option<PgListener> = None;
+        let mut failing = false;
+        loop {
+            let l = match &mut listener {
+                Some(l) => l,
+                None => match subscribe(&own, channel).await {
+                    Ok(l) => {
+                        heard(Heard::Gap);
+                        failing = false;
+                        listener.insert(l)
+                    }
+                    Err(e) => {
+                        if !failing {
+                            rocket::warn!("hangar: cannot LISTEN on {channel} ({e}); retrying");
+                            failing = true;
+                        }
+                        tokio::select! {
+                            _ = main.close_event() => break,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        }
+                    }
+                },
+            };
+            tokio::select! {
+                _ = main.close_event() => break,
+                next = l.try_recv() => match next {
+                    Ok(Some(n)) => heard(Heard::Message(n.payload())),
+                    // the connection was lost; the next call reconnects
+                    Ok(None) => heard(Heard::Gap),
+                    Err(_) => listener = None,
+                },
+            }
+        }
+        own.close().await;
+    });
+}
+
+async fn subscribe(pool: &sqlx::PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
+    let mut l = PgListener::connect_with(pool).await?;
+    l.listen(channel).await?;
+    Ok(l)
+}
