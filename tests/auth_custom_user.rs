@@ -44,6 +44,9 @@ impl UserModel for Member {
     fn session_epoch(&self) -> i64 {
         self.session_epoch
     }
+    fn set_session_epoch(&mut self, epoch: i64) {
+        self.session_epoch = epoch;
+    }
     fn is_admin(&self) -> bool {
         self.is_superuser
     }

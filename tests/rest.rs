@@ -3,6 +3,8 @@
 //! error shapes.
 
 mod common;
+#[path = "rest/security.rs"]
+mod security;
 
 use std::sync::Arc;
 
@@ -61,7 +63,7 @@ pub struct ApiKey {
 #[derive(Model, Clone, Debug)]
 pub struct ApiToken {
     pub id: i64,
-    #[model(unique, max_length = 64)]
+    #[model(unique, max_length = 80)]
     pub token: String,
     #[model(references = User, on_delete = "cascade")]
     pub user: i64,
@@ -169,13 +171,19 @@ fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocke
                 .readonly(["admin", "active"])
                 .auth(AdminAuthentication::default()),
         )
-        .register::<Message>(Resource::new().restrict_owner("user"))
+        .register::<Message>(Resource::new().restrict_owner("user").public_reads(true))
         .register::<Relationship>(
             Resource::new()
-                .restrict_owner("from_user")
+                .restrict_owner("from_user").public_reads(true)
+                .public_reads(true)
                 .paginate_by(None),
         )
-        .register::<Note>(Resource::new().restrict_owner("user").hooks(LiveNotes));
+        .register::<Note>(
+            Resource::new()
+                .restrict_owner("user").public_reads(true)
+                .public_reads(true)
+                .hooks(LiveNotes),
+        );
     rocket::custom(figment)
         .attach(
             Database::fairing()
@@ -699,7 +707,7 @@ async fn bad_payloads_get_json_errors(tdb: Arc<TestDb>) {
         a.register::<Message>(
             Resource::new()
                 .name("strict")
-                .restrict_owner("user")
+                .restrict_owner("user").public_reads(true)
                 .reject_unknown_fields(true),
         )
     };
@@ -1199,13 +1207,13 @@ async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {
         a.register::<Message>(
             Resource::new()
                 .name("message_full")
-                .restrict_owner("user")
+                .restrict_owner("user").public_reads(true)
                 .include("user", users()),
         )
         .register::<Relationship>(
             Resource::new()
                 .name("follows")
-                .restrict_owner("from_user")
+                .restrict_owner("from_user").public_reads(true)
                 .include("from_user", users())
                 .include("to_user", users().fields(["id", "username"])),
         )
@@ -1277,7 +1285,7 @@ async fn api_keys_and_bearer_tokens(tdb: Arc<TestDb>) {
         .register::<Message>(
             Resource::new()
                 .name("tokened")
-                .restrict_owner("user")
+                .restrict_owner("user").public_reads(true)
                 .auth(BearerAuthentication::for_users::<ApiToken>()),
         )
     }))
@@ -1288,14 +1296,14 @@ async fn api_keys_and_bearer_tokens(tdb: Arc<TestDb>) {
     ApiKey {
         id: 0,
         key: "k1".into(),
-        secret: "s3cret".into(),
+        secret: hangar::rest::hash_secret("s3cret"),
     }
     .insert(&db)
     .await
     .unwrap();
     ApiToken {
         id: 0,
-        token: "tok-alice".into(),
+        token: hangar::rest::hash_secret("tok-alice"),
         user: w.alice,
     }
     .insert(&db)
@@ -1587,17 +1595,21 @@ async fn output_fields_and_envelopes(tdb: Arc<TestDb>) {
 async fn nested_writes_respect_every_level(tdb: Arc<TestDb>) {
     use rocket::http::Method::*;
     let client = Client::tracked(app(&tdb, |a| {
-        a.register::<Bookmark>(
-            Resource::new()
-                .name("bookmarks")
-                .reject_unknown_fields(true)
-                .include("tag", Resource::new().readonly(["uses"])),
-        )
-        .register::<Bookmark>(
-            Resource::new()
-                .name("guarded")
-                .include("tag", Resource::new().hooks(NoNewTags)),
-        )
+        // nested rows go through Tag's registered resource too
+        a.register::<Tag>(Resource::new().name("tags"))
+            .register::<Bookmark>(
+                Resource::new()
+                    .name("bookmarks")
+                    .reject_unknown_fields(true)
+                    .include("tag", Resource::new().readonly(["uses"]))
+                    .nested_writes(true),
+            )
+            .register::<Bookmark>(
+                Resource::new()
+                    .name("guarded")
+                    .include("tag", Resource::new().hooks(NoNewTags))
+                    .nested_writes(true),
+            )
         .register::<Bookmark>(
             Resource::new()
                 .name("linking")
@@ -1722,7 +1734,7 @@ async fn save_hooks_and_extra_endpoints(tdb: Arc<TestDb>) {
         a.register::<Message>(
             Resource::new()
                 .name("shouty")
-                .restrict_owner("user")
+                .restrict_owner("user").public_reads(true)
                 .hooks(Shouty),
         )
     }))

@@ -204,7 +204,7 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .register::<Post>(Resource::new().hooks(NewestFirst).paginate_by(Some(2)))
         .register::<Post>(Resource::new().name("allposts").hooks(NewestFirst))
         .register::<Task>(Resource::new().pagination(Pagination::Cursor))
-        .register::<Doc>(Resource::new().restrict_owner("user").hooks(Docs))
+        .register::<Doc>(Resource::new().restrict_owner("user").public_reads(true).hooks(Docs))
         .register::<Post>(
             Resource::new()
                 .name("filtered")
@@ -305,7 +305,7 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .register::<Post>(
             Resource::new()
                 .name("owned")
-                .restrict_owner("user")
+                .restrict_owner("user").public_reads(true)
                 .auth(APIKeyAuthentication::new::<Key>().protect(ALL_METHODS)),
         );
     rocket::custom(figment)
@@ -1171,7 +1171,7 @@ async fn api_keys_are_never_users(tdb: Arc<TestDb>) {
         let pk = Key {
             id: 0,
             key: name.clone(),
-            secret: "s".into(),
+            secret: hangar::rest::hash_secret("s"),
         }
         .insert(&db)
         .await

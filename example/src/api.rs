@@ -24,10 +24,10 @@ fn public_user() -> Resource {
     Resource::new().exclude(["password", "email"])
 }
 
-/// Nested user objects in writes only name the user: no resource here may
-/// change another user's row through nesting.
+/// Owned by the caller: only the owner changes a row. Nested user objects
+/// in writes only name the user (nested writes are off by default).
 fn owned(owner: &str) -> Resource {
-    Resource::new().restrict_owner(owner).nested_writes(false)
+    Resource::new().restrict_owner(owner)
 }
 
 /// The API fairing with the example's resources; writes need Basic auth (or
@@ -41,13 +41,20 @@ pub fn api() -> RestApi {
                 .readonly(["admin", "active"])
                 .auth(AdminAuthentication::default()),
         )
-        .register::<Message>(owned("user").include("user", public_user()))
+        .register::<Message>(
+            // the public timeline: anyone reads messages, as in flask-peewee
+            owned("user")
+                .public_reads(true)
+                .include("user", public_user()),
+        )
         .register::<Relationship>(
             owned("from_user")
+                .public_reads(true)
                 .include("from_user", public_user())
                 .include("to_user", public_user())
                 .paginate_by(None),
         )
+        // notes are private: each user reads their own only
         .register::<Note>(
             owned("user")
                 .include("user", public_user())

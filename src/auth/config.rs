@@ -30,8 +30,15 @@ pub struct AuthConfig {
     pub bcrypt_cost: u32,
     /// Minimum password length in characters.
     pub min_password_length: usize,
-    /// Failed logins allowed per username and per client IP within the window.
+    /// Failed logins allowed within the window per (username, client) pair
+    /// and per client across usernames before they are refused (429).
+    /// Failures on one username from every client together past this only
+    /// slow its logins (`throttle_user_delay_ms`): nobody can lock another
+    /// person's account.
     pub throttle_limit: i64,
+    /// The wait (milliseconds) before each login attempt on a username that
+    /// is past `throttle_limit` failures from all clients together. `0`: none.
+    pub throttle_user_delay_ms: u64,
     /// The throttle window in seconds (3 minutes).
     pub throttle_window: i64,
     /// Mark session and CSRF cookies `Secure` (set behind HTTPS).
@@ -62,6 +69,7 @@ impl Default for AuthConfig {
             bcrypt_cost: 12,
             min_password_length: 8,
             throttle_limit: 10,
+            throttle_user_delay_ms: 1000,
             throttle_window: 180,
             secure_cookies: false,
             trusted_proxy_header: None,

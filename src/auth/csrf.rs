@@ -87,11 +87,18 @@ fn host_of(url: &str) -> Option<&str> {
     Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
 }
 
-/// Checks `Origin` (or, without it, `Referer`) names this host.
+/// Checks the request comes from this site's own pages: a browser's
+/// `Sec-Fetch-Site` must be `same-origin` or `none` (typed or bookmarked),
+/// and `Origin` (or, without it, `Referer`) must name this host. A client
+/// that sends none of them (curl, a server-side client) passes.
 ///
 /// # Errors
-/// [`AuthError::Csrf`] for a foreign or `null` origin.
+/// [`AuthError::Csrf`] for a cross-site fetch, a foreign or `null` origin.
 pub fn check_origin(req: &Request<'_>) -> Result<(), AuthError> {
+    match req.headers().get_one("Sec-Fetch-Site") {
+        None | Some("same-origin") | Some("none") => {}
+        Some(_) => return Err(AuthError::Csrf("cross-site request")),
+    }
     // `:authority` on HTTP/2, `Host` on HTTP/1
     let host = req
         .host()

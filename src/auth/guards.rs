@@ -57,6 +57,48 @@ impl AuthState {
         &*self.store
     }
 
+    /// Before another battery writes `values` to the row `old` of `schema`:
+    /// when that is the user model and its active flag changes (either way),
+    /// a new session epoch joins the values, so no cookie issued before the
+    /// change comes back to life after a re-activation.
+    ///
+    /// ```no_run
+    /// # rocket::async_test(async {
+    /// use hangar::auth::{Auth, AuthState, User};
+    /// use hangar::db::{Database, Model as _, Value};
+    /// let rocket = rocket::build()
+    ///     .attach(Database::fairing().with(Auth::models()))
+    ///     .attach(Auth::fairing())
+    ///     .ignite()
+    ///     .await
+    ///     .expect("a database in Rocket.toml");
+    /// let auth = rocket.state::<AuthState>().unwrap();
+    /// let mut old = hangar::db::Record::new(User::schema());
+    /// old.set("active", Value::Bool(false)).unwrap();
+    /// let mut values = vec![("active", Value::Bool(true))];
+    /// auth.revoke_on_change(User::schema(), &old, &mut values);
+    /// assert!(values.iter().any(|(f, _)| *f == "session_epoch"));
+    /// # });
+    /// ```
+    pub fn revoke_on_change(
+        &self,
+        schema: &crate::db::Schema,
+        old: &crate::db::Record,
+        values: &mut Vec<(&'static str, crate::db::Value)>,
+    ) {
+        if !std::ptr::eq(self.store.schema(), schema) {
+            return;
+        }
+        let (epoch, active) = self.store.session_fields();
+        let Some(active) = active else { return };
+        let changed = values
+            .iter()
+            .any(|(f, v)| *f == active && old.get(active) != Some(v));
+        if changed && !values.iter().any(|(f, _)| *f == epoch) {
+            values.push((epoch, crate::auth::user::new_epoch().into()));
+        }
+    }
+
     /// After another battery wrote or deleted the row `pk` of `schema`:
     /// when that is the user model, drops the cached row, so a new password,
     /// a deactivation, a demotion or a deletion counts at once on this
@@ -141,7 +183,8 @@ async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, Status>
     let Some(store) = state.store.as_any().downcast_ref::<TypedStore<U>>() else {
         return Err(Status::InternalServerError);
     };
-    match store.user(db, session.uid).await {
+    // session rows are read on the primary: a replica's lag would delay a revocation
+    match store.user(&db.primary(), session.uid).await {
         Ok(Some(u)) if u.is_active() && u.session_epoch() == session.ep => Ok(Some(u)),
         Ok(_) => Ok(None),
         Err(e) => Err(e.status()),
@@ -225,7 +268,7 @@ pub async fn current_user(req: &Request<'_>) -> Option<SessionUser> {
                 let state = req.rocket().state::<AuthState>()?;
                 let db = req.rocket().state::<Db>()?;
                 let session = Session::from_cookies(req.cookies(), &state.config)?;
-                let u = state.store.load(db, session.uid).await.ok()??;
+                let u = state.store.load(&db.primary(), session.uid).await.ok()??;
                 (u.active && u.epoch == session.ep).then_some(u)
             };
             CachedSessionUser(user.await)

@@ -61,6 +61,9 @@ pub trait UserStore: Send + Sync + 'static {
     /// The field holding the password hash.
     fn password_field(&self) -> &'static str;
 
+    /// The session epoch field and the active flag field (if any).
+    fn session_fields(&self) -> (&'static str, Option<&'static str>);
+
     /// The column values that store `raw` as a user's new password: the
     /// bcrypt hash (after the configured length rules) and, for an existing
     /// user (`existing`), a new session epoch that ends the user's sessions.
@@ -106,8 +109,8 @@ pub trait UserStore: Send + Sync + 'static {
     /// Sets a new session epoch, ending every session of the user; returns it.
     async fn bump_epoch(&self, db: &Db, id: i64) -> Result<i64, AuthError>;
 
-    /// Activates or deactivates the user; deactivating also bumps the epoch,
-    /// ending every session at once.
+    /// Activates or deactivates the user with a new epoch, ending every
+    /// session at once (a re-activated user logs in afresh).
     async fn set_active(&self, db: &Db, id: i64, active: bool) -> Result<(), AuthError>;
 
     /// Validates, hashes and stores a new password and bumps the epoch.
@@ -270,6 +273,10 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         U::PASSWORD_FIELD
     }
 
+    fn session_fields(&self) -> (&'static str, Option<&'static str>) {
+        (U::EPOCH_FIELD, U::ACTIVE_FIELD)
+    }
+
     async fn password_values(
         &self,
         config: &AuthConfig,
@@ -313,8 +320,9 @@ impl<U: UserModel> UserStore for TypedStore<U> {
             return Err(AuthError::BadCredentials);
         }
         if password::hash_cost(user.password_hash()).is_some_and(|c| c < config.bcrypt_cost) {
-            user.set_password(raw, config.bcrypt_cost).await?;
-            let hash = user.password_hash().to_owned();
+            // the same password at a new cost: sessions stay
+            let hash = password::make_password(raw, config.bcrypt_cost).await?;
+            user.set_password_hash(hash.clone());
             crate::db::write::update_fields(
                 db,
                 U::schema(),
@@ -351,10 +359,11 @@ impl<U: UserModel> UserStore for TypedStore<U> {
             }
             .into());
         };
-        let mut fields = vec![(field, Value::Bool(active))];
-        if !active {
-            fields.push((U::EPOCH_FIELD, new_epoch().into()));
-        }
+        // a new epoch either way: a re-activated user's old cookies stay dead
+        let fields = vec![
+            (field, Value::Bool(active)),
+            (U::EPOCH_FIELD, new_epoch().into()),
+        ];
         let n = crate::db::write::update_fields(db, U::schema(), Value::Int(id), fields).await?;
         self.forget(id);
         crate::auth::revocation::announce(db, id).await;
@@ -381,7 +390,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
                 model: U::schema().name,
             })?;
         user.set_password(raw, config.bcrypt_cost).await?;
-        let epoch = new_epoch();
+        let epoch = user.session_epoch();
         let hash = user.password_hash().to_owned();
         crate::db::write::update_fields(
             db,

@@ -44,6 +44,7 @@ use crate::db::{
 ///     fn password_hash(&self) -> &str { &self.password }
 ///     fn set_password_hash(&mut self, hash: String) { self.password = hash }
 ///     fn session_epoch(&self) -> i64 { self.session_epoch }
+///     fn set_session_epoch(&mut self, epoch: i64) { self.session_epoch = epoch }
 ///     fn is_admin(&self) -> bool { self.is_superuser }
 ///     fn new_user(username: &str, _email: &str, password_hash: String, admin: bool) -> Self {
 ///         Member { id: 0, login: username.into(), password: password_hash, session_epoch: 0, is_superuser: admin }
@@ -70,6 +71,9 @@ pub trait UserModel: Model + Clone + Send + Sync + 'static {
     fn set_password_hash(&mut self, hash: String);
     /// The session epoch; sessions issued under another epoch are void.
     fn session_epoch(&self) -> i64;
+    /// Replaces the session epoch (not saved until `update`): every session
+    /// issued under the old one ends.
+    fn set_session_epoch(&mut self, epoch: i64);
     /// Whether the user may log in (default: yes).
     fn is_active(&self) -> bool {
         true
@@ -81,7 +85,9 @@ pub trait UserModel: Model + Clone + Send + Sync + 'static {
     /// A new, unsaved, active user (for `createsuperuser` and sign-up views).
     fn new_user(username: &str, email: &str, password_hash: String, admin: bool) -> Self;
 
-    /// Hashes `raw` at `cost` and stores it (not saved until `update`).
+    /// Hashes `raw` at `cost` and stores it with a new session epoch, so
+    /// saving the user ends every session opened with the old password (not
+    /// saved until `update`).
     ///
     /// # Errors
     /// [`PasswordError::TooLong`].
@@ -94,6 +100,7 @@ pub trait UserModel: Model + Clone + Send + Sync + 'static {
         async move {
             let hash = password::make_password(&raw, cost).await?;
             self.set_password_hash(hash);
+            self.set_session_epoch(new_epoch());
             Ok(())
         }
     }
@@ -309,6 +316,9 @@ impl UserModel for User {
 
     fn session_epoch(&self) -> i64 {
         self.session_epoch
+    }
+    fn set_session_epoch(&mut self, epoch: i64) {
+        self.session_epoch = epoch;
     }
 
     fn is_active(&self) -> bool {

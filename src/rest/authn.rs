@@ -189,7 +189,14 @@ fn auth_and_db<'r>(req: &'r Request<'_>) -> Result<(&'r AuthState, &'r Db), ApiE
 
 async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
     let (state, db) = auth_and_db(req)?;
+    // user rows are read on the primary: a replica's lag would delay a revocation
+    let db = &db.primary();
     if let Some((username, password)) = basic_credentials(req) {
+        if req.method() != Method::Get && req.method() != Method::Head {
+            // a browser sends remembered Basic credentials with any page's
+            // forms: a write must come from no browser or from our own site
+            crate::auth::check_origin(req)?;
+        }
         // credentials verified moments ago skip bcrypt and the throttle's
         // counters (they are no guess); anything else takes the full check
         if let Some(user) = state.store().verified(db, &username, &password).await? {
@@ -305,14 +312,82 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub struct APIKeyAuthentication {
     schema: &'static crate::db::Schema,
     protected: Vec<Method>,
+    plaintext: bool,
 }
 
 impl APIKeyAuthentication {
-    /// Keys stored in model `K` (fields `key` and `secret`).
+    /// Keys stored in model `K` (fields `key` and `secret`, the secret
+    /// stored as [`hash_secret`] made it; an `expires_at` field, if the
+    /// model has one, ends the key at that time).
     pub fn new<K: crate::db::Model>() -> Self {
         APIKeyAuthentication {
             schema: K::schema(),
             protected: WRITE_METHODS.to_vec(),
+            plaintext: false,
+        }
+    }
+
+    /// Also accepts secrets stored as given (flask-peewee's plain text):
+    /// anyone who reads the table can then act as every key.
+    pub fn plaintext_secrets(mut self, on: bool) -> Self {
+        self.plaintext = on;
+        self
+    }
+}
+
+/// The stored form of an API secret or bearer token: `sha256:` and the hex
+/// SHA-256 digest. Secrets are random and long, so a fast digest is as safe
+/// as bcrypt for them and lets a token be looked up by its digest; a
+/// stolen table holds no usable credential.
+///
+/// ```
+/// let stored = hangar::rest::hash_secret("tok-1");
+/// assert!(stored.starts_with("sha256:") && stored.len() == 71);
+/// ```
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(secret.as_bytes());
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Whether `row`'s `expires_at` (if the model has one and it is set) has passed.
+fn expired(row: &crate::db::Record) -> bool {
+    match row.get("expires_at") {
+        Some(crate::db::Value::DateTime(at)) => *at <= time::OffsetDateTime::now_utc(),
+        _ => false,
+    }
+}
+
+/// A failed key or token check counts against the client like a failed
+/// login; a client past the limit is refused (429) before any lookup.
+async fn throttled<T>(
+    req: &Request<'_>,
+    check: impl std::future::Future<Output = Result<Option<T>, ApiError>>,
+) -> Result<Option<T>, ApiError> {
+    let db = req
+        .rocket()
+        .state::<Db>()
+        .ok_or_else(|| ApiError::new(rocket::http::Status::InternalServerError, "no database"))?;
+    let default_config;
+    let config = match req.rocket().state::<AuthState>() {
+        Some(state) => &state.config,
+        None => {
+            default_config = crate::auth::AuthConfig::default();
+            &default_config
+        }
+    };
+    let ip = client_ip(req, config);
+    throttle::check_client(db, config, &ip).await?;
+    match check.await? {
+        Some(found) => Ok(Some(found)),
+        None => {
+            throttle::record_secret_failure(db, config, &ip).await?;
+            Err(ApiError::unauthorized())
         }
     }
 }
@@ -343,17 +418,27 @@ impl Authenticator for APIKeyAuthentication {
         let (Some(key), Some(secret)) = (key, secret) else {
             return Ok(None);
         };
-        let Some(row) = find_by(req, self.schema, "key", &key).await? else {
-            return Err(ApiError::unauthorized());
-        };
-        let stored = row
-            .get("secret")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        if !constant_time_eq(stored.as_bytes(), secret.as_bytes()) {
-            return Err(ApiError::unauthorized());
-        }
-        Ok(Some(key_caller("api-key", row.pk())))
+        let plaintext = self.plaintext;
+        let schema = self.schema;
+        throttled(req, async move {
+            if key.is_empty() || secret.is_empty() {
+                return Ok(None);
+            }
+            let Some(row) = find_by(req, schema, "key", &key).await? else {
+                return Ok(None);
+            };
+            let stored = row
+                .get("secret")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let matches = if stored.starts_with("sha256:") {
+                constant_time_eq(stored.as_bytes(), hash_secret(&secret).as_bytes())
+            } else {
+                plaintext && !stored.is_empty() && constant_time_eq(stored.as_bytes(), secret.as_bytes())
+            };
+            Ok((matches && !expired(&row)).then(|| key_caller("api-key", row.pk())))
+        })
+        .await
     }
 }
 
@@ -383,6 +468,7 @@ pub struct BearerAuthentication {
     token_field: &'static str,
     user_field: Option<&'static str>,
     protected: Vec<Method>,
+    plaintext: bool,
 }
 
 /// `BearerAuthentication` whose tokens act as their users (flask-peewee's name).
@@ -396,7 +482,15 @@ impl BearerAuthentication {
             token_field: "token",
             user_field: None,
             protected: WRITE_METHODS.to_vec(),
+            plaintext: false,
         }
+    }
+
+    /// Also accepts tokens stored as given (flask-peewee's plain text)
+    /// rather than as [`hash_secret`] made them.
+    pub fn plaintext_tokens(mut self, on: bool) -> Self {
+        self.plaintext = on;
+        self
     }
 
     /// Tokens in model `T`; the caller is the user its `user` field points at.
@@ -427,12 +521,21 @@ impl Authenticator for BearerAuthentication {
     }
 
     async fn authenticate(&self, req: &Request<'_>) -> Result<Option<ApiUser>, ApiError> {
-        let Some(token) = bearer_token(req).filter(|t| !t.is_empty()) else {
+        let Some(token) = bearer_token(req) else {
             return Ok(None);
         };
-        let Some(row) = find_by(req, self.schema, self.token_field, token).await? else {
-            return Err(ApiError::unauthorized());
-        };
+        let row = throttled(req, async {
+            if token.is_empty() {
+                return Ok(None);
+            }
+            let mut row = find_by(req, self.schema, self.token_field, &hash_secret(token)).await?;
+            if row.is_none() && self.plaintext {
+                row = find_by(req, self.schema, self.token_field, token).await?;
+            }
+            Ok(row.filter(|r| !expired(r)))
+        })
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
         let Some(user_field) = self.user_field else {
             return Ok(Some(key_caller("token", row.pk())));
         };
@@ -441,7 +544,7 @@ impl Authenticator for BearerAuthentication {
             .and_then(crate::db::Value::as_i64)
             .unwrap_or(0);
         let (state, db) = auth_and_db(req)?;
-        match state.store().load(db, user_id).await? {
+        match state.store().load(&db.primary(), user_id).await? {
             Some(user) if user.active => Ok(Some(ApiUser::User(user))),
             _ => Err(ApiError::unauthorized()),
         }

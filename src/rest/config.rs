@@ -27,6 +27,11 @@ pub struct ApiConfig {
     pub ping_status: u16,
     /// `scheme://host` put in front of absolute URL fields (`Field::absolute_url`).
     pub base_url: String,
+    /// The most query-string parameters a request may carry (400 past it).
+    pub max_query_params: usize,
+    /// The most values one filter may take, repeats and `in` lists together
+    /// (400 past it): what bounds the bound parameters of a query.
+    pub max_filter_values: usize,
 }
 
 impl Default for ApiConfig {
@@ -38,6 +43,8 @@ impl Default for ApiConfig {
             ping_path: "/ping".into(),
             ping_status: 200,
             base_url: String::new(),
+            max_query_params: 100,
+            max_filter_values: 100,
         }
     }
 }
@@ -56,6 +63,14 @@ impl Section for ApiConfig {
         for (key, value) in [
             ("paginate_by", self.paginate_by),
             ("max_paginate_by", self.max_paginate_by),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::invalid(Self::KEY, key, "must be positive"));
+            }
+        }
+        for (key, value) in [
+            ("max_query_params", self.max_query_params),
+            ("max_filter_values", self.max_filter_values),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(Self::KEY, key, "must be positive"));

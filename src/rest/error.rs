@@ -223,7 +223,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
             }
         };
         let mut res = rocket::response::status::Custom(self.status, Json(body)).respond_to(req)?;
-        if self.status == Status::Unauthorized {
+        if self.status == Status::Unauthorized && challenges(req) {
             res.set_header(Header::new(
                 "WWW-Authenticate",
                 "Basic realm=\"Login Required\"",
@@ -234,4 +234,14 @@ impl<'r> Responder<'r, 'static> for ApiError {
         }
         Ok(res)
     }
+}
+
+/// Whether a 401 carries the `WWW-Authenticate: Basic` challenge: not for a
+/// browser's script or cross-site request, where a login dialog would teach
+/// the browser credentials that other sites' pages then send along.
+fn challenges(req: &Request<'_>) -> bool {
+    let site = req.headers().get_one("Sec-Fetch-Site");
+    let mode = req.headers().get_one("Sec-Fetch-Mode");
+    matches!(site, None | Some("same-origin") | Some("none"))
+        && matches!(mode, None | Some("navigate"))
 }

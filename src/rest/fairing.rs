@@ -11,7 +11,7 @@ use crate::db::{Db, Model, Schema};
 use crate::rest::authn::{Authentication, Authenticator};
 use crate::rest::config::ApiConfig;
 use crate::rest::error::ApiError;
-use crate::rest::registry::{Entry, RestState};
+use crate::rest::registry::{Entry, Peer, RestState};
 use crate::rest::resource::Resource;
 
 /// The REST API fairing: JSON CRUD under `/api/<name>/` for registered models.
@@ -66,10 +66,17 @@ impl RestApi {
 
     fn state(&self, config: ApiConfig) -> Result<RestState, String> {
         let mut entries: Vec<Arc<Entry>> = Vec::new();
-        let mut peers: Vec<(&'static Schema, Resource)> = Vec::new();
+        let mut peers: Vec<Peer> = Vec::new();
         for (schema, resource) in &self.registered {
-            if !peers.iter().any(|(s, _)| std::ptr::eq(*s, *schema)) {
-                peers.push((schema, resource.clone()));
+            if !peers.iter().any(|p| std::ptr::eq(p.schema, *schema)) {
+                peers.push(Peer {
+                    schema,
+                    resource: resource.clone(),
+                    auth: resource
+                        .auth
+                        .clone()
+                        .unwrap_or_else(|| self.default_auth.clone()),
+                });
             }
         }
         let peers = Arc::new(peers);
@@ -96,6 +103,7 @@ impl RestApi {
                 }
             }
             crate::rest::marshal::check_includes(schema, resource, &name)?;
+            crate::rest::writes::check_nested(schema, resource, &name, &peers)?;
             for filter in &resource.filters {
                 filter
                     .check(schema)

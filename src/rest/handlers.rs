@@ -30,12 +30,16 @@ pub(crate) async fn gate(
     if !entry.resource.allowed_methods.contains(&method) {
         return Err(ApiError::method_not_allowed());
     }
-    if !entry.auth.protected_methods().contains(&method) {
+    // private owner rows are read by their owners only: a read needs a user
+    let owner_read = method == Method::Get && entry.resource.owner_reads().is_some();
+    if !owner_read && !entry.auth.protected_methods().contains(&method) {
         return Ok(None);
     }
-    crate::rest::authn::accepted_caller(&*entry.auth, req)
-        .await
-        .map(Some)
+    let user = crate::rest::authn::accepted_caller(&*entry.auth, req).await?;
+    if owner_read && user.user_id().is_none() {
+        return Err(ApiError::forbidden());
+    }
+    Ok(Some(user))
 }
 
 fn with_includes(entry: &Entry, mut select: Select) -> Result<Select, ApiError> {
@@ -56,11 +60,20 @@ async fn show(entry: &Entry, db: &Db, base: &str, select: Select) -> Result<Json
     Ok(entry.single(entry.object(db, base, &related).await?))
 }
 
-fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Select {
-    entry
+/// The rows the caller may act on: the hooks' `get_query`, and on a private
+/// owner resource only the caller's own (none for a caller that is no user).
+fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Result<Select, ApiError> {
+    let select = entry
         .resource
         .hooks
-        .get_query(Select::new(entry.schema), user)
+        .get_query(Select::new(entry.schema), user);
+    match entry.resource.owner_reads() {
+        None => Ok(select),
+        Some(owner) => {
+            let id = user.and_then(ApiUser::user_id).ok_or_else(ApiError::forbidden)?;
+            Ok(select.filter(owner, Op::Eq, id)?)
+        }
+    }
 }
 
 /// Whether every column along `path` is one the caller may see: exposed by
@@ -80,19 +93,17 @@ fn path_exposed(entry: &Entry, path: &FieldPath) -> bool {
                     .find(|(f, _)| f == fk.field)
                     .map(|(_, c)| c)
             })
-            .or_else(|| {
-                let target = target?;
-                entry
-                    .peers
-                    .iter()
-                    .find(|(s, _)| std::ptr::eq(*s, target))
-                    .map(|(_, r)| r)
-            });
+            .or_else(|| Some(&entry.peer(target?)?.resource));
+        // a model the API does not expose is not crossed at all, nor one
+        // whose rows only their owners may read
+        let private = target
+            .and_then(|t| entry.peer(t))
+            .is_some_and(|p| p.resource.owner_reads().is_some());
+        if current.is_none() || private {
+            return false;
+        }
     }
-    match current {
-        Some(r) => exposes(r, path.column),
-        None => !path.column.secret,
-    }
+    current.is_some_and(|r| exposes(r, path.column))
 }
 
 pub(crate) fn filter_allowed(entry: &Entry, path: &FieldPath) -> bool {
@@ -124,6 +135,7 @@ fn apply_filters(
     entry: &Entry,
     mut select: Select,
     pairs: &[(String, String)],
+    max_values: usize,
 ) -> Result<Select, ApiError> {
     let reserved = |k: &str| {
         RESERVED.contains(&k)
@@ -152,6 +164,16 @@ fn apply_filters(
                 .with_field("invalid_value", &field, e.to_string())
                 .at_parameter(key)
         })?;
+        if values.len() > max_values {
+            let field = lookup.path.dotted();
+            let detail = format!("at most {max_values} values");
+            return Err(ApiError::bad_request(format!(
+                "Too many values for filter `{key}`: at most {max_values} \
+                 (hangar.api.max_filter_values)"
+            ))
+            .with_field("too_many_values", &field, detail)
+            .at_parameter(key));
+        }
         select = select.where_lookup_values(lookup, values)?;
     }
     if !refused.is_empty() && entry.resource.reject_unknown_filters {
@@ -248,13 +270,13 @@ pub(crate) async fn list(
     user: Option<&ApiUser>,
 ) -> Result<Listing, ApiError> {
     let select = entry.resource.hooks.list_query(
-        base_select(entry, user),
+        base_select(entry, user)?,
         user,
         crate::rest::QueryParams::new(&pairs),
     )?;
     let select =
         crate::rest::filters::apply_named(&entry.resource.filters, entry.schema, select, &pairs)?;
-    let select = apply_filters(entry, select, &pairs)?;
+    let select = apply_filters(entry, select, &pairs, state.config.max_filter_values)?;
     let select = apply_ordering(entry, select, &pairs);
     // the resource's `paginate_by` is the default and the upper bound of
     // `?limit=`; `max_paginate_by` caps every resource
@@ -348,7 +370,7 @@ pub(crate) async fn detail(
     user: Option<&ApiUser>,
 ) -> Result<Listing, ApiError> {
     let pk = Value::parse(entry.schema.pk().sql_type, pk).map_err(|_| ApiError::not_found())?;
-    let select = with_includes(entry, base_select(entry, user).filter_pk(pk).limit(1))?;
+    let select = with_includes(entry, base_select(entry, user)?.filter_pk(pk).limit(1))?;
     let related = select
         .related_records(db)
         .await?
@@ -409,7 +431,7 @@ async fn load_locked(
 ) -> Result<Record, ApiError> {
     let pk_type = entry.schema.pk().sql_type;
     let pk = Value::parse(pk_type, raw_pk).map_err(|_| ApiError::not_found())?;
-    base_select(entry, user)
+    base_select(entry, user)?
         .filter_pk(pk)
         .for_update()
         .first_record(&mut *tx)
@@ -418,9 +440,11 @@ async fn load_locked(
 }
 
 /// `POST /api/<name>/`: 201 with the object and its `Location`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn create(
     state: &RestState,
     entry: &Entry,
+    req: &Request<'_>,
     db: &Db,
     base: &str,
     auth: Option<&AuthState>,
@@ -441,10 +465,12 @@ pub(crate) async fn create(
         schema: entry.schema,
         resource: &entry.resource,
         creating: true,
-        root: true,
         prefix: String::new(),
         reject_unknown: false,
         auth,
+        registered: None,
+        peers: &entry.peers,
+        req,
     };
     let mut fields = writes::prepare(&mut scope, level, payload, user).await?;
     hooks.before_save(user, &mut fields, true)?;
@@ -484,8 +510,10 @@ pub(crate) async fn create(
 
 /// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change; the
 /// row is read locked, checked and written in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn update(
     entry: &Entry,
+    req: &Request<'_>,
     db: &Db,
     base: &str,
     auth: Option<&AuthState>,
@@ -504,14 +532,19 @@ pub(crate) async fn update(
         schema: entry.schema,
         resource: &entry.resource,
         creating: false,
-        root: true,
         prefix: String::new(),
         reject_unknown: false,
         auth,
+        registered: None,
+        peers: &entry.peers,
+        req,
     };
     let mut scope = writes::WriteScope::within(db, tx);
     let mut fields = writes::prepare(&mut scope, level, payload, user).await?;
     hooks.before_save(user, &mut fields, false)?;
+    if let Some(auth) = auth {
+        auth.revoke_on_change(entry.schema, &record, &mut fields);
+    }
     if !hooks.check_put(user, &record, &fields) {
         return Err(ApiError::forbidden());
     }

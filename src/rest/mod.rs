@@ -42,7 +42,7 @@ mod style;
 mod writes;
 
 pub use authn::{
-    basic_credentials, bearer_token, APIKeyAuthentication, AdminAuthentication, Authentication,
+    basic_credentials, bearer_token, hash_secret, APIKeyAuthentication, AdminAuthentication, Authentication,
     Authenticator, BearerAuthentication, UserAuthentication, UserBearerAuthentication, ALL_METHODS,
     WRITE_METHODS,
 };

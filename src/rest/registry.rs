@@ -22,8 +22,26 @@ pub struct Entry {
     /// The wire style (the resource's, else the API's).
     pub style: crate::rest::Style,
     /// The first registered resource of every model: what a filter path
-    /// through a foreign key that is not included may see of the row behind it.
-    pub peers: Arc<Vec<(&'static Schema, Resource)>>,
+    /// through a foreign key may see of the row behind it, and the rules a
+    /// nested write to that model goes through.
+    pub peers: Arc<Vec<Peer>>,
+}
+
+/// A model's first registered resource with the authentication in force.
+pub struct Peer {
+    /// The model.
+    pub schema: &'static Schema,
+    /// Its registered options.
+    pub resource: Resource,
+    /// Its authentication (the resource's or the API's default).
+    pub auth: Arc<dyn Authenticator>,
+}
+
+impl Entry {
+    /// The registered resource of `schema`, if the API exposes that model.
+    pub(crate) fn peer(&self, schema: &'static Schema) -> Option<&Peer> {
+        self.peers.iter().find(|p| std::ptr::eq(p.schema, schema))
+    }
 }
 
 /// What the `RestApi` fairing manages.
@@ -62,5 +80,14 @@ impl std::fmt::Debug for RestState {
             .field("config", &self.config)
             .field("entries", &self.entries)
             .finish()
+    }
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("model", &self.schema.type_name)
+            .field("resource", &self.resource)
+            .finish_non_exhaustive()
     }
 }

@@ -211,6 +211,7 @@ pub struct Resource {
     pub(crate) allowed_methods: Vec<Method>,
     pub(crate) delete_recursive: bool,
     pub(crate) owner_field: Option<String>,
+    pub(crate) public_reads: bool,
     pub(crate) auth: Option<Arc<dyn Authenticator>>,
     pub(crate) hooks: Arc<dyn ResourceHooks>,
     /// Whether `hooks` were given (else objects are the columns as stored).
@@ -258,6 +259,7 @@ impl Default for Resource {
             allowed_methods: ALL_METHODS.to_vec(),
             delete_recursive: true,
             owner_field: None,
+            public_reads: false,
             auth: None,
             hooks: Arc::new(NoHooks),
             custom_hooks: false,
@@ -265,7 +267,7 @@ impl Default for Resource {
             pagination: Pagination::Pages,
             count: crate::db::Count::Exact,
             output: None,
-            nested_writes: true,
+            nested_writes: false,
             allow_regexp: false,
             envelope: None,
             filters: Vec::new(),
@@ -368,11 +370,34 @@ impl Resource {
         self
     }
 
-    /// flask-peewee's `RestrictOwnerResource`: creates are owned by the caller
-    /// whatever the body says; changing or deleting another user's object is 403.
+    /// flask-peewee's `RestrictOwnerResource`, private by default: creates
+    /// are owned by the caller whatever the body says; changing or deleting
+    /// another user's object is 403; and reads need a user caller (401
+    /// without one, 403 for a key or token that is no user) and show only
+    /// the caller's own rows (others' answer 404). An admin is no exception.
+    /// [`public_reads`](Self::public_reads) opens reads to everyone, as in
+    /// flask-peewee.
+    ///
+    /// ```
+    /// use hangar::rest::Resource;
+    /// let notes = Resource::new().restrict_owner("user");                        // private
+    /// let timeline = Resource::new().restrict_owner("user").public_reads(true);   // readable by all
+    /// ```
     pub fn restrict_owner(mut self, owner_field: impl Into<String>) -> Self {
         self.owner_field = Some(owner_field.into());
         self
+    }
+
+    /// On an owner resource: whether anyone may read every row (flask-peewee's
+    /// behaviour) instead of only their own (the default).
+    pub fn public_reads(mut self, on: bool) -> Self {
+        self.public_reads = on;
+        self
+    }
+
+    /// Whether reads are limited to the caller's own rows.
+    pub(crate) fn owner_reads(&self) -> Option<&str> {
+        self.owner_field.as_deref().filter(|_| !self.public_reads)
     }
 
     /// This resource's authentication (instead of the API's default).
@@ -385,12 +410,9 @@ impl Resource {
     /// `resource` (its `fields`/`exclude`/includes apply), loaded in the same
     /// query with one JOIN per included key.
     ///
-    /// In writes, a nested object creates the related row (no primary key) or
-    /// updates it (with one), in the same transaction, through `resource`'s
-    /// `readonly` fields and its hooks' `check_post`/`check_put`; the parent's
-    /// authentication applies. **Give the child resource the checks it
-    /// needs**, or turn nesting off with [`Resource::nested_writes`]`(false)`
-    /// so a nested object only names its row.
+    /// In writes, a nested object only names its row by its primary key,
+    /// unless [`Resource::nested_writes`]`(true)` lets it create or update
+    /// that row.
     pub fn include(mut self, field: impl Into<String>, resource: Resource) -> Self {
         self.includes.push((field.into(), resource));
         self
@@ -424,8 +446,29 @@ impl Resource {
         self
     }
 
-    /// Whether a nested object for an included key creates or updates that
-    /// row (default) or only names it by its primary key.
+    /// Whether a nested object for an included key creates (no primary key)
+    /// or updates (with one) that row, in the same transaction, or only
+    /// names it by its primary key (the default).
+    ///
+    /// On, every nested row goes through its model's **registered**
+    /// resource as well as the include's: that resource's authentication
+    /// for the method (a nested update of a user behind
+    /// `AdminAuthentication` needs an admin), its allowed methods,
+    /// `readonly` fields, owner rule, `get_query` and checks. A model with no
+    /// registered resource cannot be written through a parent: ignite fails
+    /// naming it.
+    ///
+    /// ```
+    /// # use hangar::Model;
+    /// # #[derive(Model)] struct Tag { id: i64, name: String }
+    /// # #[derive(Model)] struct Bookmark { id: i64, url: String, #[model(references = Tag)] tag: i64 }
+    /// use hangar::rest::{Resource, RestApi};
+    /// let api = RestApi::fairing()
+    ///     .register::<Tag>(Resource::new().readonly(["name"]))
+    ///     .register::<Bookmark>(
+    ///         Resource::new().include("tag", Resource::new()).nested_writes(true),
+    ///     );
+    /// ```
     pub fn nested_writes(mut self, on: bool) -> Self {
         self.nested_writes = on;
         self

@@ -49,16 +49,22 @@ enum Answer {
     Deleted(serde_json::Value),
 }
 
-/// The query string as `(name, value)` pairs, decoded.
-fn query_pairs(req: &Request<'_>) -> Vec<(String, String)> {
-    req.uri()
-        .query()
-        .map(|q| {
-            q.segments()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The query string as `(name, value)` pairs, decoded; past `max` pairs a
+/// 400 naming the limit (before anything is grouped or parsed).
+fn query_pairs(req: &Request<'_>, max: usize) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(query) = req.uri().query() else {
+        return Ok(Vec::new());
+    };
+    let mut pairs = Vec::new();
+    for (k, v) in query.segments() {
+        if pairs.len() == max {
+            return Err(ApiError::bad_request(format!(
+                "Too many query parameters: at most {max} (hangar.api.max_query_params)"
+            )));
+        }
+        pairs.push((k.to_owned(), v.to_owned()));
+    }
+    Ok(pairs)
 }
 
 async fn run<'r>(
@@ -121,7 +127,7 @@ async fn serve<'r>(
     let base = entry.base_for(req);
     Ok(match endpoint {
         Endpoint::List => {
-            let pairs = style.request_pairs(query_pairs(req))?;
+            let pairs = style.request_pairs(query_pairs(req, state.config.max_query_params)?)?;
             match handlers::list(state, entry, req, pairs, db, user).await? {
                 Listing::Tree(body) => Answer::Json(style.list(body)),
                 Listing::Ready(body) => Answer::Raw(body),
@@ -134,13 +140,13 @@ async fn serve<'r>(
         Endpoint::Create => {
             let body = style.payload(payload::read(req, data).await?, pk_field, None)?;
             let (location, obj) =
-                handlers::create(state, entry, db, &base, auth, body, user).await?;
+                handlers::create(state, entry, req, db, &base, auth, body, user).await?;
             Answer::Created(location, style.item(obj))
         }
         Endpoint::Update => {
             let body = style.payload(payload::read(req, data).await?, pk_field, Some(pk))?;
             Answer::Json(
-                style.item(handlers::update(entry, db, &base, auth, pk, body, user).await?),
+                style.item(handlers::update(entry, req, db, &base, auth, pk, body, user).await?),
             )
         }
         Endpoint::Delete => Answer::Deleted(handlers::delete(entry, db, auth, pk, user).await?),

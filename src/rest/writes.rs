@@ -1,6 +1,10 @@
 //! Turning a payload into column values, writing nested objects of included
-//! resources first (in a transaction begun for them), with every level's
-//! read-only fields stripped and its own `check_post`/`check_put` applied.
+//! resources first (in a transaction begun for them). Nested writes are off
+//! unless a resource turns them on; then every nested object goes through
+//! its model's *registered* resource (its authentication, methods,
+//! `readonly`, owner rule, `get_query` and checks) as well as the include's
+//! own, so a parent can never write more of a row than the row's own
+//! endpoint would let the caller write.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +15,7 @@ use crate::auth::AuthState;
 use crate::db::{write, Column, Db, Schema, Select, Transaction, Value};
 use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
+use crate::rest::registry::Peer;
 use crate::rest::resource::Resource;
 
 /// Where a payload sits in the object graph.
@@ -18,8 +23,6 @@ pub(crate) struct Level<'a> {
     pub schema: &'static Schema,
     pub resource: &'a Resource,
     pub creating: bool,
-    /// The top object (owner rules apply there).
-    pub root: bool,
     /// `user__` for a nested user, empty at the top.
     pub prefix: String,
     /// Unknown keys are an error (the top resource's `reject_unknown_fields`).
@@ -27,6 +30,52 @@ pub(crate) struct Level<'a> {
     /// The auth battery, when attached: a password written to its user
     /// model is hashed by its rules.
     pub auth: Option<&'a AuthState>,
+    /// The model's registered resource (nested levels): its rules apply
+    /// on top of the include's.
+    pub registered: Option<&'a Resource>,
+    /// Every model's registered resource, for nested levels below.
+    pub peers: &'a [Peer],
+    /// The request, for the registered resources' authentication.
+    pub req: &'a rocket::Request<'a>,
+}
+
+impl<'a> Level<'a> {
+    /// The resources whose rules apply at this level.
+    fn rules(&self) -> Vec<&'a Resource> {
+        std::iter::once(self.resource).chain(self.registered).collect()
+    }
+}
+
+/// Refuses at ignite a resource whose nested writes would reach a model the
+/// API does not register: such a write would have no rules but the include's.
+///
+/// # Errors
+/// The message naming the resource, the include and the model.
+pub(crate) fn check_nested(
+    schema: &'static Schema,
+    resource: &Resource,
+    name: &str,
+    peers: &[Peer],
+) -> Result<(), String> {
+    if !resource.nested_writes {
+        return Ok(());
+    }
+    for (field, child) in &resource.includes {
+        let Some(fk) = schema.column(field).and_then(|c| c.references) else {
+            continue; // check_includes reports it
+        };
+        let target = (fk.target)();
+        if !peers.iter().any(|p| std::ptr::eq(p.schema, target)) {
+            return Err(format!(
+                "resource {name:?}: nested writes through {field:?} need a registered resource \
+                 for {} (its rules govern the nested rows); register one or leave \
+                 nested_writes off",
+                target.type_name
+            ));
+        }
+        check_nested(target, child, name, peers)?;
+    }
+    Ok(())
 }
 
 /// The transaction a write runs in, begun at the first nested write: a
@@ -90,11 +139,14 @@ pub(crate) fn prepare<'a>(
             schema,
             resource: r,
             creating,
-            root,
             prefix,
             reject_unknown,
             auth,
+            registered,
+            peers,
+            req,
         } = level;
+        let rules: Vec<&Resource> = std::iter::once(r).chain(registered).collect();
         // the auth battery's user model: its password field takes a password
         let passwords = auth.filter(|a| std::ptr::eq(a.store().schema(), schema));
         let reject_unknown = reject_unknown || r.reject_unknown_fields;
@@ -113,8 +165,13 @@ pub(crate) fn prepare<'a>(
                 continue;
             };
             // the owner is never taken from the payload, at any level
-            let is_owner = r.owner_field.as_deref() == Some(col.field);
-            if col.primary_key || r.readonly.iter().any(|x| x == col.field) || is_owner {
+            let is_owner = rules
+                .iter()
+                .any(|r| r.owner_field.as_deref() == Some(col.field));
+            let readonly = rules
+                .iter()
+                .any(|r| r.readonly.iter().any(|x| x == col.field));
+            if col.primary_key || readonly || is_owner {
                 continue; // stripped, never written
             }
             if let Some(auth) = password {
@@ -152,16 +209,19 @@ pub(crate) fn prepare<'a>(
                         .iter()
                         .find(|(f, _)| f == col.field)
                         .map(|(_, c)| c);
-                    match child.filter(|_| r.nested_writes) {
-                        Some(child) => {
+                    let peer = peers.iter().find(|p| std::ptr::eq(p.schema, target));
+                    match child.filter(|_| r.nested_writes).zip(peer) {
+                        Some((child, peer)) => {
                             let nested = Level {
                                 schema: target,
                                 resource: child,
                                 creating: false,
-                                root: false,
                                 prefix: format!("{prefix}{}__", col.field),
                                 reject_unknown,
                                 auth,
+                                registered: Some(&peer.resource),
+                                peers,
+                                req,
                             };
                             write_nested(scope, nested, obj, user).await?
                         }
@@ -198,15 +258,39 @@ pub(crate) fn prepare<'a>(
             }
             return Err(e);
         }
-        if let (true, true, Some(owner), Some(user)) =
-            (root, creating, r.owner_field.as_deref(), user)
-        {
-            if let Some(col) = schema.column(owner) {
-                r.hooks.set_owner(user, col.field, &mut out);
+        // a new row on an owner resource (the top one's or a nested one's)
+        // is owned by its caller, whatever the payload said
+        if let (true, Some(user)) = (creating, user) {
+            for r in &rules {
+                if let Some(col) = r.owner_field.as_deref().and_then(|o| schema.column(o)) {
+                    r.hooks.set_owner(user, col.field, &mut out);
+                }
             }
         }
         Ok(out)
     })
+}
+
+/// The caller a nested write acts as: the registered resource's
+/// authentication decides when it protects `method` (401/403/429 as at its
+/// own endpoint), else the parent's caller.
+async fn nested_caller(
+    level: &Level<'_>,
+    method: rocket::http::Method,
+    user: Option<&ApiUser>,
+) -> Result<Option<ApiUser>, ApiError> {
+    let peer = level
+        .peers
+        .iter()
+        .find(|p| std::ptr::eq(p.schema, level.schema))
+        .ok_or_else(ApiError::forbidden)?;
+    if peer.auth.protected_methods().contains(&method) {
+        crate::rest::authn::accepted_caller(&*peer.auth, level.req)
+            .await
+            .map(Some)
+    } else {
+        Ok(user.cloned())
+    }
 }
 
 /// Creates or updates one nested object; answers with its primary key.
@@ -216,10 +300,25 @@ async fn write_nested(
     obj: Map<String, Json>,
     user: Option<&ApiUser>,
 ) -> Result<Json, ApiError> {
+    use rocket::http::Method;
     let schema = level.schema;
-    let child = level.resource;
     let pk_field = schema.pk().field;
     let given_pk = obj.get(pk_field).filter(|v| !v.is_null()).cloned();
+    let method = if given_pk.is_some() {
+        Method::Put
+    } else {
+        Method::Post
+    };
+    if level
+        .rules()
+        .iter()
+        .any(|r| !r.allowed_methods.contains(&method))
+    {
+        return Err(ApiError::method_not_allowed());
+    }
+    let caller = nested_caller(&level, method, user).await?;
+    let user = caller.as_ref();
+    let rules = level.rules();
     match given_pk {
         Some(pk_json) => {
             let pk =
@@ -228,12 +327,12 @@ async fn write_nested(
                     ApiError::bad_request(format!("Invalid value for field(s): {field}"))
                         .with_field("invalid_value", &field, format!("expected {e}"))
                 })?;
-            if !child.allowed_methods.contains(&rocket::http::Method::Put) {
-                return Err(ApiError::method_not_allowed());
+            // the row must be one every resource involved lets the caller see
+            let mut select = Select::new(schema);
+            for r in &rules {
+                select = r.hooks.get_query(select, user);
             }
-            let record = child
-                .hooks
-                .get_query(Select::new(schema), user)
+            let record = select
                 .filter_pk(pk.clone())
                 .for_update()
                 .first_record(&mut *scope.tx().await?)
@@ -243,11 +342,14 @@ async fn write_nested(
                     ApiError::bad_request(format!("`{field}` refers to a row that does not exist"))
                         .with_field("foreign_key", &field, "no such row")
                 })?;
-            if !crate::rest::handlers::owner_ok(child, &record, user) {
+            if rules
+                .iter()
+                .any(|r| !crate::rest::handlers::owner_ok(r, &record, user))
+            {
                 return Err(ApiError::forbidden());
             }
             let fields = prepare(scope, level, obj, user).await?;
-            if !child.hooks.check_put(user, &record, &fields) {
+            if rules.iter().any(|r| !r.hooks.check_put(user, &record, &fields)) {
                 return Err(ApiError::forbidden());
             }
             if !fields.is_empty() {
@@ -256,11 +358,8 @@ async fn write_nested(
             Ok(pk.to_json())
         }
         None => {
-            if !child.allowed_methods.contains(&rocket::http::Method::Post) {
-                return Err(ApiError::method_not_allowed());
-            }
-            let token_owner =
-                child.owner_field.is_some() && user.and_then(ApiUser::user_id).is_none();
+            let token_owner = rules.iter().any(|r| r.owner_field.is_some())
+                && user.and_then(ApiUser::user_id).is_none();
             if token_owner {
                 return Err(ApiError::forbidden());
             }
@@ -269,10 +368,8 @@ async fn write_nested(
                 ..level
             };
             let fields = prepare(scope, level, obj, user).await?;
-            if !child
-                .hooks
-                .check_post(user, &crate::rest::handlers::new_record(schema, &fields))
-            {
+            let new = crate::rest::handlers::new_record(schema, &fields);
+            if rules.iter().any(|r| !r.hooks.check_post(user, &new)) {
                 return Err(ApiError::forbidden());
             }
             let pk = write::insert_fields(&mut *scope.tx().await?, schema, fields).await?;

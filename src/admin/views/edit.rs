@@ -381,6 +381,9 @@ async fn save(
         Ok(v) => values.extend(v),
         Err(err) => errors.push(err),
     }
+    if let (Some(auth), Some(old)) = (cx.auth, record) {
+        auth.revoke_on_change(e.schema, old, &mut values);
+    }
     if errors.is_empty() {
         let saved = async {
             let mut tx = db.begin().await?;
