@@ -26,6 +26,9 @@ app_cases!(
     foreign_key_lookup_endpoint,
     dashboard_panels,
     attach_order_changes_nothing,
+    saving_over_a_newer_row_is_a_conflict,
+    re_activation_in_the_admin_revives_no_session,
+    bulk_actions_respect_versions_and_limits,
 );
 
 /// `Admin`, `RestApi` and `Auth` in the opposite order of the other tests:
@@ -695,4 +698,233 @@ async fn foreign_key_lookup_endpoint(tdb: Arc<TestDb>) {
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::Forbidden);
+}
+
+/// The value of the hidden input `name` in a page, unescaped.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let raw = &html[start..start + html[start..].find('"').unwrap()];
+    raw.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// `application/x-www-form-urlencoded` of one value.
+fn form_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn saving_over_a_newer_row_is_a_conflict(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    let w = seed(&client).await;
+    login(&client, "root").await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let m = Message::select()
+        .order_by("id")
+        .unwrap()
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let uri = format!("/admin/message/{}/", m.id);
+    let (_, html) = page(&client, &uri).await;
+    let (token, version, original) = (
+        token_in(&html),
+        hidden(&html, "_version"),
+        hidden(&html, "_original"),
+    );
+    assert!(original.contains("hello world"), "{original}");
+    // someone else saves first
+    let mut theirs = Message::get(&db, m.id).await.unwrap();
+    theirs.content = "their edit".into();
+    theirs.update(&db).await.unwrap();
+    let body = |version: &str, original: &str| {
+        format!(
+            "csrf_token={token}&_version={}&_original={}&user={}&content=my+edit&pub_date=2024-05-01T12%3A00%3A00&_save=1",
+            form_encode(version),
+            form_encode(original),
+            w.alice
+        )
+    };
+    let (status, _, html) = post(&client, &uri, body(&version, &original)).await;
+    assert_eq!(status, Status::Conflict, "{html}");
+    assert!(html.contains("Someone else changed this row"), "{html}");
+    assert!(html.contains("class=\"theirs\">their edit<"), "{html}");
+    assert!(html.contains("class=\"yours\">my edit<"), "{html}");
+    assert!(
+        html.contains("hello world"),
+        "the value the form was opened with"
+    );
+    assert!(
+        !html.contains("Pub Date</th>"),
+        "unchanged fields are not listed"
+    );
+    assert_eq!(
+        Message::get(&db, m.id).await.unwrap().content,
+        "their edit",
+        "nothing saved"
+    );
+    // the conflict page is based on the row as it is now: saving it keeps mine
+    let (version, original) = (hidden(&html, "_version"), hidden(&html, "_original"));
+    assert!(
+        html.contains(">my edit</textarea>"),
+        "the form keeps what I typed"
+    );
+    let (status, _, _) = post(&client, &uri, body(&version, &original)).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(Message::get(&db, m.id).await.unwrap().content, "my edit");
+    // a validation error re-shows the form on the version it was based on
+    let (_, html) = page(&client, &uri).await;
+    let (version, original) = (hidden(&html, "_version"), hidden(&html, "_original"));
+    let (status, _, html) = post(
+        &client,
+        &uri,
+        format!(
+            "csrf_token={token}&_version={}&_original={}&user=&content=x&pub_date=2024-05-01T12%3A00%3A00",
+            form_encode(&version),
+            form_encode(&original)
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert_eq!(hidden(&html, "_version"), version);
+}
+
+async fn re_activation_in_the_admin_revives_no_session(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let bob_client = Client::tracked(
+        // another instance that reads the session row on every request
+        rocket::custom(
+            client
+                .rocket()
+                .figment()
+                .clone()
+                .merge(("hangar.auth.session_cache_ms", 0)),
+        )
+        .attach(
+            Database::fairing()
+                .model::<Message>()
+                .model::<Note>()
+                .with(Auth::models()),
+        )
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing())
+        .mount("/", rocket::routes![whoami]),
+    )
+    .await
+    .unwrap();
+    login(&bob_client, "bob").await;
+    let me = || async {
+        bob_client
+            .get("/whoami")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap()
+    };
+    assert_eq!(me().await, "bob");
+    login(&client, "root").await;
+    use hangar::auth::UserModel as _;
+    let bob = User::by_username(&db, "bob").await.unwrap().unwrap();
+    let uri = format!("/admin/user/{}/", bob.id);
+    for active in ["", "&active=true"] {
+        let (_, html) = page(&client, &uri).await;
+        let body = format!(
+            "csrf_token={}&_version={}&_original={}&username=bob&email=bob%40x.io{active}&_save=1",
+            token_in(&html),
+            form_encode(&hidden(&html, "_version")),
+            form_encode(&hidden(&html, "_original")),
+        );
+        let (status, _, html) = post(&client, &uri, body).await;
+        assert_eq!(status, Status::SeeOther, "{html}");
+    }
+    assert!(User::get(&db, bob.id).await.unwrap().active, "re-activated");
+    assert_eq!(me().await, "anonymous", "the old cookie stays dead");
+}
+
+#[rocket::get("/whoami")]
+fn whoami(user: Option<hangar::auth::AuthUser>) -> String {
+    user.map_or_else(|| "anonymous".into(), |u| u.username.clone())
+}
+
+async fn bulk_actions_respect_versions_and_limits(tdb: Arc<TestDb>) {
+    let client = client(&tdb).await;
+    seed(&client).await;
+    login(&client, "root").await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let (_, html) = page(&client, "/admin/message/?ordering=id").await;
+    let token = token_in(&html);
+    let first = Message::select()
+        .order_by("id")
+        .unwrap()
+        .first(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let version = hidden(&html, &format!("version:{}", first.id));
+    // the row changes after the list was shown: the delete does nothing
+    let mut m = Message::get(&db, first.id).await.unwrap();
+    m.content = "changed meanwhile".into();
+    m.update(&db).await.unwrap();
+    let before = Message::select().count(&db).await.unwrap();
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!(
+            "csrf_token={token}&action=delete&confirm=1&pk={id}&version%3A{id}={}",
+            form_encode(&version),
+            id = first.id
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("changed since the list was shown"), "{html}");
+    assert_eq!(
+        Message::select().count(&db).await.unwrap(),
+        before,
+        "nothing deleted"
+    );
+    // the confirmation page carries each row's version on
+    let (_, html) = page(&client, "/admin/message/?ordering=id").await;
+    let version = hidden(&html, &format!("version:{}", first.id));
+    let (status, _, html) = post(
+        &client,
+        "/admin/message/action/",
+        format!(
+            "csrf_token={token}&action=delete&pk={id}&version%3A{id}={}",
+            form_encode(&version),
+            id = first.id
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(hidden(&html, &format!("version:{}", first.id)), version);
+    // a selection past max_bulk_selection is refused whole
+    let many: String = (1..=1001).map(|i| format!("&pk={i}")).collect();
+    let (status, _, _) = post(
+        &client,
+        "/admin/message/action/",
+        format!("csrf_token={token}&action=delete&confirm=1{many}"),
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&client, "/admin/message/").await;
+    assert!(html.contains("Select at most 1000 rows"), "{html}");
+    assert_eq!(Message::select().count(&db).await.unwrap(), before);
 }

@@ -174,13 +174,15 @@ fn app(tdb: &TestDb, extra: impl Fn(RestApi) -> RestApi) -> rocket::Rocket<rocke
         .register::<Message>(Resource::new().restrict_owner("user").public_reads(true))
         .register::<Relationship>(
             Resource::new()
-                .restrict_owner("from_user").public_reads(true)
+                .restrict_owner("from_user")
+                .public_reads(true)
                 .public_reads(true)
                 .paginate_by(None),
         )
         .register::<Note>(
             Resource::new()
-                .restrict_owner("user").public_reads(true)
+                .restrict_owner("user")
+                .public_reads(true)
                 .public_reads(true)
                 .hooks(LiveNotes),
         );
@@ -707,7 +709,8 @@ async fn bad_payloads_get_json_errors(tdb: Arc<TestDb>) {
         a.register::<Message>(
             Resource::new()
                 .name("strict")
-                .restrict_owner("user").public_reads(true)
+                .restrict_owner("user")
+                .public_reads(true)
                 .reject_unknown_fields(true),
         )
     };
@@ -1207,13 +1210,15 @@ async fn included_resources_nest_in_one_query(tdb: Arc<TestDb>) {
         a.register::<Message>(
             Resource::new()
                 .name("message_full")
-                .restrict_owner("user").public_reads(true)
+                .restrict_owner("user")
+                .public_reads(true)
                 .include("user", users()),
         )
         .register::<Relationship>(
             Resource::new()
                 .name("follows")
-                .restrict_owner("from_user").public_reads(true)
+                .restrict_owner("from_user")
+                .public_reads(true)
                 .include("from_user", users())
                 .include("to_user", users().fields(["id", "username"])),
         )
@@ -1285,7 +1290,8 @@ async fn api_keys_and_bearer_tokens(tdb: Arc<TestDb>) {
         .register::<Message>(
             Resource::new()
                 .name("tokened")
-                .restrict_owner("user").public_reads(true)
+                .restrict_owner("user")
+                .public_reads(true)
                 .auth(BearerAuthentication::for_users::<ApiToken>()),
         )
     }))
@@ -1610,12 +1616,12 @@ async fn nested_writes_respect_every_level(tdb: Arc<TestDb>) {
                     .include("tag", Resource::new().hooks(NoNewTags))
                     .nested_writes(true),
             )
-        .register::<Bookmark>(
-            Resource::new()
-                .name("linking")
-                .include("tag", Resource::new())
-                .nested_writes(false),
-        )
+            .register::<Bookmark>(
+                Resource::new()
+                    .name("linking")
+                    .include("tag", Resource::new())
+                    .nested_writes(false),
+            )
     }))
     .await
     .unwrap();
@@ -1734,7 +1740,8 @@ async fn save_hooks_and_extra_endpoints(tdb: Arc<TestDb>) {
         a.register::<Message>(
             Resource::new()
                 .name("shouty")
-                .restrict_owner("user").public_reads(true)
+                .restrict_owner("user")
+                .public_reads(true)
                 .hooks(Shouty),
         )
     }))

@@ -204,7 +204,12 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .register::<Post>(Resource::new().hooks(NewestFirst).paginate_by(Some(2)))
         .register::<Post>(Resource::new().name("allposts").hooks(NewestFirst))
         .register::<Task>(Resource::new().pagination(Pagination::Cursor))
-        .register::<Doc>(Resource::new().restrict_owner("user").public_reads(true).hooks(Docs))
+        .register::<Doc>(
+            Resource::new()
+                .restrict_owner("user")
+                .public_reads(true)
+                .hooks(Docs),
+        )
         .register::<Post>(
             Resource::new()
                 .name("filtered")
@@ -305,7 +310,8 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
         .register::<Post>(
             Resource::new()
                 .name("owned")
-                .restrict_owner("user").public_reads(true)
+                .restrict_owner("user")
+                .public_reads(true)
                 .auth(APIKeyAuthentication::new::<Key>().protect(ALL_METHODS)),
         );
     rocket::custom(figment)

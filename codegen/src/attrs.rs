@@ -25,6 +25,7 @@ pub struct FieldAttrs {
     pub unique: bool,
     pub index: bool,
     pub secret: bool,
+    pub version: Option<proc_macro2::Span>,
     pub max_length: Option<(u32, proc_macro2::Span)>,
     pub default: Option<(LitValue, proc_macro2::Span)>,
     pub references: Option<Path>,
@@ -93,6 +94,8 @@ pub fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 out.index = true;
             } else if p.is_ident("secret") {
                 out.secret = true;
+            } else if p.is_ident("version") {
+                out.version = Some(p.span());
             } else if p.is_ident("max_length") {
                 let lit: syn::LitInt = meta.value()?.parse()?;
                 let n: u32 = lit.base10_parse()?;
@@ -140,7 +143,8 @@ pub fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
             } else {
                 return Err(meta.error(
                     "unknown field attribute; expected one of `primary_key`, `unique`, `index`, \
-                     `secret`, `max_length`, `default`, `references`, `on_delete`, `choices`, `column`",
+                     `secret`, `version`, `max_length`, `default`, `references`, `on_delete`, `choices`, \
+                     `column`",
                 ));
             }
             Ok(())

@@ -11,7 +11,8 @@ mod types;
 ///
 /// Struct attributes: `#[model(table = "...", name = "...", display = "field")]`.
 /// Field attributes: `primary_key`, `unique`, `index`, `secret`,
-/// `max_length = N`, `default = <literal> | "now"`, `references = Model`,
+/// `version` (an integer column every update adds one to: the row's
+/// version for optimistic concurrency), `max_length = N`, `default = <literal> | "now"`, `references = Model`,
 /// `on_delete = "cascade" | "restrict" | "set_null"`,
 /// `choices = [(1, "live"), (2, "deleted")]`, `column = "..."`.
 #[proc_macro_derive(Model, attributes(model))]

@@ -241,6 +241,15 @@ fn expand_field(
         ));
     }
     let auto_increment = is_pk && kind == Kind::I64;
+    if let Some(s) = attrs.version {
+        if is_pk || nullable || !matches!(kind, Kind::I32 | Kind::I64) {
+            return Err(syn::Error::new(
+                s,
+                "`version` needs an i64 or i32 field that is not the primary key nor an Option",
+            ));
+        }
+    }
+    let version = attrs.version.is_some();
     if let Some((_, s)) = attrs.max_length {
         if kind != Kind::String {
             return Err(syn::Error::new(
@@ -250,6 +259,10 @@ fn expand_field(
         }
     }
     let default = match &attrs.default {
+        // a version starts at 0
+        None if version => quote!(::core::option::Option::Some(
+            ::hangar::__private::ColumnDefault::Literal(::hangar::__private::Literal::Int(0))
+        )),
         None => quote!(::core::option::Option::None),
         Some((LitValue::Text(t), _)) if t == "now" && kind == Kind::DateTime => {
             quote!(::core::option::Option::Some(
@@ -343,6 +356,7 @@ fn expand_field(
                 references: #references,
                 choices: &[#(#choice_tokens),*],
                 secret: #secret,
+                version: #version,
             }
         },
         is_pk,

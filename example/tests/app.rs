@@ -319,10 +319,36 @@ async fn the_json_api_serves_the_example_models() {
     let res = client.get("/api/user/").dispatch().await;
     let users: serde_json::Value = res.into_json().await.unwrap();
     assert!(users["objects"][0].get("password").is_none());
+    use base64::Engine as _;
+    // notes are private: nobody anonymous reads them, each user their own
     let res = client.get("/api/note/").dispatch().await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    let as_user = |name: &str| {
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("{name}:{DEMO_PASSWORD}"));
+        rocket::http::Header::new("Authorization", format!("Basic {token}"))
+    };
+    let res = client
+        .get("/api/note/")
+        .header(as_user("admin"))
+        .dispatch()
+        .await;
     let notes: serde_json::Value = res.into_json().await.unwrap();
     assert_eq!(notes["meta"]["object_count"], 1, "only live notes");
-    use base64::Engine as _;
+    assert_eq!(
+        notes["objects"][0]["message"],
+        "remember to rotate the secret key"
+    );
+    let res = client
+        .get("/api/note/")
+        .header(as_user("huey"))
+        .dispatch()
+        .await;
+    let notes: serde_json::Value = res.into_json().await.unwrap();
+    assert_eq!(
+        notes["meta"]["object_count"], 0,
+        "huey's one note is not live; admin's is not his"
+    );
     let token = base64::engine::general_purpose::STANDARD.encode(format!("zaizee:{DEMO_PASSWORD}"));
     let res = client
         .post("/api/message/")

@@ -27,6 +27,9 @@ pub struct AdminConfig {
     /// Stylesheets added after the admin's own (a theme): URLs, same-origin
     /// under the default content security policy.
     pub extra_css: Vec<String>,
+    /// The most rows one bulk action may take (a larger selection is
+    /// refused with a message, nothing done).
+    pub max_bulk_selection: usize,
 }
 
 /// The default [`AdminConfig::content_security_policy`].
@@ -40,6 +43,7 @@ impl Default for AdminConfig {
             branding: "Hangar admin".into(),
             content_security_policy: DEFAULT_CSP.into(),
             extra_css: Vec::new(),
+            max_bulk_selection: 1000,
         }
     }
 }

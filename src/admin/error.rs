@@ -62,6 +62,10 @@ pub enum AdminError {
     /// The origin or CSRF check of a post failed: 403.
     #[error(transparent)]
     Csrf(AuthError),
+    /// The row changed after the form was rendered (its version differs):
+    /// 409, nothing saved; carries the row as it is now.
+    #[error("the row changed since the form was shown")]
+    Conflict(Box<crate::db::Record>),
 }
 
 impl AdminError {
@@ -75,6 +79,7 @@ impl AdminError {
             AdminError::NotFound => Status::NotFound,
             AdminError::Forbidden | AdminError::Csrf(_) => Status::Forbidden,
             AdminError::UnreadableForm { status, .. } => *status,
+            AdminError::Conflict(_) => Status::Conflict,
         }
     }
 

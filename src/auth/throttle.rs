@@ -171,12 +171,18 @@ mod tests {
         assert!(key.starts_with("login:user:aé"));
         let pair = pair_key(&name, "2001:db8::1");
         assert!(pair.len() <= MAX_KEY);
-        assert!(pair.starts_with("login:pair:2001:db8:0:0::/64:aé"), "{pair}");
+        assert!(
+            pair.starts_with("login:pair:2001:db8:0:0::/64:aé"),
+            "{pair}"
+        );
     }
 
     #[test]
     fn ipv6_clients_count_by_their_64() {
-        assert_eq!(ip_key("2001:db8:1:2:aaaa::1"), ip_key("2001:db8:1:2:bbbb::9"));
+        assert_eq!(
+            ip_key("2001:db8:1:2:aaaa::1"),
+            ip_key("2001:db8:1:2:bbbb::9")
+        );
         assert_ne!(ip_key("2001:db8:1:2::1"), ip_key("2001:db8:1:3::1"));
         assert_eq!(ip_key("::ffff:10.0.0.1"), "login:ip:10.0.0.1");
         assert_eq!(ip_key("10.0.0.1"), "login:ip:10.0.0.1");

@@ -184,6 +184,7 @@ const fn column(field: &'static str, sql_type: SqlType) -> Column {
         references: None,
         choices: &[],
         secret: false,
+        version: false,
     }
 }
 

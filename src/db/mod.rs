@@ -54,6 +54,7 @@ mod sql;
 mod sql_tests;
 mod typed_query;
 mod value;
+pub mod version;
 pub mod wire;
 pub mod write;
 mod write_queue;

@@ -190,6 +190,9 @@ pub struct Column {
     pub choices: &'static [(Literal, &'static str)],
     /// Never shown or filtered by default (password hashes).
     pub secret: bool,
+    /// The row's version (`#[model(version)]`): every update through
+    /// Hangar adds one; see [`version`](crate::db::version).
+    pub version: bool,
 }
 
 impl Column {

@@ -162,11 +162,23 @@ pub(crate) fn update(
     };
     let pk = root.pk();
     q.w.push("UPDATE ").push_table(root).push(" SET ");
+    // a version column not set explicitly counts the update
+    let bump = root
+        .columns
+        .iter()
+        .find(|c| c.version && !assignments.iter().any(|(a, _)| std::ptr::eq(*a, *c)));
     q.w.push_separated(assignments, ", ", |w, (col, value)| {
         w.push_ident(col.name)
             .push(" = ")
             .push_bind(value, col.sql_type);
     });
+    if let Some(col) = bump {
+        q.w.push(", ")
+            .push_ident(col.name)
+            .push(" = ")
+            .push_ident(col.name)
+            .push(" + 1");
+    }
     q.w.push(" WHERE ").push_ident(pk.name);
     q.w.push(" IN (SELECT pk FROM (SELECT ");
     q.w.push_column(0, pk.name).push(" AS pk");

@@ -305,7 +305,8 @@ pub async fn update_record<E: Executor>(ex: E, record: &Record) -> Result<()> {
     let schema = record.schema();
     let fields: Vec<(&str, Value)> = record
         .iter()
-        .filter(|(c, _)| !c.primary_key)
+        // the version column counts updates itself
+        .filter(|(c, _)| !c.primary_key && !c.version)
         .map(|(c, v)| (c.field, v.clone()))
         .collect();
     let n = update_fields(ex, schema, record.pk().clone(), fields).await?;

@@ -434,7 +434,9 @@ impl Authenticator for APIKeyAuthentication {
             let matches = if stored.starts_with("sha256:") {
                 constant_time_eq(stored.as_bytes(), hash_secret(&secret).as_bytes())
             } else {
-                plaintext && !stored.is_empty() && constant_time_eq(stored.as_bytes(), secret.as_bytes())
+                plaintext
+                    && !stored.is_empty()
+                    && constant_time_eq(stored.as_bytes(), secret.as_bytes())
             };
             Ok((matches && !expired(&row)).then(|| key_caller("api-key", row.pk())))
         })

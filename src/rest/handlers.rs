@@ -49,15 +49,42 @@ fn with_includes(entry: &Entry, mut select: Select) -> Result<Select, ApiError> 
     Ok(select)
 }
 
+/// An object as answered, with its row's version (the `ETag`).
+pub(crate) struct Shown<T> {
+    pub body: T,
+    pub version: String,
+}
+
 /// The object as shown, included keys nested.
-async fn show(entry: &Entry, db: &Db, base: &str, select: Select) -> Result<Json, ApiError> {
+async fn show(entry: &Entry, db: &Db, base: &str, select: Select) -> Result<Shown<Json>, ApiError> {
     let related = with_includes(entry, select.limit(1))?
         .related_records(db)
         .await?
         .into_iter()
         .next()
         .ok_or_else(ApiError::not_found)?;
-    Ok(entry.single(entry.object(db, base, &related).await?))
+    Ok(Shown {
+        version: crate::db::version::of(&related.record),
+        body: entry.single(entry.object(db, base, &related).await?),
+    })
+}
+
+/// The request's preconditions against the row about to change: `If-Match`
+/// naming another version is 412; none at all is 428 on a resource that
+/// [requires it](crate::rest::Resource::require_if_match).
+fn check_if_match(entry: &Entry, req: &Request<'_>, record: &Record) -> Result<(), ApiError> {
+    match req.headers().get_one("If-Match") {
+        Some(tags) if crate::db::version::matches(tags, &crate::db::version::of(record)) => Ok(()),
+        Some(_) => Err(ApiError::new(
+            Status::PreconditionFailed,
+            "The object changed since you read it: fetch it again (If-Match)",
+        )),
+        None if entry.resource.require_if_match => Err(ApiError::new(
+            Status::PreconditionRequired,
+            "This resource needs an If-Match header with the object's ETag",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The rows the caller may act on: the hooks' `get_query`, and on a private
@@ -70,7 +97,9 @@ fn base_select(entry: &Entry, user: Option<&ApiUser>) -> Result<Select, ApiError
     match entry.resource.owner_reads() {
         None => Ok(select),
         Some(owner) => {
-            let id = user.and_then(ApiUser::user_id).ok_or_else(ApiError::forbidden)?;
+            let id = user
+                .and_then(ApiUser::user_id)
+                .ok_or_else(ApiError::forbidden)?;
             Ok(select.filter(owner, Op::Eq, id)?)
         }
     }
@@ -368,7 +397,7 @@ pub(crate) async fn detail(
     base: &str,
     pk: &str,
     user: Option<&ApiUser>,
-) -> Result<Listing, ApiError> {
+) -> Result<Shown<Listing>, ApiError> {
     let pk = Value::parse(entry.schema.pk().sql_type, pk).map_err(|_| ApiError::not_found())?;
     let select = with_includes(entry, base_select(entry, user)?.filter_pk(pk).limit(1))?;
     let related = select
@@ -380,14 +409,17 @@ pub(crate) async fn detail(
     if !entry.resource.hooks.check_get(user, &related.record) {
         return Err(ApiError::forbidden());
     }
+    let version = crate::db::version::of(&related.record);
     // a plain row in flask-peewee's style: written straight out
     if entry.style == Style::Peewee && entry.shows_plain_rows() && entry.resource.envelope.is_none()
     {
-        return Listing::ready(&entry.plain_objects(std::slice::from_ref(&related))[0]);
+        let body = Listing::ready(&entry.plain_objects(std::slice::from_ref(&related))[0])?;
+        return Ok(Shown { body, version });
     }
-    Ok(Listing::Tree(
-        entry.single(entry.object(db, base, &related).await?),
-    ))
+    Ok(Shown {
+        body: Listing::Tree(entry.single(entry.object(db, base, &related).await?)),
+        version,
+    })
 }
 
 /// Whether the caller owns `record` on an owner resource (always on others),
@@ -417,7 +449,7 @@ pub(crate) fn new_record(
     record
 }
 
-async fn reload(entry: &Entry, db: &Db, base: &str, pk: Value) -> Result<Json, ApiError> {
+async fn reload(entry: &Entry, db: &Db, base: &str, pk: Value) -> Result<Shown<Json>, ApiError> {
     show(entry, db, base, Select::new(entry.schema).filter_pk(pk)).await
 }
 
@@ -450,7 +482,7 @@ pub(crate) async fn create(
     auth: Option<&AuthState>,
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
-) -> Result<(String, Json), ApiError> {
+) -> Result<(String, Shown<Json>), ApiError> {
     let hooks = &entry.resource.hooks;
     if entry.resource.owner_field.is_some() {
         match user {
@@ -497,11 +529,15 @@ pub(crate) async fn create(
     // need their rows (or the backend has no RETURNING)
     let shown = match row {
         Some(record) if entry.resource.includes.is_empty() => {
+            let version = crate::db::version::of(&record);
             let related = crate::db::Related {
                 record,
                 included: Vec::new(),
             };
-            entry.single(entry.object(db, base, &related).await?)
+            Shown {
+                body: entry.single(entry.object(db, base, &related).await?),
+                version,
+            }
         }
         _ => reload(entry, db, base, pk).await?,
     };
@@ -520,13 +556,14 @@ pub(crate) async fn update(
     pk: &str,
     payload: Map<String, Json>,
     user: Option<&ApiUser>,
-) -> Result<Json, ApiError> {
+) -> Result<Shown<Json>, ApiError> {
     let hooks = &entry.resource.hooks;
     let mut tx = db.begin().await?;
     let record = load_locked(entry, &mut tx, pk, user).await?;
     if !owner_ok(&entry.resource, &record, user) {
         return Err(ApiError::forbidden());
     }
+    check_if_match(entry, req, &record)?;
     let pk = record.pk().clone();
     let level = Level {
         schema: entry.schema,
@@ -561,6 +598,7 @@ pub(crate) async fn update(
 /// through the hooks' `delete_object`, in one transaction.
 pub(crate) async fn delete(
     entry: &Entry,
+    req: &Request<'_>,
     db: &Db,
     auth: Option<&AuthState>,
     pk: &str,
@@ -572,6 +610,7 @@ pub(crate) async fn delete(
     if !owner_ok(&entry.resource, &record, user) || !hooks.check_delete(user, &record) {
         return Err(ApiError::forbidden());
     }
+    check_if_match(entry, req, &record)?;
     let mode = if entry.resource.delete_recursive {
         DeleteMode::Recursive
     } else {

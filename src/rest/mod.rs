@@ -42,9 +42,9 @@ mod style;
 mod writes;
 
 pub use authn::{
-    basic_credentials, bearer_token, hash_secret, APIKeyAuthentication, AdminAuthentication, Authentication,
-    Authenticator, BearerAuthentication, UserAuthentication, UserBearerAuthentication, ALL_METHODS,
-    WRITE_METHODS,
+    basic_credentials, bearer_token, hash_secret, APIKeyAuthentication, AdminAuthentication,
+    Authentication, Authenticator, BearerAuthentication, UserAuthentication,
+    UserBearerAuthentication, ALL_METHODS, WRITE_METHODS,
 };
 pub use caller::{ApiKey, ApiUser};
 pub use config::ApiConfig;

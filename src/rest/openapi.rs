@@ -488,6 +488,12 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
         let pk = entry.schema.pk();
         let pk_param =
             json!({"name": "pk", "in": "path", "required": true, "schema": json_type(pk)});
+        let tagged = |body: Json| {
+            let mut body = body;
+            body["headers"] =
+                json!({"ETag": {"schema": {"type": "string"}, "description": "the row's version"}});
+            body
+        };
         let mut list = Map::new();
         if allowed(Method::Get) {
             list.insert(
@@ -512,32 +518,47 @@ pub fn document(state: &RestState, auth: Option<&AuthState>) -> Json {
                     "tags": [title],
                     "requestBody": styled_body(style, write_schema(entry, true, auth)),
                     "security": security_for(entry, &Method::Post),
-                    "responses": {"201": ok(single.clone(), "created"), "default": errors(style)}
+                    "responses": {"201": tagged(ok(single.clone(), "created")), "default": errors(style)}
                 }),
             );
         }
         paths.insert(format!("{prefix}/{title}/"), Json::Object(list));
         let mut detail = Map::new();
+        // the row's version: an ETag on answers, If-None-Match on reads,
+        // If-Match on writes (412 when stale, 428 when required and missing)
+        let if_none_match = json!({"name": "If-None-Match", "in": "header", "required": false,
+            "schema": {"type": "string"}, "description": "304 when it names the current ETag"});
+        let if_match = json!({"name": "If-Match", "in": "header",
+            "required": entry.resource.require_if_match, "schema": {"type": "string"},
+            "description": "the ETag the change is based on: 412 when the object changed since"});
         if allowed(Method::Get) {
-            detail.insert("get".into(), json!({
-                "operationId": format!("get_{title}"), "tags": [title], "parameters": [pk_param.clone()],
-                "security": security_for(entry, &Method::Get),
-                "responses": {"200": ok(single.clone(), "the object"), "default": errors(style)}
-            }));
+            detail.insert(
+                "get".into(),
+                json!({
+                    "operationId": format!("get_{title}"), "tags": [title],
+                    "parameters": [pk_param.clone(), if_none_match],
+                    "security": security_for(entry, &Method::Get),
+                    "responses": {"200": tagged(ok(single.clone(), "the object")),
+                                  "304": {"description": "not modified since the ETag given"},
+                                  "default": errors(style)}
+                }),
+            );
         }
         for (verb, method) in [("put", Method::Put), ("patch", Method::Patch)] {
             if allowed(method) {
                 detail.insert(verb.into(), json!({
-                    "operationId": format!("{verb}_{title}"), "tags": [title], "parameters": [pk_param.clone()],
+                    "operationId": format!("{verb}_{title}"), "tags": [title],
+                    "parameters": [pk_param.clone(), if_match.clone()],
                     "requestBody": styled_body(style, update_schema(entry, auth)),
                     "security": security_for(entry, &method),
-                    "responses": {"200": ok(single.clone(), "the updated object"), "default": errors(style)}
+                    "responses": {"200": tagged(ok(single.clone(), "the updated object")), "default": errors(style)}
                 }));
             }
         }
         if allowed(Method::Delete) {
             detail.insert("delete".into(), json!({
-                "operationId": format!("delete_{title}"), "tags": [title], "parameters": [pk_param.clone()],
+                "operationId": format!("delete_{title}"), "tags": [title],
+                "parameters": [pk_param.clone(), if_match.clone()],
                 "security": security_for(entry, &Method::Delete),
                 "responses": match style {
                     Style::Peewee => json!({"200": ok(json!({"type": "object", "properties": {"deleted": {"type": "integer"}},

@@ -212,6 +212,7 @@ pub struct Resource {
     pub(crate) delete_recursive: bool,
     pub(crate) owner_field: Option<String>,
     pub(crate) public_reads: bool,
+    pub(crate) require_if_match: bool,
     pub(crate) auth: Option<Arc<dyn Authenticator>>,
     pub(crate) hooks: Arc<dyn ResourceHooks>,
     /// Whether `hooks` were given (else objects are the columns as stored).
@@ -260,6 +261,7 @@ impl Default for Resource {
             delete_recursive: true,
             owner_field: None,
             public_reads: false,
+            require_if_match: false,
             auth: None,
             hooks: Arc::new(NoHooks),
             custom_hooks: false,
@@ -392,6 +394,20 @@ impl Resource {
     /// behaviour) instead of only their own (the default).
     pub fn public_reads(mut self, on: bool) -> Self {
         self.public_reads = on;
+        self
+    }
+
+    /// Whether `PUT`, `PATCH` and `DELETE` must carry `If-Match` with the
+    /// object's `ETag` (428 without one). Detail, create and update answers
+    /// always carry the `ETag`; an `If-Match` that names another version is
+    /// 412 whether or not it is required, and nothing is written.
+    ///
+    /// ```
+    /// use hangar::rest::Resource;
+    /// let wiki_pages = Resource::new().require_if_match(true);
+    /// ```
+    pub fn require_if_match(mut self, on: bool) -> Self {
+        self.require_if_match = on;
         self
     }
 

@@ -29,13 +29,14 @@ enum Endpoint {
 struct ApiHandler(Endpoint);
 
 /// A created object with its `Location`.
-struct Created(String, serde_json::Value);
+struct Created(String, serde_json::Value, String);
 
 impl<'r> rocket::response::Responder<'r, 'static> for Created {
     fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
         let mut res =
             rocket::response::status::Custom(Status::Created, Json(self.1)).respond_to(req)?;
         res.set_header(Header::new("Location", self.0));
+        res.set_header(etag(&self.2));
         Ok(res)
     }
 }
@@ -45,8 +46,48 @@ enum Answer {
     Json(serde_json::Value),
     /// A finished JSON body.
     Raw(String),
-    Created(String, serde_json::Value),
+    /// One object and its row's version.
+    Object(Body, String),
+    Created(String, serde_json::Value, String),
     Deleted(serde_json::Value),
+    /// `If-None-Match` named the current version.
+    NotModified(String),
+}
+
+/// A JSON body as a tree or finished.
+enum Body {
+    Tree(serde_json::Value),
+    Raw(String),
+}
+
+/// The `ETag` header of a version.
+fn etag(version: &str) -> Header<'static> {
+    Header::new("ETag", format!("\"{version}\""))
+}
+
+/// `304 Not Modified`: no body, the current `ETag`.
+struct NotModified(String);
+
+impl<'r> rocket::response::Responder<'r, 'static> for NotModified {
+    fn respond_to(self, _req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        Ok(rocket::Response::build()
+            .status(Status::NotModified)
+            .header(etag(&self.0))
+            .finalize())
+    }
+}
+
+/// A response with an `ETag` header added.
+struct Tagged<R>(R, String);
+
+impl<'r, R: rocket::response::Responder<'r, 'static>> rocket::response::Responder<'r, 'static>
+    for Tagged<R>
+{
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let mut res = self.0.respond_to(req)?;
+        res.set_header(etag(&self.1));
+        Ok(res)
+    }
 }
 
 /// The query string as `(name, value)` pairs, decoded; past `max` pairs a
@@ -133,23 +174,35 @@ async fn serve<'r>(
                 Listing::Ready(body) => Answer::Raw(body),
             }
         }
-        Endpoint::Detail => match handlers::detail(entry, db, &base, pk, user).await? {
-            Listing::Tree(object) => Answer::Json(style.item(object)),
-            Listing::Ready(body) => Answer::Raw(body),
-        },
+        Endpoint::Detail => {
+            let shown = handlers::detail(entry, db, &base, pk, user).await?;
+            let fresh = req
+                .headers()
+                .get_one("If-None-Match")
+                .is_some_and(|tags| crate::db::version::matches(tags, &shown.version));
+            if fresh {
+                return Ok(Answer::NotModified(shown.version));
+            }
+            let body = match shown.body {
+                Listing::Tree(object) => Body::Tree(style.item(object)),
+                Listing::Ready(body) => Body::Raw(body),
+            };
+            Answer::Object(body, shown.version)
+        }
         Endpoint::Create => {
             let body = style.payload(payload::read(req, data).await?, pk_field, None)?;
-            let (location, obj) =
+            let (location, shown) =
                 handlers::create(state, entry, req, db, &base, auth, body, user).await?;
-            Answer::Created(location, style.item(obj))
+            Answer::Created(location, style.item(shown.body), shown.version)
         }
         Endpoint::Update => {
             let body = style.payload(payload::read(req, data).await?, pk_field, Some(pk))?;
-            Answer::Json(
-                style.item(handlers::update(entry, req, db, &base, auth, pk, body, user).await?),
-            )
+            let shown = handlers::update(entry, req, db, &base, auth, pk, body, user).await?;
+            Answer::Object(Body::Tree(style.item(shown.body)), shown.version)
         }
-        Endpoint::Delete => Answer::Deleted(handlers::delete(entry, db, auth, pk, user).await?),
+        Endpoint::Delete => {
+            Answer::Deleted(handlers::delete(entry, req, db, auth, pk, user).await?)
+        }
         Endpoint::NotAllowed => unreachable!("answered above"),
     })
 }
@@ -162,7 +215,17 @@ impl Handler for ApiHandler {
             Ok((_, Answer::Raw(body))) => {
                 Outcome::from(req, rocket::response::content::RawJson(body))
             }
-            Ok((_, Answer::Created(location, body))) => Outcome::from(req, Created(location, body)),
+            Ok((_, Answer::Object(Body::Tree(body), version))) => {
+                Outcome::from(req, Tagged(Json(body), version))
+            }
+            Ok((_, Answer::Object(Body::Raw(body), version))) => Outcome::from(
+                req,
+                Tagged(rocket::response::content::RawJson(body), version),
+            ),
+            Ok((_, Answer::NotModified(version))) => Outcome::from(req, NotModified(version)),
+            Ok((_, Answer::Created(location, body, version))) => {
+                Outcome::from(req, Created(location, body, version))
+            }
             // Flask-RESTy answers a delete with 204 and no body
             Ok((Style::Resty, Answer::Deleted(_))) => Outcome::from(req, Status::NoContent),
             Ok((Style::Peewee, Answer::Deleted(body))) => Outcome::from(req, Json(body)),

@@ -42,7 +42,9 @@ pub(crate) struct Level<'a> {
 impl<'a> Level<'a> {
     /// The resources whose rules apply at this level.
     fn rules(&self) -> Vec<&'a Resource> {
-        std::iter::once(self.resource).chain(self.registered).collect()
+        std::iter::once(self.resource)
+            .chain(self.registered)
+            .collect()
     }
 }
 
@@ -171,7 +173,8 @@ pub(crate) fn prepare<'a>(
             let readonly = rules
                 .iter()
                 .any(|r| r.readonly.iter().any(|x| x == col.field));
-            if col.primary_key || readonly || is_owner {
+            // the key and a version column are never taken from a payload
+            if col.primary_key || col.version || readonly || is_owner {
                 continue; // stripped, never written
             }
             if let Some(auth) = password {
@@ -349,7 +352,10 @@ async fn write_nested(
                 return Err(ApiError::forbidden());
             }
             let fields = prepare(scope, level, obj, user).await?;
-            if rules.iter().any(|r| !r.hooks.check_put(user, &record, &fields)) {
+            if rules
+                .iter()
+                .any(|r| !r.hooks.check_put(user, &record, &fields))
+            {
                 return Err(ApiError::forbidden());
             }
             if !fields.is_empty() {

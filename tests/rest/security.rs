@@ -36,6 +36,15 @@ async fn signed_in(client: &Client) -> bool {
     client.get("/api/private/").dispatch().await.status() == Status::Ok
 }
 
+/// A wiki page with a version column (`#[model(version)]`).
+#[derive(Model, Clone, Debug)]
+pub struct WikiPage {
+    pub id: i64,
+    pub title: String,
+    #[model(version)]
+    pub version: i64,
+}
+
 fn from(ip: [u8; 4]) -> SocketAddr {
     SocketAddr::from((ip, 40_000))
 }
@@ -118,7 +127,11 @@ async fn nested_writes_go_through_the_registered_resource(tdb: Arc<TestDb>) {
         .await,
     )
     .await;
-    assert_eq!(status, Status::Unauthorized, "User's resource needs an admin");
+    assert_eq!(
+        status,
+        Status::Unauthorized,
+        "User's resource needs an admin"
+    );
     assert!(password_is(&client, "bob", "bob-password").await);
     let before = Message::select().count(&db).await.unwrap();
     let (status, _) = status_json(
@@ -132,7 +145,11 @@ async fn nested_writes_go_through_the_registered_resource(tdb: Arc<TestDb>) {
         .await,
     )
     .await;
-    assert_eq!(status, Status::Unauthorized, "no admin created through nesting");
+    assert_eq!(
+        status,
+        Status::Unauthorized,
+        "no admin created through nesting"
+    );
     assert_eq!(Message::select().count(&db).await.unwrap(), before);
     assert!(User::by_username(&db, "mallory").await.unwrap().is_none());
     // an admin may update a user through nesting, but not past `readonly`
@@ -142,7 +159,9 @@ async fn nested_writes_go_through_the_registered_resource(tdb: Arc<TestDb>) {
             Post,
             "/api/posts/",
             Some("admin"),
-            Some(json!({"content": "x", "user": {"id": w.bob, "admin": true, "username": "robert"}})),
+            Some(
+                json!({"content": "x", "user": {"id": w.bob, "admin": true, "username": "robert"}}),
+            ),
         )
         .await,
     )
@@ -150,11 +169,14 @@ async fn nested_writes_go_through_the_registered_resource(tdb: Arc<TestDb>) {
     assert_eq!(status, Status::Created, "{body}");
     let bob = User::get(&db, w.bob).await.unwrap();
     assert_eq!(bob.username, "robert");
-    assert!(!bob.admin, "`admin` is read-only on User's registered resource");
+    assert!(
+        !bob.admin,
+        "`admin` is read-only on User's registered resource"
+    );
 }
 
 async fn nested_writes_to_an_unregistered_model_fail_ignite(tdb: Arc<TestDb>) {
-    let err = Client::tracked(app(&tdb, |a| {
+    let Err(err) = Client::tracked(app(&tdb, |a| {
         a.register::<Bookmark>(
             Resource::new()
                 .include("tag", Resource::new())
@@ -162,8 +184,9 @@ async fn nested_writes_to_an_unregistered_model_fail_ignite(tdb: Arc<TestDb>) {
         )
     }))
     .await
-    .err()
-    .expect("ignite fails");
+    else {
+        panic!("ignite should fail");
+    };
     assert!(
         matches!(err.kind(), rocket::error::ErrorKind::FailedFairings(f) if f.iter().any(|f| f.name == "hangar::RestApi")),
         "{err:?}"
@@ -200,8 +223,16 @@ async fn basic_writes_from_other_sites_are_refused(tdb: Arc<TestDb>) {
     let res = form(vec![Header::new("Sec-Fetch-Site", "cross-site")]).await;
     assert_eq!(res.status(), Status::Forbidden);
     let res = form(vec![Header::new("Sec-Fetch-Site", "same-site")]).await;
-    assert_eq!(res.status(), Status::Forbidden, "a sibling subdomain is another site");
-    assert_eq!(Message::select().count(&db).await.unwrap(), before, "nothing written");
+    assert_eq!(
+        res.status(),
+        Status::Forbidden,
+        "a sibling subdomain is another site"
+    );
+    assert_eq!(
+        Message::select().count(&db).await.unwrap(),
+        before,
+        "nothing written"
+    );
     // our own pages, and clients that are no browser, keep working
     let res = form(vec![
         Header::new("Origin", "http://localhost"),
@@ -210,7 +241,11 @@ async fn basic_writes_from_other_sites_are_refused(tdb: Arc<TestDb>) {
     .await;
     assert_eq!(res.status(), Status::Created);
     let res = form(vec![]).await;
-    assert_eq!(res.status(), Status::Created, "flask-peewee's clients send no Origin");
+    assert_eq!(
+        res.status(),
+        Status::Created,
+        "flask-peewee's clients send no Origin"
+    );
     // no Basic challenge for a script or another site's request
     let res = client
         .post("/api/message/")
@@ -259,7 +294,11 @@ async fn nobody_can_lock_another_person_out(tdb: Arc<TestDb>) {
     assert_eq!(res.status(), Status::TooManyRequests);
     assert!(res.headers().get_one("Retry-After").is_some());
     let res = attempt([127, 0, 0, 5], "admin", "admin-password").await;
-    assert_eq!(res.status(), Status::TooManyRequests, "the client across usernames");
+    assert_eq!(
+        res.status(),
+        Status::TooManyRequests,
+        "the client across usernames"
+    );
     // bob, from his own client, still gets in (after the username's delay)
     let res = client
         .post("/api/message/")
@@ -331,14 +370,21 @@ async fn activity_and_password_changes_end_sessions(tdb: Arc<TestDb>) {
     // deactivated and re-activated: the old cookie stays dead
     hangar::testing::login(&client, "bob", "bob-password").await;
     assert!(signed_in(&client).await);
-    let stolen = client.cookies().iter().map(|c| c.clone().into_owned()).collect::<Vec<_>>();
+    let stolen = client
+        .cookies()
+        .iter()
+        .map(|c| c.clone().into_owned())
+        .collect::<Vec<_>>();
     state.store().set_active(&db, w.bob, false).await.unwrap();
     assert!(!signed_in(&client).await);
     state.store().set_active(&db, w.bob, true).await.unwrap();
     for c in &stolen {
         client.cookies().add(c.clone());
     }
-    assert!(!signed_in(&client).await, "re-activation revives no session");
+    assert!(
+        !signed_in(&client).await,
+        "re-activation revives no session"
+    );
     // UserModel::set_password gives a new epoch: saving it ends sessions
     hangar::testing::login(&client, "alice", "alice-password").await;
     assert!(signed_in(&client).await);
@@ -347,13 +393,19 @@ async fn activity_and_password_changes_end_sessions(tdb: Arc<TestDb>) {
     alice.set_password("a-new-password", 4).await.unwrap();
     assert_ne!(alice.session_epoch, before);
     alice.update(&db).await.unwrap();
-    state.forget_row(&db, User::schema(), &alice.id.into()).await;
+    state
+        .forget_row(&db, User::schema(), &alice.id.into())
+        .await;
     assert!(!signed_in(&client).await, "a new password ends the session");
     // an admin's REST write that flips `active` bumps the epoch too
     let client2 = Client::tracked(app(&tdb, private)).await.unwrap();
     hangar::testing::login(&client2, "bob", "bob-password").await;
     assert!(signed_in(&client2).await);
-    let stolen = client2.cookies().iter().map(|c| c.clone().into_owned()).collect::<Vec<_>>();
+    let stolen = client2
+        .cookies()
+        .iter()
+        .map(|c| c.clone().into_owned())
+        .collect::<Vec<_>>();
     for active in [false, true] {
         let res = client2
             .patch(format!("/api/accounts/{}/", w.bob))
@@ -378,11 +430,19 @@ async fn owner_rows_are_private_by_default(tdb: Arc<TestDb>) {
     .unwrap();
     let w = seed(&client).await;
     let (status, _) = get_json(&client, "/api/private/").await;
-    assert_eq!(status, Status::Unauthorized, "anonymous readers get nothing");
+    assert_eq!(
+        status,
+        Status::Unauthorized,
+        "anonymous readers get nothing"
+    );
     let list = |user: &'static str| {
         let client = &client;
         async move {
-            let res = client.get("/api/private/").header(basic(user)).dispatch().await;
+            let res = client
+                .get("/api/private/")
+                .header(basic(user))
+                .dispatch()
+                .await;
             let body: Json = res.into_json().await.unwrap();
             let mut owners: Vec<i64> = body["objects"]
                 .as_array()
@@ -396,7 +456,11 @@ async fn owner_rows_are_private_by_default(tdb: Arc<TestDb>) {
     };
     assert_eq!(list("alice").await, vec![w.alice]);
     assert_eq!(list("bob").await, vec![w.bob]);
-    assert_eq!(list("admin").await, Vec::<i64>::new(), "an admin is no exception");
+    assert_eq!(
+        list("admin").await,
+        Vec::<i64>::new(),
+        "an admin is no exception"
+    );
     let db = client.rocket().state::<Db>().unwrap().clone();
     let bobs = Note::select()
         .filter("user", hangar::db::Op::Eq, w.bob)
@@ -444,10 +508,18 @@ async fn filters_cross_only_into_registered_models(tdb: Arc<TestDb>) {
     let (status, body) = get_json(&client, "/api/bookmark/?tag__name__startswith=s").await;
     assert_eq!(status, Status::BadRequest, "{body}");
     let (status, _) = get_json(&client, "/api/bookmark/?tag=1").await;
-    assert_eq!(status, Status::Ok, "the key itself is the bookmark's own column");
+    assert_eq!(
+        status,
+        Status::Ok,
+        "the key itself is the bookmark's own column"
+    );
     // a user's email is excluded by User's registered resource
     let (status, _) = get_json(&client, "/api/message/?user__email__startswith=a").await;
-    assert_eq!(status, Status::Ok, "ignored (the message resource does not reject)");
+    assert_eq!(
+        status,
+        Status::Ok,
+        "ignored (the message resource does not reject)"
+    );
     let (_, all) = get_json(&client, "/api/message/").await;
     let (_, probed) = get_json(&client, "/api/message/?user__email__startswith=zzz").await;
     assert_eq!(all["meta"]["object_count"], probed["meta"]["object_count"]);
@@ -461,13 +533,11 @@ async fn keys_and_tokens_are_hashed_expire_and_are_throttled(tdb: Arc<TestDb>) {
                 .auth(APIKeyAuthentication::new::<super::ApiKey>().protect(ALL_METHODS)),
         )
         .register::<Message>(
-            Resource::new()
-                .name("legacy")
-                .auth(
-                    APIKeyAuthentication::new::<super::ApiKey>()
-                        .plaintext_secrets(true)
-                        .protect(ALL_METHODS),
-                ),
+            Resource::new().name("legacy").auth(
+                APIKeyAuthentication::new::<super::ApiKey>()
+                    .plaintext_secrets(true)
+                    .protect(ALL_METHODS),
+            ),
         )
         .register::<Message>(
             Resource::new()
@@ -482,7 +552,11 @@ async fn keys_and_tokens_are_hashed_expire_and_are_throttled(tdb: Arc<TestDb>) {
     hangar::db::ddl::create_tables(&db, &[ExpiringToken::schema()])
         .await
         .unwrap();
-    for (key, secret) in [("empty", String::new()), ("plain", "p1".into()), ("hashed", hash_secret("h1"))] {
+    for (key, secret) in [
+        ("empty", String::new()),
+        ("plain", "p1".into()),
+        ("hashed", hash_secret("h1")),
+    ] {
         super::ApiKey {
             id: 0,
             key: key.into(),
@@ -518,10 +592,24 @@ async fn keys_and_tokens_are_hashed_expire_and_are_throttled(tdb: Arc<TestDb>) {
                 .status()
         }
     };
-    assert_eq!(get("/api/keyed/?key=hashed&secret=h1".into(), 1).await, Status::Ok);
-    assert_eq!(get("/api/keyed/?key=plain&secret=p1".into(), 1).await, Status::Unauthorized, "plain text is an opt-in");
-    assert_eq!(get("/api/legacy/?key=plain&secret=p1".into(), 1).await, Status::Ok);
-    assert_eq!(get("/api/legacy/?key=empty&secret=".into(), 2).await, Status::Unauthorized, "an empty secret matches nothing");
+    assert_eq!(
+        get("/api/keyed/?key=hashed&secret=h1".into(), 1).await,
+        Status::Ok
+    );
+    assert_eq!(
+        get("/api/keyed/?key=plain&secret=p1".into(), 1).await,
+        Status::Unauthorized,
+        "plain text is an opt-in"
+    );
+    assert_eq!(
+        get("/api/legacy/?key=plain&secret=p1".into(), 1).await,
+        Status::Ok
+    );
+    assert_eq!(
+        get("/api/legacy/?key=empty&secret=".into(), 2).await,
+        Status::Unauthorized,
+        "an empty secret matches nothing"
+    );
     let bearer = |t: &str, ip: u8| {
         let client = &client;
         let t = t.to_owned();
@@ -538,7 +626,11 @@ async fn keys_and_tokens_are_hashed_expire_and_are_throttled(tdb: Arc<TestDb>) {
     assert_eq!(bearer("live", 3).await, Status::Ok);
     assert_eq!(bearer("forever", 3).await, Status::Ok);
     assert_eq!(bearer("old", 3).await, Status::Unauthorized, "expired");
-    assert_eq!(bearer(&hash_secret("live"), 3).await, Status::Unauthorized, "the stored digest is no token");
+    assert_eq!(
+        bearer(&hash_secret("live"), 3).await,
+        Status::Unauthorized,
+        "the stored digest is no token"
+    );
     // revoked: the row deleted
     let forever = hangar::db::Select::new(ExpiringToken::schema())
         .filter("token", hangar::db::Op::Eq, hash_secret("forever"))
@@ -552,11 +644,153 @@ async fn keys_and_tokens_are_hashed_expire_and_are_throttled(tdb: Arc<TestDb>) {
         assert_eq!(bearer(&format!("guess-{i}"), 4).await, Status::Unauthorized);
     }
     assert_eq!(bearer("live", 4).await, Status::TooManyRequests);
-    assert_eq!(get("/api/keyed/?key=hashed&secret=h1".into(), 4).await, Status::TooManyRequests);
-    assert_eq!(bearer("live", 5).await, Status::Ok, "other clients are not affected");
+    assert_eq!(
+        get("/api/keyed/?key=hashed&secret=h1".into(), 4).await,
+        Status::TooManyRequests
+    );
+    assert_eq!(
+        bearer("live", 5).await,
+        Status::Ok,
+        "other clients are not affected"
+    );
+}
+
+async fn etags_and_preconditions_prevent_lost_updates(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<WikiPage>(Resource::new().auth(crate::common::OpenWrites))
+            .register::<Message>(
+                Resource::new()
+                    .name("strict")
+                    .require_if_match(true)
+                    .auth(crate::common::OpenWrites),
+            )
+    }))
+    .await
+    .unwrap();
+    seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    hangar::db::ddl::create_tables(&db, &[WikiPage::schema()])
+        .await
+        .unwrap();
+    let tag = |res: &rocket::local::asynchronous::LocalResponse<'_>| {
+        res.headers().get_one("ETag").map(str::to_owned)
+    };
+    // a version column: the ETag is its value, every update adds one
+    let res = client
+        .post("/api/wiki_page/")
+        .header(ContentType::JSON)
+        .body(r#"{"title": "draft"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Created);
+    assert_eq!(tag(&res).as_deref(), Some("\"v0\""));
+    let body: Json = res.into_json().await.unwrap();
+    let id = body["id"].as_i64().unwrap();
+    let uri = format!("/api/wiki_page/{id}/");
+    let res = client.get(uri.clone()).dispatch().await;
+    assert_eq!(tag(&res).as_deref(), Some("\"v0\""));
+    drop(res);
+    let res = client
+        .get(uri.clone())
+        .header(Header::new("If-None-Match", "\"v0\""))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::NotModified);
+    assert_eq!(tag(&res).as_deref(), Some("\"v0\""));
+    assert!(res.into_string().await.unwrap_or_default().is_empty());
+    let res = client
+        .get(uri.clone())
+        .header(Header::new("If-None-Match", "W/\"v7\""))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    drop(res);
+    let patch = |if_match: Option<&'static str>, title: &'static str| {
+        let mut req = client
+            .patch(uri.clone())
+            .header(ContentType::JSON)
+            .body(json!({ "title": title }).to_string());
+        if let Some(t) = if_match {
+            req = req.header(Header::new("If-Match", t));
+        }
+        req.dispatch()
+    };
+    // two editors read v0; the first save wins, the second is refused
+    let res = patch(Some("\"v0\""), "alice's").await;
+    assert_eq!(res.status(), Status::Ok);
+    assert_eq!(tag(&res).as_deref(), Some("\"v1\""));
+    let body: Json = res.into_json().await.unwrap();
+    assert_eq!(body["version"], 1);
+    let res = patch(Some("\"v0\""), "bob's").await;
+    assert_eq!(res.status(), Status::PreconditionFailed);
+    let body: Json = res.into_json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("changed"),
+        "{body}"
+    );
+    assert_eq!(
+        WikiPage::get(&db, id).await.unwrap().title,
+        "alice's",
+        "nothing written"
+    );
+    let res = client
+        .delete(uri.clone())
+        .header(Header::new("If-Match", "\"v0\""))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::PreconditionFailed);
+    assert!(WikiPage::get(&db, id).await.is_ok(), "not deleted");
+    // a write outside the API counts too
+    let mut page = WikiPage::get(&db, id).await.unwrap();
+    page.title = "by a script".into();
+    page.update(&db).await.unwrap();
+    assert_eq!(WikiPage::get(&db, id).await.unwrap().version, 2);
+    assert_eq!(
+        patch(Some("\"v1\""), "stale").await.status(),
+        Status::PreconditionFailed
+    );
+    assert_eq!(patch(Some("*"), "any version").await.status(), Status::Ok);
+    // no version column: the ETag is a digest of the row, and a resource
+    // may require If-Match
+    let res = client.get("/api/strict/1/").dispatch().await;
+    let first = tag(&res).expect("an ETag");
+    drop(res);
+    let res = client
+        .patch("/api/strict/1/")
+        .header(ContentType::JSON)
+        .body(r#"{"content": "no precondition"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::PreconditionRequired);
+    drop(res);
+    let res = client
+        .patch("/api/strict/1/")
+        .header(ContentType::JSON)
+        .header(Header::new("If-Match", first.clone()))
+        .body(r#"{"content": "edited"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    let second = tag(&res).expect("an ETag");
+    assert_ne!(first, second, "the digest follows the row");
+    drop(res);
+    let res = client
+        .delete("/api/strict/1/")
+        .header(Header::new("If-Match", first))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::PreconditionFailed);
+    drop(res);
+    let res = client
+        .delete("/api/strict/1/")
+        .header(Header::new("If-Match", second))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
 }
 
 crate::app_cases!(
+    etags_and_preconditions_prevent_lost_updates,
     nested_objects_only_name_rows_by_default,
     nested_writes_go_through_the_registered_resource,
     nested_writes_to_an_unregistered_model_fail_ignite,

@@ -115,7 +115,8 @@ struct BulkDeletePage {
     rows: Vec<Listed>,
     count: usize,
     more: usize,
-    pks: Vec<String>,
+    /// Each row's key and version.
+    pks: Vec<(String, String)>,
     #[serde(flatten)]
     cascade: Cascade,
 }
@@ -213,6 +214,23 @@ pub(super) async fn bulk_action(
     if action.is_empty() {
         return done(Flash::warning(Redirect::to(list), "Choose an action."));
     }
+    // the permission first: nothing about the rows is told to someone who
+    // may not act on them
+    let needed = match action {
+        "delete" => Permission::Delete,
+        "export" => Permission::Export,
+        _ => Permission::Change,
+    };
+    if !e.allows(user, needed) {
+        return Err(AdminError::Forbidden);
+    }
+    let max = cx.state.config.max_bulk_selection;
+    if ticked.0.len() > max {
+        return done(Flash::error(
+            Redirect::to(list),
+            format!("Select at most {max} rows for one action; nothing was done."),
+        ));
+    }
     // only rows the model admin shows this user, in one query
     let rows = ChangeList::new(e, &ticked, user)?
         .sorted()?
@@ -226,13 +244,22 @@ pub(super) async fn bulk_action(
         ));
     }
     let n = pks.len();
-    let needed = match action {
-        "delete" => Permission::Delete,
-        "export" => Permission::Export,
-        _ => Permission::Change,
-    };
-    if !e.allows(user, needed) {
-        return Err(AdminError::Forbidden);
+    // a row changed since the list was shown is not acted on blindly
+    let stale = rows
+        .iter()
+        .filter(|r| {
+            form.get(&format!("version:{}", r.pk()))
+                .is_some_and(|v| v != crate::db::version::of(r))
+        })
+        .count();
+    if stale > 0 && action != "export" {
+        return done(Flash::error(
+            Redirect::to(list),
+            format!(
+                "{stale} of the selected rows changed since the list was shown; nothing was done. \
+                 Look at them again and repeat the action."
+            ),
+        ));
     }
     match action {
         "delete" if form.get("confirm").is_none() => {
@@ -247,7 +274,10 @@ pub(super) async fn bulk_action(
                     .collect(),
                 count: n,
                 more: n.saturating_sub(LISTED),
-                pks: pks.iter().map(ToString::to_string).collect(),
+                pks: rows
+                    .iter()
+                    .map(|r| (r.pk().to_string(), crate::db::version::of(r)))
+                    .collect(),
                 cascade: Cascade::of(e, db, pks).await?,
             };
             Ok(PageOrRedirect::Page(Custom(

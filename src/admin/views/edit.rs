@@ -18,7 +18,8 @@ pub(super) fn editable(e: &AdminEntry) -> Vec<&'static Column> {
     e.schema
         .columns
         .iter()
-        .filter(|c| !c.auto_increment && !c.secret)
+        // a version column counts updates by itself
+        .filter(|c| !c.auto_increment && !c.secret && !c.version)
         .filter(|c| {
             e.admin
                 .fields
@@ -83,8 +84,57 @@ struct FormPage {
     /// Messages about the whole submission.
     errors: Vec<String>,
     can_save: bool,
+    /// The version of the row the form shows, and its values as the form
+    /// showed them (JSON): sent back, they tell a save over a newer row.
+    version: Option<String>,
+    original: Option<String>,
+    /// After a conflict: the fields someone else changed meanwhile.
+    conflict: Vec<Changed>,
 }
 
+/// A field changed by someone else while the form was open.
+#[derive(serde::Serialize)]
+struct Changed {
+    label: String,
+    /// Its value when the form was shown.
+    was: String,
+    /// Its value now.
+    theirs: String,
+    /// The value submitted.
+    yours: String,
+}
+
+/// What the form is based on: the row just read (a fresh form, or one
+/// re-shown after a conflict), or what the submission said it was based on
+/// (re-shown after a validation error, so no one else's change is taken
+/// over unseen).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Base {
+    Record,
+    Submitted,
+}
+
+/// The row's values as the form shows them.
+fn shown_values(
+    e: &AdminEntry,
+    cols: &[&'static Column],
+    record: &Record,
+) -> serde_json::Map<String, serde_json::Value> {
+    form_fields(
+        e.schema,
+        cols,
+        &e.admin.readonly,
+        Some(record),
+        &[],
+        &[],
+        &[],
+    )
+    .into_iter()
+    .map(|f| (f.name, serde_json::Value::String(f.value)))
+    .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn render_form(
     cx: &AdminRequest<'_>,
     e: &AdminEntry,
@@ -92,9 +142,28 @@ async fn render_form(
     submitted: &[(String, String)],
     errors: &[(String, String)],
     status: Status,
+    base: Base,
+    conflict: Vec<Changed>,
 ) -> Result<PageOrRedirect, AdminError> {
     let user = &cx.user;
     let cols = editable(e);
+    let sent = |name: &str| {
+        submitted
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (version, original) = match (record, base) {
+        (None, _) => (None, None),
+        (Some(_), Base::Submitted) if sent("_version").is_some() => {
+            (sent("_version"), sent("_original"))
+        }
+        (Some(r), _) => (
+            Some(crate::db::version::of(r)),
+            Some(serde_json::Value::Object(shown_values(e, &cols, r)).to_string()),
+        ),
+    };
     // without the change permission an existing row is shown read-only
     let can_save = match record {
         None => e.allows(user, Permission::Add),
@@ -190,6 +259,9 @@ async fn render_form(
         label: record.map(Record::label),
         errors: general,
         can_save,
+        version,
+        original,
+        conflict,
     };
     let template = match record {
         None => e.admin.template_for("add", "admin/form.html"),
@@ -267,7 +339,7 @@ pub(super) async fn add_page(
     model: &str,
 ) -> Result<PageOrRedirect, AdminError> {
     let e = cx.entry_for(model, Permission::Add)?;
-    render_form(&cx, e, None, &[], &[], Status::Ok).await
+    render_form(&cx, e, None, &[], &[], Status::Ok, Base::Record, Vec::new()).await
 }
 
 /// The hashed password to store, when the form has a password field and a
@@ -387,6 +459,21 @@ async fn save(
     if errors.is_empty() {
         let saved = async {
             let mut tx = db.begin().await?;
+            // the row as it is now, locked: saving over someone else's
+            // newer change is a conflict, and nothing is written
+            let based_on = form.iter().rev().find(|(k, _)| k == "_version");
+            if let (Some(old), Some((_, based_on))) = (record, based_on) {
+                let now = e
+                    .select_for(user)
+                    .filter_pk(old.pk().clone())
+                    .for_update()
+                    .first_record(&mut tx)
+                    .await?
+                    .ok_or(AdminError::NotFound)?;
+                if crate::db::version::of(&now) != *based_on {
+                    return Err(AdminError::Conflict(Box::new(now)));
+                }
+            }
             let pk = e
                 .admin
                 .hooks
@@ -419,10 +506,90 @@ async fn save(
                     message,
                 )));
             }
+            Err(AdminError::Conflict(now)) => return conflict_page(cx, e, &now, form).await,
             Err(err) => errors = err.form_messages()?,
         }
     }
-    render_form(cx, e, record, form, &errors, Status::BadRequest).await
+    render_form(
+        cx,
+        e,
+        record,
+        form,
+        &errors,
+        Status::BadRequest,
+        Base::Submitted,
+        Vec::new(),
+    )
+    .await
+}
+
+/// A save over a row that changed meanwhile: 409, the form again with the
+/// submitted values over the row as it is now, and the fields someone else
+/// changed (as they were, as they are, as submitted). Saving that form
+/// again keeps the submitted values deliberately.
+async fn conflict_page(
+    cx: &AdminRequest<'_>,
+    e: &AdminEntry,
+    now: &Record,
+    form: &[(String, String)],
+) -> Result<PageOrRedirect, AdminError> {
+    let cols = editable(e);
+    let was: serde_json::Map<String, serde_json::Value> = form
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "_original")
+        .and_then(|(_, v)| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let theirs = shown_values(e, &cols, now);
+    let changed = cols
+        .iter()
+        .filter_map(|col| {
+            let text = |m: &serde_json::Map<String, serde_json::Value>| {
+                m.get(col.field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (before, after) = (text(&was), text(&theirs));
+            (before != after).then(|| {
+                let yours = form
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == col.field)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| {
+                        if col.sql_type == crate::db::SqlType::Bool {
+                            "false".into()
+                        } else {
+                            String::new()
+                        }
+                    });
+                Changed {
+                    label: col.title(),
+                    was: before,
+                    theirs: after,
+                    yours,
+                }
+            })
+        })
+        .collect();
+    let message = vec![(
+        String::new(),
+        "Someone else changed this row while you were editing it; nothing was saved. \
+         Check the fields below and save again to keep your values."
+            .to_owned(),
+    )];
+    render_form(
+        cx,
+        e,
+        Some(now),
+        form,
+        &message,
+        Status::Conflict,
+        Base::Record,
+        changed,
+    )
+    .await
 }
 
 #[get("/<model>/<pk>")]
@@ -433,7 +600,17 @@ pub(super) async fn edit_page(
 ) -> Result<PageOrRedirect, AdminError> {
     let e = cx.entry_for(model, Permission::View)?;
     let record = cx.load(e, pk).await?;
-    render_form(&cx, e, Some(&record), &[], &[], Status::Ok).await
+    render_form(
+        &cx,
+        e,
+        Some(&record),
+        &[],
+        &[],
+        Status::Ok,
+        Base::Record,
+        Vec::new(),
+    )
+    .await
 }
 
 #[post("/<model>/<pk>", data = "<form>")]

@@ -76,6 +76,8 @@ fn cell(column: &ListColumn, row: &Related) -> String {
 #[derive(Serialize)]
 struct Row {
     pk: String,
+    /// The row's version, sent back with a bulk action.
+    version: String,
     cells: Vec<String>,
 }
 
@@ -174,6 +176,7 @@ pub(super) async fn list(
         .iter()
         .map(|r| Row {
             pk: r.record.pk().to_string(),
+            version: crate::db::version::of(&r.record),
             cells: e.columns.iter().map(|c| cell(c, r)).collect(),
         })
         .collect();
