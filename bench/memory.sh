@@ -18,7 +18,7 @@ hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # (1) the example under load
 port=8093
-(cd "$work" && exec env ROCKET_PORT=$port ROCKET_LOG_LEVEL=off ROCKET_SECRET_KEY=hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk= ROCKET_TEMPLATE_DIR="$OLDPWD/example/templates" \
+(cd "$work" && exec env ROCKET_SEED_DEMO_DATA=true ROCKET_PORT=$port ROCKET_LOG_LEVEL=off ROCKET_SECRET_KEY=hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk= ROCKET_TEMPLATE_DIR="$OLDPWD/example/templates" \
   ROCKET_DATABASES="{main={url=\"sqlite://$work/example.db\"}}" \
   ROCKET_HANGAR='{auth={throttle_limit=1000000}, database={migrations_dir="'"$OLDPWD"'/example/migrations"}}' \
   "$OLDPWD/target/release/example") & ex=$!

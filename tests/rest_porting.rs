@@ -191,7 +191,8 @@ fn app(tdb: &TestDb) -> rocket::Rocket<rocket::Build> {
     let figment = tdb
         .figment()
         .merge(("hangar.auth.bcrypt_cost", 4))
-        .merge(("hangar.api.max_paginate_by", 3));
+        .merge(("hangar.api.max_paginate_by", 3))
+        .merge(("hangar.api.allowed_hosts", ["api.example.org"]));
     let api = RestApi::fairing()
         .default_auth(UserAuthentication::default())
         .register::<User>(
@@ -467,6 +468,18 @@ async fn flask_restful_fields(tdb: Arc<TestDb>) {
     let body: Json = res.into_json().await.unwrap();
     let link = body["objects"][1]["link"].as_str().unwrap();
     assert!(link == "https://api.example.org/api/people/2/", "{link}");
+    // a Host the API does not serve never makes a link (allowed_hosts)
+    let res = client
+        .get("/api/people/?ordering=id")
+        .header(Header::new("Host", "evil.test"))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest);
+    let body: Json = res.into_json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("evil.test"),
+        "{body}"
+    );
     let res = client.get("/api/report").dispatch().await;
     assert_eq!(res.status(), Status::Ok);
     assert_eq!(

@@ -335,6 +335,31 @@ def drill_pool(reqs, ev, rep, args, base):
               f"late {len(late_waiters)}; other requests over {args.hang_limit:g} s: {len(not_waiters)})")
     rep.check(rec is not None and rec <= args.recovery_max,
               f"200 again within {args.recovery_max:g} s of the release ({'%.3f s' % rec if rec is not None else 'never'})")
+    if args.stuck_shutdown:
+        stuck_shutdown(ev, rep, args)
+
+
+def stuck_shutdown(ev, rep, args):
+    """SIGTERM while the pool's connections are stuck behind the lock."""
+    t = ev.get("stuck_sigterm")
+    if t is None:
+        rep.check(False, "stuck_sigterm event recorded")
+        return
+    exited = ev.get("stuck_app_exit")
+    release = ev.get("stuck_lock_release")
+    outs = [x.split() for x in (args.stuck_requests or "").split(";") if x.strip()]
+    print(f"shutdown while stuck: SIGTERM with the lock held (taken {t - ev.get('stuck_lock_taken', t):.2f} s "
+          f"before); lock released {'%.2f s' % (release - t) if release else 'never'} after SIGTERM; app exited "
+          + (f"{exited - t:.2f} s after SIGTERM" + (" (after the release)" if release and exited > release else
+                                                     " (lock still held)") if exited else "not at all (SIGKILL)")
+          + f", status {args.app_rc}")
+    print("  stuck requests (HTTP status, seconds): " + ", ".join(f"{o[0]} {o[1]}" for o in outs if len(o) == 2))
+    rep.fig("stuck_exit_after_s", round(exited - t, 3) if exited else None)
+    limit = args.grace + args.mercy + 2
+    rep.check(exited is not None and exited - t <= limit and (release is None or exited <= release),
+              f"SIGTERM with the pool's connections stuck: the app exits within grace + mercy + 2 s = {limit:g} s "
+              f"without waiting for the lock ({'%.2f s' % (exited - t) if exited else 'did not exit'}"
+              + (", only after the lock was released" if exited and release and exited > release else "") + ")")
 
 
 def main():
@@ -353,6 +378,8 @@ def main():
     p.add_argument("--mercy", type=float, default=3)
     p.add_argument("--app-rc", default="?")
     p.add_argument("--integrity")
+    p.add_argument("--stuck-shutdown", action="store_true", help="pool: the shutdown-while-stuck phase ran")
+    p.add_argument("--stuck-requests", help="pool: 'status seconds;...' of the requests stuck at SIGTERM")
     p.add_argument("--strict-acks", action="store_true",
                    help="fail when a write answered with an error or cut was committed")
     p.add_argument("--json")

@@ -57,11 +57,11 @@ curl -sf -m 10 -o /dev/null -u huey:password123 -H 'Content-Type: application/js
 log "load: $CLIENTS clients for ${dur}s; $backend stop ($mode) at +${fault_at}s, down ${down}s"
 event load_start
 load_start "$dur" --timeout 30
-sleep "$fault_at"
+nap "$fault_at"
 event db_stop "$mode"
 db_stop
 event db_down
-sleep "$down"
+nap "$down"
 event db_start
 db_start
 poll_fast 60 db_up || die "the private server did not come back"

@@ -32,6 +32,9 @@ MY_PORT=""
 MY_PID=""
 BG_PIDS=()        # other children to end on exit (load generator, psql)
 
+# sleep that a TERM/INT interrupts at once (a foreground sleep would delay the trap)
+nap() { sleep "$1" & wait $! || true; }
+
 log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 now() { date +%s.%N; }
@@ -103,6 +106,7 @@ drill_cleanup() {
   trap - EXIT INT TERM HUP
   set +e
   local p
+  exec 7>&-  # a lock holder's FIFO (pool-exhaustion.sh)
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   app_stop_hard
   pg_kill
@@ -239,6 +243,7 @@ my_start_nowait() {
     --log-error="$MY_DIR/error.log" --skip-name-resolve --innodb-buffer-pool-size=64M \
     --max-connections=100 < /dev/null > /dev/null 2>&1 &
   MY_PID=$!
+  disown "$MY_PID"  # no "Killed" notice from bash when my_stop kills it
 }
 
 my_start() {

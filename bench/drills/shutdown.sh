@@ -46,7 +46,7 @@ for cycle in $(seq 1 "$cycles"); do
   log "cycle $cycle/$cycles: $CLIENTS clients for ${dur}s, SIGTERM at +${at}s (grace ${grace}s, mercy ${mercy}s)"
   event load_start
   load_start "$dur" --timeout 30
-  sleep "$at"
+  nap "$at"
   pid=$APP_PID
   # the signal and its timestamp from one process, microseconds apart
   "$PY" -c 'import os, signal, sys, time

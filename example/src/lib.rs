@@ -47,7 +47,13 @@ pub fn build(rocket: Rocket<Build>) -> Rocket<Build> {
                 .figment()
                 .extract_inner::<bool>("hangar.database.auto_create")
                 .unwrap_or(true);
-            if !auto_create {
+            // demo accounts with a published password are for trying the
+            // example, never for a release build unless asked for
+            let seed_demo = rocket
+                .figment()
+                .extract_inner::<bool>("seed_demo_data")
+                .unwrap_or(rocket.figment().profile() == rocket::Config::DEBUG_PROFILE);
+            if !auto_create || !seed_demo {
                 return Ok(rocket);
             }
             match seed_demo_data(&db, cost).await {

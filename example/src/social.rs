@@ -1,7 +1,7 @@
 //! Writing views: join, follow/unfollow, create a message. Every form is
 //! CSRF-checked (`CsrfForm`).
 
-use hangar::auth::{AuthError, AuthState, AuthUser, CsrfForm, Page, Session};
+use hangar::auth::{AuthError, AuthState, AuthUser, CookiePolicy, CsrfForm, Page, Session};
 use hangar::db::{Db, DeleteMode, Error, Model as _, Op};
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -40,6 +40,8 @@ pub async fn join(
     state: &State<AuthState>,
     db: Db,
     jar: &CookieJar<'_>,
+    cookies: CookiePolicy,
+    ip: hangar::auth::ClientIp,
 ) -> Result<FormReply, Status> {
     let again = |error: String| {
         let ctx = json!({
@@ -66,6 +68,16 @@ pub async fn join(
     if !f.email.contains('@') {
         return Ok(again("Enter a valid email address.".into()));
     }
+    // each sign-up hashes a password: a client gets throttle_limit of them per window
+    match hangar::auth::throttle::limit_client_action(&db, &state.config, "join", &ip.0).await {
+        Ok(()) => {}
+        Err(AuthError::Throttled { retry_after }) => {
+            return Ok(again(format!(
+                "Too many sign-ups from here. Try again in {retry_after} seconds."
+            )))
+        }
+        Err(e) => return Err(e.status()),
+    }
     match state
         .store()
         .create(
@@ -79,7 +91,7 @@ pub async fn join(
         .await
     {
         Ok(user) => {
-            Session::new(user.id, user.epoch).issue(jar, &state.config);
+            Session::new(user.id, user.epoch).issue(jar, &state.config, cookies);
             Ok(FormReply::Done(Flash::success(
                 Redirect::to("/private"),
                 "Welcome! You are signed up and logged in.",

@@ -26,6 +26,8 @@ pub struct AuthConfig {
     pub default_next_url: String,
     /// Absolute session lifetime in seconds (14 days).
     pub session_max_age: i64,
+    /// A session unused for this many seconds ends (24 hours); `0`: never.
+    pub session_idle_timeout: i64,
     /// bcrypt cost for new hashes (4..=31; tests use 4).
     pub bcrypt_cost: u32,
     /// Minimum password length in characters.
@@ -41,8 +43,19 @@ pub struct AuthConfig {
     pub throttle_user_delay_ms: u64,
     /// The throttle window in seconds (3 minutes).
     pub throttle_window: i64,
-    /// Mark session and CSRF cookies `Secure` (set behind HTTPS).
+    /// Mark session and CSRF cookies `Secure` (with `__Host-` names) on
+    /// every request. Without it they are so whenever the request came
+    /// over HTTPS: Rocket's TLS, or a proxy sending `X-Forwarded-Proto:
+    /// https` or `Forwarded: proto=https`. `false` never loosens that.
     pub secure_cookies: bool,
+    /// `Strict-Transport-Security: max-age=<this>; includeSubDomains` on
+    /// answers to HTTPS requests; `0` (the default) sends none. Set it once
+    /// the site is served over HTTPS only: browsers then refuse plain HTTP.
+    pub hsts_max_age: u64,
+    /// The `Content-Security-Policy` of HTML pages outside the admin (which
+    /// has its own); `""` sends none. The default allows this site's own
+    /// scripts, styles (inline ones too) and images, and no framing.
+    pub content_security_policy: String,
     /// A header carrying the client IP set by a trusted proxy (`X-Real-IP`);
     /// unset means the socket address is used.
     pub trusted_proxy_header: Option<String>,
@@ -59,6 +72,9 @@ pub struct AuthConfig {
     pub credentials_cache_ms: u64,
 }
 
+/// The default [`AuthConfig::content_security_policy`].
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
@@ -66,12 +82,15 @@ impl Default for AuthConfig {
             user_table: "user".into(),
             default_next_url: "/".into(),
             session_max_age: 14 * 24 * 3600,
+            session_idle_timeout: 24 * 3600,
             bcrypt_cost: 12,
             min_password_length: 8,
             throttle_limit: 10,
             throttle_user_delay_ms: 1000,
             throttle_window: 180,
             secure_cookies: false,
+            hsts_max_age: 0,
+            content_security_policy: DEFAULT_CSP.into(),
             trusted_proxy_header: None,
             session_cache_ms: 2000,
             credentials_cache_ms: 60_000,
@@ -98,6 +117,9 @@ impl Section for AuthConfig {
             if value <= 0 {
                 return bad(key, "must be positive");
             }
+        }
+        if self.session_idle_timeout < 0 {
+            return bad("session_idle_timeout", "must not be negative");
         }
         if self.user_table.is_empty() {
             return bad("user_table", "must not be empty");

@@ -8,9 +8,12 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::auth::error::AuthError;
 use crate::auth::guards::AuthState;
+use crate::auth::session::CookiePolicy;
 
-/// The CSRF cookie's name.
+/// The CSRF cookie's name over plain HTTP.
 pub const CSRF_COOKIE: &str = "hangar_csrf";
+/// The CSRF cookie's name over HTTPS (see [`CookiePolicy`]).
+pub const SECURE_CSRF_COOKIE: &str = "__Host-hangar_csrf";
 /// The form field carrying the token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
@@ -36,37 +39,41 @@ impl CsrfToken {
     }
 
     /// The token in `jar`, or a new one set there.
-    pub fn from_jar(jar: &CookieJar<'_>, secure: bool) -> CsrfToken {
-        if let Some(c) = jar.get_private(CSRF_COOKIE) {
+    pub fn from_jar(jar: &CookieJar<'_>, policy: CookiePolicy) -> CsrfToken {
+        if let Some(c) = jar.get_private(policy.csrf_name()) {
             if c.value().len() == 64 {
                 return CsrfToken(c.value().to_owned());
             }
         }
-        Self::rotate(jar, secure)
+        Self::rotate(jar, policy)
     }
 
     /// Replaces the token (done at login).
-    pub fn rotate(jar: &CookieJar<'_>, secure: bool) -> CsrfToken {
+    pub fn rotate(jar: &CookieJar<'_>, policy: CookiePolicy) -> CsrfToken {
         let token = format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
         jar.add_private(
-            Cookie::build((CSRF_COOKIE, token.clone()))
+            Cookie::build((policy.csrf_name(), token.clone()))
                 .http_only(true)
                 .same_site(SameSite::Lax)
                 .path("/")
-                .secure(secure),
+                .secure(policy.secure),
         );
         CsrfToken(token)
     }
 }
 
-fn secure(req: &Request<'_>) -> bool {
-    req.rocket()
+fn policy(req: &Request<'_>) -> CookiePolicy {
+    let secure = req
+        .rocket()
         .state::<AuthState>()
-        .is_some_and(|s| s.config.secure_cookies)
+        .is_some_and(|s| s.config.secure_cookies);
+    CookiePolicy {
+        secure: secure || crate::auth::session::is_https(req),
+    }
 }
 
 #[rocket::async_trait]
@@ -74,7 +81,7 @@ impl<'r> FromRequest<'r> for CsrfToken {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(CsrfToken::from_jar(req.cookies(), secure(req)))
+        Outcome::Success(CsrfToken::from_jar(req.cookies(), policy(req)))
     }
 }
 
@@ -114,11 +121,22 @@ pub fn check_origin(req: &Request<'_>) -> Result<(), AuthError> {
         (None, Some(referer)) => host_of(referer).ok_or(AuthError::Csrf("bad referer"))?,
         (None, None) => return Ok(()),
     };
-    if claimed.eq_ignore_ascii_case(&host) {
-        Ok(())
-    } else {
-        Err(AuthError::Csrf("cross-origin request"))
+    if !claimed.eq_ignore_ascii_case(&host) {
+        return Err(AuthError::Csrf("cross-origin request"));
     }
+    // an HTTPS site's forms never come from a plain-HTTP page of the same host
+    let from_plain_http = req
+        .headers()
+        .get_one("Origin")
+        .or_else(|| req.headers().get_one("Referer"))
+        .is_some_and(|o| {
+            o.get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        });
+    if from_plain_http && crate::auth::session::is_https(req) {
+        return Err(AuthError::Csrf("cross-origin request (http to https)"));
+    }
+    Ok(())
 }
 
 /// Checks a submitted token against the request's cookie.
@@ -128,7 +146,7 @@ pub fn check_origin(req: &Request<'_>) -> Result<(), AuthError> {
 pub fn check_token(req: &Request<'_>, submitted: Option<&str>) -> Result<(), AuthError> {
     let expected = req
         .cookies()
-        .get_private(CSRF_COOKIE)
+        .get_private(policy(req).csrf_name())
         .ok_or(AuthError::Csrf("no CSRF cookie"))?;
     let submitted = submitted.ok_or(AuthError::Csrf("missing csrf_token"))?;
     if constant_time_eq(expected.value().as_bytes(), submitted.as_bytes()) {

@@ -143,11 +143,27 @@ impl<U: UserModel> Fairing for Auth<U> {
         res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
         res.set_header(Header::new("X-Frame-Options", "DENY"));
         res.set_header(Header::new("Referrer-Policy", "same-origin"));
-        let prefix = req
-            .rocket()
-            .state::<AuthState>()
-            .map(|s| s.config.prefix.as_str())
-            .unwrap_or("/accounts");
+        let config = req.rocket().state::<AuthState>().map(|s| &s.config);
+        if let Some(config) = config {
+            if config.hsts_max_age > 0 && crate::auth::is_https(req) {
+                res.set_header(Header::new(
+                    "Strict-Transport-Security",
+                    format!("max-age={}; includeSubDomains", config.hsts_max_age),
+                ));
+            }
+            // the admin sets its own policy on its pages
+            let html = res.content_type().is_some_and(|c| c.is_html());
+            if html
+                && !config.content_security_policy.is_empty()
+                && !res.headers().contains("Content-Security-Policy")
+            {
+                res.set_header(Header::new(
+                    "Content-Security-Policy",
+                    config.content_security_policy.clone(),
+                ));
+            }
+        }
+        let prefix = config.map_or("/accounts", |c| c.prefix.as_str());
         if req.uri().path().as_str().starts_with(prefix) {
             res.set_header(Header::new("Cache-Control", "no-store"));
         }

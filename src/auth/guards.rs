@@ -177,7 +177,8 @@ async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, Status>
     ) else {
         return Err(Status::InternalServerError);
     };
-    let Some(session) = Session::from_cookies(req.cookies(), &state.config) else {
+    let policy = crate::auth::CookiePolicy::of(req, &state.config);
+    let Some(session) = Session::from_cookies(req.cookies(), &state.config, policy) else {
         return Ok(None);
     };
     let Some(store) = state.store.as_any().downcast_ref::<TypedStore<U>>() else {
@@ -185,7 +186,10 @@ async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, Status>
     };
     // session rows are read on the primary: a replica's lag would delay a revocation
     match store.user(&db.primary(), session.uid).await {
-        Ok(Some(u)) if u.is_active() && u.session_epoch() == session.ep => Ok(Some(u)),
+        Ok(Some(u)) if u.is_active() && u.session_epoch() == session.ep => {
+            session.touch(req.cookies(), &state.config, policy);
+            Ok(Some(u))
+        }
         Ok(_) => Ok(None),
         Err(e) => Err(e.status()),
     }
@@ -267,9 +271,14 @@ pub async fn current_user(req: &Request<'_>) -> Option<SessionUser> {
             let user = async {
                 let state = req.rocket().state::<AuthState>()?;
                 let db = req.rocket().state::<Db>()?;
-                let session = Session::from_cookies(req.cookies(), &state.config)?;
+                let policy = crate::auth::CookiePolicy::of(req, &state.config);
+                let session = Session::from_cookies(req.cookies(), &state.config, policy)?;
                 let u = state.store.load(&db.primary(), session.uid).await.ok()??;
-                (u.active && u.epoch == session.ep).then_some(u)
+                let alive = u.active && u.epoch == session.ep;
+                if alive {
+                    session.touch(req.cookies(), &state.config, policy);
+                }
+                alive.then_some(u)
             };
             CachedSessionUser(user.await)
         })

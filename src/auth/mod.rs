@@ -35,6 +35,7 @@ mod config;
 mod credentials;
 mod csrf;
 mod error;
+pub mod events;
 mod fairing;
 mod guards;
 mod page;
@@ -49,13 +50,15 @@ mod views;
 pub use catchers::wants_json;
 pub use config::AuthConfig;
 pub use credentials::CredentialStats;
-pub use csrf::{check_origin, check_token, CsrfForm, CsrfToken, CSRF_COOKIE, CSRF_FIELD};
+pub use csrf::{
+    check_origin, check_token, CsrfForm, CsrfToken, CSRF_COOKIE, CSRF_FIELD, SECURE_CSRF_COOKIE,
+};
 pub use error::AuthError;
 pub use fairing::Auth;
 pub use guards::{client_ip, current_user, AdminUser, AuthState, AuthUser};
 pub use page::Page;
 pub use password::PasswordError;
-pub use session::{Session, SESSION_COOKIE};
+pub use session::{is_https, CookiePolicy, Session, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 pub use store::{SessionUser, TypedStore, UserStore};
 pub use user::{User, UserModel};
 pub use views::{safe_next, ClientIp};

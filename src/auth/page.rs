@@ -96,7 +96,11 @@ impl<'r> FromRequest<'r> for Page {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let state = req.rocket().state::<AuthState>();
-        let secure = state.is_some_and(|s| s.config.secure_cookies);
+        let policy = req
+            .guard::<crate::auth::CookiePolicy>()
+            .await
+            .succeeded()
+            .unwrap_or(crate::auth::CookiePolicy { secure: false });
         let flash = req
             .guard::<Option<FlashMessage<'_>>>()
             .await
@@ -106,7 +110,7 @@ impl<'r> FromRequest<'r> for Page {
         let site_name = state.map_or_else(|| "Hangar".into(), |s| s.site_name.clone());
         Outcome::Success(Page {
             user: current_user(req).await,
-            csrf_token: CsrfToken::from_jar(req.cookies(), secure),
+            csrf_token: CsrfToken::from_jar(req.cookies(), policy),
             flash,
             site_name,
             prefix: state.map_or_else(|| "/accounts".into(), |s| s.config.prefix.clone()),

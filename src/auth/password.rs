@@ -15,6 +15,12 @@ pub enum PasswordError {
     /// Longer than bcrypt's 72 bytes: refused rather than silently truncated.
     #[error("password must be at most 72 bytes")]
     TooLong,
+    /// Among the passwords most often used (and first tried by guessers).
+    #[error("password is too common")]
+    TooCommon,
+    /// The same character over and over.
+    #[error("password must not repeat one character")]
+    Repeated,
     /// The stored hash is not a bcrypt hash.
     #[error("stored password hash is not a bcrypt hash")]
     BadHash,
@@ -43,6 +49,8 @@ pub const MAX_PASSWORD_BYTES: usize = 72;
 /// use hangar::auth::password::{validate, PasswordError};
 /// assert_eq!(validate("short", 8), Err(PasswordError::TooShort { min: 8 }));
 /// assert_eq!(validate(&"x".repeat(73), 8), Err(PasswordError::TooLong));
+/// assert_eq!(validate("Password123", 8), Err(PasswordError::TooCommon));
+/// assert_eq!(validate("zzzzzzzzzz", 8), Err(PasswordError::Repeated));
 /// assert!(validate("long enough", 8).is_ok());
 /// ```
 pub fn validate(raw: &str, min_length: usize) -> Result<(), PasswordError> {
@@ -52,8 +60,22 @@ pub fn validate(raw: &str, min_length: usize) -> Result<(), PasswordError> {
     if raw.len() > MAX_PASSWORD_BYTES {
         return Err(PasswordError::TooLong);
     }
+    let mut chars = raw.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(PasswordError::Repeated);
+    }
+    let lower = raw.to_lowercase();
+    if COMMON_PASSWORDS.lines().any(|common| common == lower) {
+        return Err(PasswordError::TooCommon);
+    }
     Ok(())
 }
+
+/// Passwords of 8 characters or more found at the top of leaked-password
+/// lists (compared without case): refused outright, as Django's
+/// `CommonPasswordValidator` does.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
 
 /// Hashes a password with bcrypt at `cost` on the blocking pool.
 ///

@@ -365,6 +365,11 @@ impl<U: UserModel> UserStore for TypedStore<U> {
             (U::EPOCH_FIELD, new_epoch().into()),
         ];
         let n = crate::db::write::update_fields(db, U::schema(), Value::Int(id), fields).await?;
+        crate::auth::events::record(
+            crate::auth::events::AuthEvent::ActivityChanged,
+            &format!("#{id} active={active}"),
+            "",
+        );
         self.forget(id);
         crate::auth::revocation::announce(db, id).await;
         if n == 0 {

@@ -140,6 +140,30 @@ pub async fn record_secret_failure(
     Ok(())
 }
 
+/// Counts one costly action of a client that is no login (a sign-up, which
+/// hashes a password) under `action`, and refuses with
+/// [`AuthError::Throttled`] past `throttle_limit` in the window: a client
+/// cannot make the server burn bcrypt at will.
+///
+/// # Errors
+/// [`AuthError::Throttled`]; database errors.
+pub async fn limit_client_action(
+    db: &Db,
+    config: &AuthConfig,
+    action: &str,
+    ip: &str,
+) -> Result<(), AuthError> {
+    let key = bounded(format!("{action}:ip:{}", client_of(ip)));
+    let c = counter::bump(db, &key, config.throttle_window).await?;
+    if c.hits > config.throttle_limit {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        return Err(AuthError::Throttled {
+            retry_after: (c.window_start + config.throttle_window - now).max(1),
+        });
+    }
+    Ok(())
+}
+
 /// Whether the client is past `throttle_limit` already (checked before a
 /// key or token is looked up).
 ///

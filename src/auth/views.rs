@@ -12,7 +12,7 @@ use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::error::AuthError;
 use crate::auth::guards::{client_ip, AuthState};
 use crate::auth::page::Page;
-use crate::auth::session::Session;
+use crate::auth::session::{CookiePolicy, Session};
 use crate::auth::throttle;
 use crate::db::Db;
 
@@ -108,6 +108,7 @@ async fn login(
     state: &State<AuthState>,
     db: Db,
     jar: &CookieJar<'_>,
+    cookies: CookiePolicy,
     ip: ClientIp,
 ) -> Result<Reply, AuthError> {
     let config = &state.config;
@@ -124,6 +125,11 @@ async fn login(
     match throttle::begin_attempt(&db, config, f.username, &ip.0).await {
         Ok(()) => {}
         Err(AuthError::Throttled { retry_after }) => {
+            crate::auth::events::record(
+                crate::auth::events::AuthEvent::Throttled,
+                f.username,
+                &ip.0,
+            );
             let msg =
                 format!("Too many failed login attempts. Try again in {retry_after} seconds.");
             return Ok(Reply::Throttled(Throttled {
@@ -140,8 +146,13 @@ async fn login(
     {
         Ok(user) => {
             throttle::record_success(&db, f.username, &ip.0).await?;
-            Session::new(user.id, user.epoch).issue(jar, config);
-            CsrfToken::rotate(jar, config.secure_cookies);
+            crate::auth::events::record(
+                crate::auth::events::AuthEvent::LoginSucceeded,
+                &user.username,
+                &ip.0,
+            );
+            Session::new(user.id, user.epoch).issue(jar, config, cookies);
+            CsrfToken::rotate(jar, cookies);
             let to = safe_next(f.next, &config.default_next_url);
             Ok(Reply::Done(Flash::success(
                 Redirect::to(to),
@@ -149,6 +160,11 @@ async fn login(
             )))
         }
         Err(AuthError::BadCredentials) => {
+            crate::auth::events::record(
+                crate::auth::events::AuthEvent::LoginFailed,
+                f.username,
+                &ip.0,
+            );
             let msg = AuthError::BadCredentials.to_string();
             let msg = format!("{}{}", msg[..1].to_uppercase(), &msg[1..]);
             Ok(Reply::Page(Custom(
@@ -178,12 +194,14 @@ async fn logout(
     state: &State<AuthState>,
     db: Db,
     jar: &CookieJar<'_>,
+    cookies: CookiePolicy,
 ) -> Result<Flash<Redirect>, AuthError> {
     if let Some(user) = page.user() {
         state.store.bump_epoch(&db, user.id).await?;
+        crate::auth::events::record(crate::auth::events::AuthEvent::Logout, &user.username, "");
     }
     Session::clear(jar);
-    CsrfToken::rotate(jar, state.config.secure_cookies);
+    CsrfToken::rotate(jar, cookies);
     Ok(Flash::success(
         Redirect::to(state.config.default_next_url.clone()),
         "You are logged out.",
@@ -212,6 +230,8 @@ async fn password_change(
     state: &State<AuthState>,
     db: Db,
     jar: &CookieJar<'_>,
+    cookies: CookiePolicy,
+    ip: ClientIp,
 ) -> Result<Reply, Status> {
     let config = &state.config;
     let Some(user) = page.user() else {
@@ -226,12 +246,27 @@ async fn password_change(
     let Some(f) = form.value() else {
         return Ok(render("Fill in every field.", Status::BadRequest));
     };
+    // the old password is checked like a login: guesses are throttled
+    match throttle::begin_attempt(&db, config, &user.username, &ip.0).await {
+        Ok(()) => {}
+        Err(AuthError::Throttled { retry_after }) => {
+            return Ok(render(
+                &format!("Too many failed attempts. Try again in {retry_after} seconds."),
+                Status::TooManyRequests,
+            ))
+        }
+        Err(e) => return Err(e.status()),
+    }
     match state
         .store
         .authenticate(&db, config, &user.username, f.old_password)
         .await
     {
-        Ok(_) => {}
+        Ok(_) => {
+            throttle::record_success(&db, &user.username, &ip.0)
+                .await
+                .map_err(|e| e.status())?;
+        }
         Err(AuthError::BadCredentials) => {
             return Ok(render(
                 "Your old password was entered incorrectly.",
@@ -252,7 +287,12 @@ async fn password_change(
         .await
     {
         Ok(updated) => {
-            Session::new(updated.id, updated.epoch).issue(jar, config);
+            crate::auth::events::record(
+                crate::auth::events::AuthEvent::PasswordChanged,
+                &updated.username,
+                &ip.0,
+            );
+            Session::new(updated.id, updated.epoch).issue(jar, config, cookies);
             Ok(Reply::Done(Flash::success(
                 Redirect::to(config.default_next_url.clone()),
                 "Your password was changed.",

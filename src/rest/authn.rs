@@ -210,8 +210,14 @@ async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiErro
                 return Ok(Some(ApiUser::User(user)));
             }
         }
+        use crate::auth::events::{record, AuthEvent};
         let ip = client_ip(req, &state.config);
-        throttle::begin_attempt(db, &state.config, &username, &ip).await?;
+        if let Err(e) = throttle::begin_attempt(db, &state.config, &username, &ip).await {
+            if matches!(e, crate::auth::AuthError::Throttled { .. }) {
+                record(AuthEvent::Throttled, &username, &ip);
+            }
+            return Err(e.into());
+        }
         return match state
             .store()
             .authenticate(db, &state.config, &username, &password)
@@ -219,9 +225,13 @@ async fn user_from_request(req: &Request<'_>) -> Result<Option<ApiUser>, ApiErro
         {
             Ok(user) => {
                 throttle::record_success(db, &username, &ip).await?;
+                record(AuthEvent::LoginSucceeded, &username, &ip);
                 Ok(Some(ApiUser::User(user)))
             }
-            Err(crate::auth::AuthError::BadCredentials) => Err(ApiError::unauthorized()),
+            Err(crate::auth::AuthError::BadCredentials) => {
+                record(AuthEvent::LoginFailed, &username, &ip);
+                Err(ApiError::unauthorized())
+            }
             Err(e) => Err(e.into()),
         };
     }
@@ -386,6 +396,7 @@ async fn throttled<T>(
     match check.await? {
         Some(found) => Ok(Some(found)),
         None => {
+            crate::auth::events::record(crate::auth::events::AuthEvent::SecretRefused, "", &ip);
             throttle::record_secret_failure(db, config, &ip).await?;
             Err(ApiError::unauthorized())
         }

@@ -27,6 +27,12 @@ pub struct ApiConfig {
     pub ping_status: u16,
     /// `scheme://host` put in front of absolute URL fields (`Field::absolute_url`).
     pub base_url: String,
+    /// Without `base_url`, the `Host` values an absolute URL may be built
+    /// from (`"api.example.com"`, `".example.com"` for it and its
+    /// subdomains, `"*"` for any). Empty: loopback names only (`localhost`,
+    /// `127.0.0.1`, `[::1]`). Another host is answered 400, so a forged
+    /// `Host` never reaches a link a client follows.
+    pub allowed_hosts: Vec<String>,
     /// The most query-string parameters a request may carry (400 past it).
     pub max_query_params: usize,
     /// The most values one filter may take, repeats and `in` lists together
@@ -43,6 +49,7 @@ impl Default for ApiConfig {
             ping_path: "/ping".into(),
             ping_status: 200,
             base_url: String::new(),
+            allowed_hosts: Vec::new(),
             max_query_params: 100,
             max_filter_values: 100,
         }
@@ -84,5 +91,39 @@ impl Section for ApiConfig {
             ));
         }
         Ok(())
+    }
+}
+
+impl ApiConfig {
+    /// Whether `host` (with or without a port) may be used for absolute URLs.
+    ///
+    /// ```
+    /// let mut c = hangar::rest::ApiConfig::default();
+    /// assert!(c.host_allowed("localhost:8000") && !c.host_allowed("evil.test"));
+    /// c.allowed_hosts = vec![".example.com".into()];
+    /// assert!(c.host_allowed("api.example.com") && c.host_allowed("example.com"));
+    /// assert!(!c.host_allowed("example.com.evil.test"));
+    /// ```
+    pub fn host_allowed(&self, host: &str) -> bool {
+        let name = match host.strip_prefix('[') {
+            // [::1]:8000
+            Some(v6) => v6
+                .split(']')
+                .next()
+                .map_or(host.to_owned(), |h| format!("[{h}]")),
+            None => host.rsplit_once(':').map_or(host, |(h, _)| h).to_owned(),
+        }
+        .to_ascii_lowercase();
+        if self.allowed_hosts.is_empty() {
+            return matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+        }
+        self.allowed_hosts.iter().any(|allowed| {
+            let allowed = allowed.to_ascii_lowercase();
+            allowed == "*"
+                || allowed == name
+                || allowed
+                    .strip_prefix('.')
+                    .is_some_and(|domain| name == domain || name.ends_with(&format!(".{domain}")))
+        })
     }
 }

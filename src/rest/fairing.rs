@@ -198,8 +198,30 @@ impl Fairing for RestApi {
     fn info(&self) -> Info {
         Info {
             name: "hangar::RestApi",
-            kind: Kind::Ignite,
+            kind: Kind::Ignite | Kind::Response,
         }
+    }
+
+    /// API answers are never stored by shared caches: one sent with
+    /// credentials (an `Authorization` header or cookies) is not stored at
+    /// all, a public one is revalidated (its `ETag` makes that cheap).
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut rocket::Response<'r>) {
+        let Some(state) = req.rocket().state::<RestState>() else {
+            return;
+        };
+        let prefix = state.config.prefix.trim_end_matches('/');
+        let path = req.uri().path();
+        let under = path
+            .as_str()
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if !under || res.headers().contains("Cache-Control") {
+            return;
+        }
+        let credentials =
+            req.headers().contains("Authorization") || req.headers().contains("Cookie");
+        let policy = if credentials { "no-store" } else { "no-cache" };
+        res.set_header(rocket::http::Header::new("Cache-Control", policy));
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {

@@ -56,7 +56,13 @@ pub(crate) struct Shown<T> {
 }
 
 /// The object as shown, included keys nested.
-async fn show(entry: &Entry, db: &Db, base: &str, select: Select) -> Result<Shown<Json>, ApiError> {
+async fn show(
+    entry: &Entry,
+    db: &Db,
+    base: &str,
+    select: Select,
+    user: Option<&ApiUser>,
+) -> Result<Shown<Json>, ApiError> {
     let related = with_includes(entry, select.limit(1))?
         .related_records(db)
         .await?
@@ -65,7 +71,7 @@ async fn show(entry: &Entry, db: &Db, base: &str, select: Select) -> Result<Show
         .ok_or_else(ApiError::not_found)?;
     Ok(Shown {
         version: crate::db::version::of(&related.record),
-        body: entry.single(entry.object(db, base, &related).await?),
+        body: entry.single(entry.object(db, base, &related, user).await?),
     })
 }
 
@@ -318,12 +324,12 @@ pub(crate) async fn list(
     match entry.resource.pagination {
         Pagination::Pages => {}
         Pagination::LimitOffset => {
-            return crate::rest::paging::offset_listing(entry, req, db, select, &pairs, limit)
+            return crate::rest::paging::offset_listing(entry, req, db, select, &pairs, limit, user)
                 .await
                 .map(Listing::Tree)
         }
         Pagination::Cursor => {
-            return crate::rest::paging::cursor_listing(entry, req, db, select, &pairs, limit)
+            return crate::rest::paging::cursor_listing(entry, req, db, select, &pairs, limit, user)
                 .await
                 .map(Listing::Tree)
         }
@@ -382,7 +388,7 @@ pub(crate) async fn list(
         });
     }
     let objects: Vec<Json> = entry
-        .objects(db, &entry.base_for(req), &records)
+        .objects(db, &entry.base_for(req)?, &records, user)
         .await?
         .into_iter()
         .map(Json::Object)
@@ -417,7 +423,7 @@ pub(crate) async fn detail(
         return Ok(Shown { body, version });
     }
     Ok(Shown {
-        body: Listing::Tree(entry.single(entry.object(db, base, &related).await?)),
+        body: Listing::Tree(entry.single(entry.object(db, base, &related, user).await?)),
         version,
     })
 }
@@ -449,8 +455,21 @@ pub(crate) fn new_record(
     record
 }
 
-async fn reload(entry: &Entry, db: &Db, base: &str, pk: Value) -> Result<Shown<Json>, ApiError> {
-    show(entry, db, base, Select::new(entry.schema).filter_pk(pk)).await
+async fn reload(
+    entry: &Entry,
+    db: &Db,
+    base: &str,
+    pk: Value,
+    user: Option<&ApiUser>,
+) -> Result<Shown<Json>, ApiError> {
+    show(
+        entry,
+        db,
+        base,
+        Select::new(entry.schema).filter_pk(pk),
+        user,
+    )
+    .await
 }
 
 /// The object with primary key `raw_pk` as the caller may see it, read
@@ -535,11 +554,11 @@ pub(crate) async fn create(
                 included: Vec::new(),
             };
             Shown {
-                body: entry.single(entry.object(db, base, &related).await?),
+                body: entry.single(entry.object(db, base, &related, user).await?),
                 version,
             }
         }
-        _ => reload(entry, db, base, pk).await?,
+        _ => reload(entry, db, base, pk, user).await?,
     };
     Ok((location, shown))
 }
@@ -591,7 +610,7 @@ pub(crate) async fn update(
     }
     tx.commit().await?;
     forget_user(entry, db, auth, &pk).await;
-    reload(entry, db, base, pk).await
+    reload(entry, db, base, pk, user).await
 }
 
 /// `DELETE /api/<name>/<pk>/` (and `POST .../delete/`): `{"deleted": 1}`,

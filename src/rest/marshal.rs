@@ -4,6 +4,7 @@
 use serde_json::{Map, Value as Json};
 
 use crate::db::{Column, Db, Op, Record, Related, Schema, Select};
+use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::registry::Entry;
 use crate::rest::resource::Resource;
@@ -21,16 +22,37 @@ pub(crate) fn exposes(resource: &Resource, col: &Column) -> bool {
 
 /// `(owner's primary key, serialized row)` for every row of a to-many
 /// relation that points at one of `rows`, in one query.
+///
+/// Only rows the caller may see are listed: the list's own hooks'
+/// `get_query` and, when the API registers the listed model, that
+/// resource's `get_query` and owner rule.
 async fn to_many(
+    entry: &Entry,
     db: &Db,
     many: &crate::rest::resource::ToMany,
     rows: &[Related],
+    user: Option<&ApiUser>,
 ) -> Result<Vec<(crate::db::Value, Json)>, ApiError> {
     let owners: Vec<crate::db::Value> = rows.iter().map(|r| r.record.pk().clone()).collect();
     if owners.is_empty() {
         return Ok(Vec::new());
     }
-    let items = Select::new(many.schema)
+    let mut select = many
+        .resource
+        .hooks
+        .get_query(Select::new(many.schema), user);
+    if let Some(peer) = entry.peer(many.schema) {
+        select = peer.resource.hooks.get_query(select, user);
+        if let Some(owner) = peer.resource.owner_reads() {
+            match user.and_then(ApiUser::user_id) {
+                Some(id) => select = select.filter(owner, Op::Eq, id)?,
+                None => return Ok(Vec::new()),
+            }
+        }
+    }
+    // the rows the hooks let through, in the documented order
+    let items = select
+        .clear_order()
         .filter_values(&many.fk, Op::In, owners)?
         .order_by(many.schema.pk().field)?
         .records(db)
@@ -142,10 +164,11 @@ impl Entry {
         db: &Db,
         base: &str,
         rows: &[Related],
+        user: Option<&ApiUser>,
     ) -> Result<Vec<Map<String, Json>>, ApiError> {
         let mut lists = Vec::new();
         for many in &self.resource.many {
-            lists.push(to_many(db, many, rows).await?);
+            lists.push(to_many(self, db, many, rows, user).await?);
         }
         Ok(rows
             .iter()
@@ -173,28 +196,32 @@ impl Entry {
         db: &Db,
         base: &str,
         related: &Related,
+        user: Option<&ApiUser>,
     ) -> Result<Map<String, Json>, ApiError> {
         let mut one = self
-            .objects(db, base, std::slice::from_ref(related))
+            .objects(db, base, std::slice::from_ref(related), user)
             .await?;
         Ok(one.pop().unwrap_or_default())
     }
 
     /// `scheme://host` for absolute URL fields: `[hangar.api] base_url`, else
     /// the request's (`X-Forwarded-Proto` or http, and its `Host`).
-    pub(crate) fn base_for(&self, req: &rocket::Request<'_>) -> String {
+    pub(crate) fn base_for(
+        &self,
+        req: &rocket::Request<'_>,
+    ) -> Result<String, crate::rest::error::ApiError> {
         // only output fields make URLs: nothing to work out without them
         if self.resource.output.is_none() {
-            return String::new();
+            return Ok(String::new());
         }
         if !self.base_url.is_empty() {
-            return self.base_url.clone();
+            return Ok(self.base_url.clone());
         }
-        let scheme = req
-            .headers()
-            .get_one("X-Forwarded-Proto")
-            .filter(|p| matches!(*p, "http" | "https"))
-            .unwrap_or("http");
+        let scheme = if crate::auth::is_https(req) {
+            "https"
+        } else {
+            "http"
+        };
         // Rocket parses `Host` for served requests; a local client's is a
         // plain header, taken only when it looks like a host
         let host = req.host().map(ToString::to_string).or_else(|| {
@@ -208,7 +235,19 @@ impl Entry {
                 })
                 .map(str::to_owned)
         });
-        host.map_or_else(String::new, |host| format!("{scheme}://{host}"))
+        let Some(host) = host else {
+            return Ok(String::new());
+        };
+        let allowed = req
+            .rocket()
+            .state::<crate::rest::RestState>()
+            .is_some_and(|s| s.config.host_allowed(&host));
+        if !allowed {
+            return Err(crate::rest::error::ApiError::bad_request(format!(
+                "Host `{host}` is not allowed (hangar.api.allowed_hosts)"
+            )));
+        }
+        Ok(format!("{scheme}://{host}"))
     }
 
     /// A single-object answer, in the resource's envelope if it has one.

@@ -141,11 +141,12 @@ pub(crate) async fn offset_listing(
     select: Select,
     pairs: &[(String, String)],
     limit: u64,
+    user: Option<&crate::rest::caller::ApiUser>,
 ) -> Result<Json, ApiError> {
     let offset = non_negative(pairs, "offset")?;
     let Page { rows, total, more } = page_of(entry, db, select, offset, limit).await?;
     let objects: Vec<Json> = entry
-        .objects(db, &entry.base_for(req), &rows)
+        .objects(db, &entry.base_for(req)?, &rows, user)
         .await?
         .into_iter()
         .map(Json::Object)
@@ -183,6 +184,7 @@ pub(crate) async fn cursor_listing(
     select: Select,
     pairs: &[(String, String)],
     limit: u64,
+    user: Option<&crate::rest::caller::ApiUser>,
 ) -> Result<Json, ApiError> {
     // a keyset needs a total order of non-null local columns: any other
     // ordering is refused by name rather than silently replaced
@@ -230,7 +232,7 @@ pub(crate) async fn cursor_listing(
         .map(|v| encode(&v))
         .collect();
     let objects: Vec<Json> = entry
-        .objects(db, &entry.base_for(req), &rows)
+        .objects(db, &entry.base_for(req)?, &rows, user)
         .await?
         .into_iter()
         .map(Json::Object)

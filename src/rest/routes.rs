@@ -165,7 +165,7 @@ async fn serve<'r>(
     let user = user.as_ref();
     let auth = req.rocket().state::<AuthState>();
     let pk_field = entry.schema.pk().field;
-    let base = entry.base_for(req);
+    let base = entry.base_for(req)?;
     Ok(match endpoint {
         Endpoint::List => {
             let pairs = style.request_pairs(query_pairs(req, state.config.max_query_params)?)?;

@@ -1,0 +1,10 @@
+use hangar::Model;
+
+#[derive(Model)]
+pub struct Bad {
+    pub id: i64,
+    #[model(version)]
+    pub revision: String,
+}
+
+fn main() {}
