@@ -38,6 +38,8 @@ pub struct ApiConfig {
     /// The most values one filter may take, repeats and `in` lists together
     /// (400 past it): what bounds the bound parameters of a query.
     pub max_filter_values: usize,
+    /// The longest query-string value taken, in bytes (400 past it).
+    pub max_value_length: usize,
 }
 
 impl Default for ApiConfig {
@@ -52,6 +54,7 @@ impl Default for ApiConfig {
             allowed_hosts: Vec::new(),
             max_query_params: 100,
             max_filter_values: 100,
+            max_value_length: 16 * 1024,
         }
     }
 }
@@ -78,6 +81,7 @@ impl Section for ApiConfig {
         for (key, value) in [
             ("max_query_params", self.max_query_params),
             ("max_filter_values", self.max_filter_values),
+            ("max_value_length", self.max_value_length),
         ] {
             if value == 0 {
                 return Err(ConfigError::invalid(Self::KEY, key, "must be positive"));

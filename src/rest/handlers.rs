@@ -342,7 +342,7 @@ pub(crate) async fn list(
     };
     let (records, total, more) = match per_page {
         Some(n) => {
-            let offset = (page - 1).saturating_mul(n);
+            let offset = crate::rest::paging::checked_offset((page - 1).checked_mul(n), "page")?;
             let page = crate::rest::paging::page_of(entry, db, select, offset, n).await?;
             (page.rows, page.total, page.more)
         }

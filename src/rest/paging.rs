@@ -82,6 +82,24 @@ fn non_negative(pairs: &[(String, String)], key: &str) -> Result<u64, ApiError> 
     }
 }
 
+/// The largest row offset a page may start at: what every backend's
+/// `OFFSET` takes (a signed 64-bit number).
+const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// `offset` when a database can skip that many rows, else 400 naming `key`.
+pub(crate) fn checked_offset(offset: Option<u64>, key: &str) -> Result<u64, ApiError> {
+    match offset {
+        Some(n) if n <= MAX_OFFSET => Ok(n),
+        _ => Err(
+            ApiError::bad_request(format!("`{key}` is out of range")).with_parameter(
+                "invalid_value",
+                key,
+                "a page that starts within 2^63 rows",
+            ),
+        ),
+    }
+}
+
 async fn fetch(
     entry: &Entry,
     db: &Db,
@@ -143,7 +161,7 @@ pub(crate) async fn offset_listing(
     limit: u64,
     user: Option<&crate::rest::caller::ApiUser>,
 ) -> Result<Json, ApiError> {
-    let offset = non_negative(pairs, "offset")?;
+    let offset = checked_offset(Some(non_negative(pairs, "offset")?), "offset")?;
     let Page { rows, total, more } = page_of(entry, db, select, offset, limit).await?;
     let objects: Vec<Json> = entry
         .objects(db, &entry.base_for(req)?, &rows, user)

@@ -92,16 +92,28 @@ impl<'r, R: rocket::response::Responder<'r, 'static>> rocket::response::Responde
 
 /// The query string as `(name, value)` pairs, decoded; past `max` pairs a
 /// 400 naming the limit (before anything is grouped or parsed).
-fn query_pairs(req: &Request<'_>, max: usize) -> Result<Vec<(String, String)>, ApiError> {
+fn query_pairs(
+    req: &Request<'_>,
+    config: &crate::rest::ApiConfig,
+) -> Result<Vec<(String, String)>, ApiError> {
     let Some(query) = req.uri().query() else {
         return Ok(Vec::new());
     };
+    let (max, longest) = (config.max_query_params, config.max_value_length);
     let mut pairs = Vec::new();
     for (k, v) in query.segments() {
         if pairs.len() == max {
             return Err(ApiError::bad_request(format!(
                 "Too many query parameters: at most {max} (hangar.api.max_query_params)"
             )));
+        }
+        if k.len() > longest || v.len() > longest {
+            return Err(ApiError::bad_request(format!(
+                "Query parameter `{}` is too long: at most {longest} bytes \
+                 (hangar.api.max_value_length)",
+                k.chars().take(40).collect::<String>()
+            ))
+            .with_parameter("too_long", k, format!("at most {longest} bytes")));
         }
         pairs.push((k.to_owned(), v.to_owned()));
     }
@@ -168,7 +180,7 @@ async fn serve<'r>(
     let base = entry.base_for(req)?;
     Ok(match endpoint {
         Endpoint::List => {
-            let pairs = style.request_pairs(query_pairs(req, state.config.max_query_params)?)?;
+            let pairs = style.request_pairs(query_pairs(req, &state.config)?)?;
             match handlers::list(state, entry, req, pairs, db, user).await? {
                 Listing::Tree(body) => Answer::Json(style.list(body)),
                 Listing::Ready(body) => Answer::Raw(body),

@@ -789,7 +789,319 @@ async fn etags_and_preconditions_prevent_lost_updates(tdb: Arc<TestDb>) {
     assert_eq!(res.status(), Status::Ok);
 }
 
+/// The login form's CSRF token and a posted login, with `extra` headers on
+/// both requests; answers the login response's status.
+async fn form_login(client: &Client, user: &str, extra: &[(&'static str, &'static str)]) -> Status {
+    let mut get = client.get("/accounts/login/");
+    for (k, v) in extra {
+        get = get.header(Header::new(*k, *v));
+    }
+    let html = get.dispatch().await.into_string().await.unwrap();
+    let token = hangar::testing::csrf_token_in(&html).expect("a csrf field");
+    let mut post = client
+        .post("/accounts/login/")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf_token={token}&username={user}&password={user}-password"
+        ));
+    for (k, v) in extra {
+        post = post.header(Header::new(*k, *v));
+    }
+    post.dispatch().await.status()
+}
+
+async fn cookies_are_secure_with_host_names_under_https(tdb: Arc<TestDb>) {
+    let private =
+        |a: RestApi| a.register::<Note>(Resource::new().name("private").restrict_owner("user"));
+    let https = [("X-Forwarded-Proto", "https")];
+    // behind an HTTPS proxy: Secure, __Host- names, no secure_cookies needed
+    let client = Client::tracked(app(&tdb, private)).await.unwrap();
+    seed(&client).await;
+    assert_eq!(form_login(&client, "alice", &https).await, Status::SeeOther);
+    let session = client
+        .cookies()
+        .get_private("__Host-hangar_session")
+        .expect("__Host- session");
+    assert_eq!(session.secure(), Some(true));
+    assert_eq!(session.path(), Some("/"));
+    assert!(client.cookies().get_private("__Host-hangar_csrf").is_some());
+    assert!(client.cookies().get_private("hangar_session").is_none());
+    let read = |proto: Option<&'static str>| {
+        let mut req = client.get("/api/private/");
+        if let Some(p) = proto {
+            req = req.header(Header::new("X-Forwarded-Proto", p));
+        }
+        req.dispatch()
+    };
+    assert_eq!(read(Some("https")).await.status(), Status::Ok);
+    assert_eq!(
+        read(None).await.status(),
+        Status::Unauthorized,
+        "not read over plain HTTP"
+    );
+    // an HTTPS site's writes never come from a plain-HTTP page of its host
+    let token = hangar::testing::csrf_token(&client).await;
+    let write = |origin: &'static str| {
+        let mut req = client
+            .post("/api/private/")
+            .header(Header::new("X-Forwarded-Proto", "https"))
+            .header(Header::new("Host", "localhost"))
+            .header(Header::new("Origin", origin))
+            .header(ContentType::JSON)
+            .body(r#"{"message": "m"}"#);
+        if let Some(t) = &token {
+            req = req.header(Header::new("X-CSRF-Token", t.clone()));
+        }
+        req.dispatch()
+    };
+    assert_eq!(write("http://localhost").await.status(), Status::Forbidden);
+    // plain HTTP: the plain names, not Secure
+    let plain = Client::tracked(app(&tdb, private)).await.unwrap();
+    assert_eq!(form_login(&plain, "bob", &[]).await, Status::SeeOther);
+    let session = plain
+        .cookies()
+        .get_private("hangar_session")
+        .expect("plain session");
+    assert_ne!(session.secure(), Some(true));
+}
+
+async fn security_and_cache_headers(tdb: Arc<TestDb>) {
+    let rocket = app(&tdb, |a| a);
+    let figment = rocket
+        .figment()
+        .clone()
+        .merge(("hangar.auth.hsts_max_age", 31_536_000));
+    let client = Client::tracked(rocket.configure(figment)).await.unwrap();
+    seed(&client).await;
+    let res = client.get("/api/message/").dispatch().await;
+    assert_eq!(res.headers().get_one("Cache-Control"), Some("no-cache"));
+    assert!(
+        res.headers().get_one("Strict-Transport-Security").is_none(),
+        "not over HTTP"
+    );
+    let res = client
+        .get("/api/message/")
+        .header(basic("alice"))
+        .dispatch()
+        .await;
+    assert_eq!(
+        res.headers().get_one("Cache-Control"),
+        Some("no-store"),
+        "credentials"
+    );
+    let res = client
+        .get("/accounts/login/")
+        .header(Header::new("X-Forwarded-Proto", "https"))
+        .dispatch()
+        .await;
+    assert_eq!(
+        res.headers().get_one("Strict-Transport-Security"),
+        Some("max-age=31536000; includeSubDomains")
+    );
+    let csp = res
+        .headers()
+        .get_one("Content-Security-Policy")
+        .expect("a CSP");
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+}
+
+async fn to_many_lists_show_only_visible_rows(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<User>(
+            Resource::new()
+                .name("people")
+                .fields(["id", "username"])
+                .include_many::<Note>("notes", "user", Resource::new().fields(["id", "message"])),
+        )
+    }))
+    .await
+    .unwrap();
+    let w = seed(&client).await;
+    let notes_of = |body: &Json, id: i64| -> Vec<String> {
+        body["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap()["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Note's registered resource (the first) shows live notes only: the
+    // lists follow its get_query, so alice's deleted note stays hidden
+    let (_, anonymous) = get_json(&client, "/api/people/").await;
+    assert_eq!(notes_of(&anonymous, w.alice), ["alice live"], "{anonymous}");
+    assert_eq!(notes_of(&anonymous, w.bob), ["bob live"]);
+}
+
+async fn limits_answer_400_naming_them(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| {
+        a.register::<Message>(
+            Resource::new()
+                .name("offsets")
+                .pagination(hangar::rest::Pagination::LimitOffset),
+        )
+    }))
+    .await
+    .unwrap();
+    seed(&client).await;
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let before = Message::select().count(&db).await.unwrap();
+    // JSON nested 100k deep: refused in linear time, nothing written
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let res = client
+        .post("/api/message/")
+        .header(basic("alice"))
+        .header(ContentType::JSON)
+        .body(format!(r#"{{"content": {deep}}}"#))
+        .dispatch()
+        .await;
+    assert!(
+        matches!(res.status(), Status::BadRequest | Status::PayloadTooLarge),
+        "{}",
+        res.status()
+    );
+    let body: Json = res.into_json().await.unwrap();
+    assert!(body["error"].is_string(), "{body}");
+    let res = client
+        .post("/api/message/")
+        .header(basic("alice"))
+        .header(ContentType::JSON)
+        .body(format!(
+            r#"{{"content": "x", "extra": {}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(
+        res.status(),
+        Status::BadRequest,
+        "deeper than serde's 128 levels"
+    );
+    assert_eq!(Message::select().count(&db).await.unwrap(), before);
+    // a page or offset no database can skip to
+    for uri in [
+        "/api/message/?page=4611686018427387904",
+        "/api/message/?page=18446744073709551615",
+        "/api/offsets/?offset=18446744073709551615",
+    ] {
+        let (status, body) = get_json(&client, uri).await;
+        assert_eq!(status, Status::BadRequest, "{uri}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("out of range"),
+            "{body}"
+        );
+    }
+    let (status, body) = get_json(&client, "/api/message/?page=1000000").await;
+    assert_eq!(status, Status::Ok, "far but possible: an empty page");
+    assert_eq!(body["objects"], json!([]));
+    // a 10 kB filter value is bound as a value; past 16 KiB it is refused
+    let (status, body) = get_json(
+        &client,
+        &format!("/api/message/?content={}", "x".repeat(10_000)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["meta"]["object_count"].clone()),
+        (Status::Ok, json!(0))
+    );
+    let (status, body) = get_json(
+        &client,
+        &format!("/api/message/?content={}", "x".repeat(17_000)),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(
+        body["error"].as_str().unwrap().contains("max_value_length"),
+        "{body}"
+    );
+}
+
+async fn passwords_are_checked_like_logins(tdb: Arc<TestDb>) {
+    let client = Client::tracked(app(&tdb, |a| a)).await.unwrap();
+    seed(&client).await;
+    // a common password is refused wherever a password is set
+    let res = client
+        .post("/api/user/")
+        .header(basic("admin"))
+        .header(ContentType::JSON)
+        .body(r#"{"username": "carol", "email": "c@x.io", "password": "Password123"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::BadRequest);
+    let body: Json = res.into_json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("too common"),
+        "{body}"
+    );
+    // the password-change form is no unthrottled oracle for the old one
+    hangar::testing::login(&client, "alice", "alice-password").await;
+    let change = |old: &str| {
+        let client = &client;
+        let old = old.to_owned();
+        async move {
+            let html = client
+                .get("/accounts/password/")
+                .dispatch()
+                .await
+                .into_string()
+                .await
+                .unwrap();
+            let token = hangar::testing::csrf_token_in(&html).unwrap();
+            client
+                .post("/accounts/password/")
+                .header(ContentType::Form)
+                .body(format!(
+                    "csrf_token={token}&old_password={old}&new_password1=brand-new-pass&new_password2=brand-new-pass"
+                ))
+                .dispatch()
+                .await
+                .status()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(change("guess").await, Status::BadRequest);
+    }
+    assert_eq!(change("alice-password").await, Status::TooManyRequests);
+    assert!(
+        password_is(&client, "alice", "alice-password").await,
+        "unchanged"
+    );
+}
+
+async fn idle_sessions_end(tdb: Arc<TestDb>) {
+    let rocket = app(&tdb, |a| {
+        a.register::<Note>(Resource::new().name("private").restrict_owner("user"))
+    });
+    let figment = rocket
+        .figment()
+        .clone()
+        .merge(("hangar.auth.session_idle_timeout", 2));
+    let client = Client::tracked(rocket.configure(figment)).await.unwrap();
+    seed(&client).await;
+    hangar::testing::login(&client, "alice", "alice-password").await;
+    assert!(signed_in(&client).await);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(
+        !signed_in(&client).await,
+        "unused for longer than session_idle_timeout"
+    );
+}
+
 crate::app_cases!(
+    cookies_are_secure_with_host_names_under_https,
+    security_and_cache_headers,
+    to_many_lists_show_only_visible_rows,
+    limits_answer_400_naming_them,
+    passwords_are_checked_like_logins,
+    idle_sessions_end,
     etags_and_preconditions_prevent_lost_updates,
     nested_objects_only_name_rows_by_default,
     nested_writes_go_through_the_registered_resource,
