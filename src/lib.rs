@@ -95,6 +95,10 @@ pub mod testing;
 pub mod text;
 pub mod utils;
 
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use hangar_codegen::Model;
 
 /// The things most apps import: `use hangar::prelude::*;`.

@@ -267,4 +267,106 @@ async fn replica_case(tdb: std::sync::Arc<TestDb>, base: String) {
     for client in [&a, &b, &c] {
         client.rocket().state::<Db>().unwrap().close().await;
     }
+    sessions_and_throttle_read_the_primary(&tdb, &replica).await;
+}
+
+/// An instance with users whose session rows and throttle counters must
+/// never be read from a lagging replica: a revocation would come late and
+/// failed logins would be undercounted.
+async fn sessions_and_throttle_read_the_primary(tdb: &TestDb, replica: &str) {
+    use hangar::auth::{Auth, AuthState, UserModel as _};
+    let figment = tdb
+        .figment()
+        .merge(("databases.main.replicas", vec![replica.to_owned()]))
+        .merge(("hangar.database.replica_max_lag_ms", 600_000))
+        .merge(("hangar.database.replica_check_ms", 100))
+        .merge(("hangar.auth.bcrypt_cost", 4))
+        .merge(("hangar.auth.throttle_limit", 3))
+        .merge(("hangar.auth.session_cache_ms", 0))
+        .merge(("hangar.auth.credentials_cache_ms", 0))
+        .merge((
+            "template_dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates"),
+        ));
+    let rocket = rocket::custom(figment)
+        .attach(Database::fairing().model::<Item>().with(Auth::models()))
+        .attach(Auth::fairing())
+        .attach(hangar::templates::fairing())
+        .attach(
+            RestApi::fairing()
+                .default_auth(hangar::rest::UserAuthentication::default())
+                .register::<Item>(Resource::new()),
+        );
+    let client = Client::tracked(rocket).await.expect("launch");
+    let db = client.rocket().state::<Db>().unwrap().clone();
+    let auth = client.rocket().state::<AuthState>().unwrap();
+    let user = auth
+        .store()
+        .create(&db, &auth.config, "rita", "r@x.io", "rita-password", false)
+        .await
+        .unwrap();
+    until!("the replica in use", db.replica_states()[0].healthy);
+    // a plain handle reads the replica: rita is there before it pauses
+    until!(
+        "rita on the replica",
+        hangar::auth::User::by_username(&db, "rita")
+            .await
+            .is_ok_and(|u| u.is_some())
+    );
+    assert_eq!(
+        hangar::testing::login(&client, "rita", "rita-password").await,
+        Status::SeeOther
+    );
+    let write = || {
+        client
+            .post("/api/item/")
+            .header(ContentType::JSON)
+            .header(rocket::http::Header::new(
+                "X-CSRF-Token",
+                client
+                    .cookies()
+                    .get_private(hangar::auth::CSRF_COOKIE)
+                    .map(|c| c.value().to_owned())
+                    .unwrap_or_default(),
+            ))
+            .body(r#"{"name": "by rita"}"#)
+            .dispatch()
+    };
+    assert_eq!(write().await.status(), Status::Created, "signed in");
+    let _resume = ResumeReplay(replica.to_owned());
+    execute(replica, "SELECT pg_wal_replay_pause()").await;
+    // deactivated on the primary while the replica still says active
+    auth.store().set_active(&db, user.id, false).await.unwrap();
+    assert_eq!(
+        write().await.status(),
+        Status::Unauthorized,
+        "the revocation counts at once"
+    );
+    // failed logins counted on the primary while the replica is paused
+    let basic = |password: &str| {
+        use base64::Engine as _;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("rita:{password}"));
+        rocket::http::Header::new("Authorization", format!("Basic {token}"))
+    };
+    auth.store().set_active(&db, user.id, true).await.unwrap();
+    for _ in 0..3 {
+        let res = client
+            .post("/api/item/")
+            .header(basic("wrong"))
+            .header(ContentType::JSON)
+            .body("{}")
+            .dispatch()
+            .await;
+        assert_eq!(res.status(), Status::Unauthorized);
+    }
+    let res = client
+        .post("/api/item/")
+        .header(basic("rita-password"))
+        .header(ContentType::JSON)
+        .body(r#"{"name": "x"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::TooManyRequests, "no undercount");
+    execute(replica, "SELECT pg_wal_replay_resume()").await;
+    db.close().await;
 }

@@ -23,11 +23,11 @@ mod config;
 mod entry;
 mod error;
 mod export;
-mod forms;
+pub(crate) mod forms;
 mod hooks;
 mod model_admin;
 mod panel;
-mod request;
+pub(crate) mod request;
 mod views;
 
 use std::sync::Arc;

@@ -134,11 +134,19 @@ impl Session {
         policy: CookiePolicy,
     ) -> Option<Session> {
         let cookie = jar.get_private(policy.session_name())?;
-        let s: Session = serde_json::from_str(cookie.value()).ok()?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let fresh = s.iat <= now + 60 && now - s.iat < config.session_max_age;
+        Session::decode(cookie.value(), config, now)
+    }
+
+    /// A decrypted cookie value as a session that is still good at `now`
+    /// (unix seconds): it parses, was not issued in the future, and has
+    /// passed neither the absolute nor the idle timeout.
+    pub(crate) fn decode(value: &str, config: &AuthConfig, now: i64) -> Option<Session> {
+        let s: Session = serde_json::from_str(value).ok()?;
+        let fresh =
+            s.iat <= now.saturating_add(60) && now.saturating_sub(s.iat) < config.session_max_age;
         let idle = config.session_idle_timeout > 0
-            && now - s.seen.max(s.iat) >= config.session_idle_timeout;
+            && now.saturating_sub(s.seen.max(s.iat)) >= config.session_idle_timeout;
         (fresh && !idle).then_some(s)
     }
 

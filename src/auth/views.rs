@@ -139,9 +139,11 @@ async fn login(
         }
         Err(e) => return Err(e),
     }
+    // the user row on the primary: a lagging replica may still hold an
+    // old password or an active flag since revoked
     match state
         .store
-        .authenticate(&db, config, f.username, f.password)
+        .authenticate(&db.primary(), config, f.username, f.password)
         .await
     {
         Ok(user) => {
@@ -259,7 +261,7 @@ async fn password_change(
     }
     match state
         .store
-        .authenticate(&db, config, &user.username, f.old_password)
+        .authenticate(&db.primary(), config, &user.username, f.old_password)
         .await
     {
         Ok(_) => {

@@ -353,17 +353,24 @@ impl Fairing for Database {
     fn info(&self) -> Info {
         Info {
             name: "hangar::Database",
-            kind: Kind::Ignite | Kind::Response | Kind::Shutdown,
+            kind: Kind::Ignite | Kind::Request | Kind::Response | Kind::Shutdown,
         }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         match self.prepare(rocket.figment()).await {
-            Ok(db) => Ok(rocket.manage(db)),
+            Ok(db) => Ok(rocket.manage(db).manage(InFlight::default())),
             Err(e) => {
                 rocket::error!("hangar database: {e}");
                 Err(rocket)
             }
+        }
+    }
+
+    async fn on_request(&self, req: &mut rocket::Request<'_>, _data: &mut rocket::Data<'_>) {
+        if let Some(in_flight) = req.rocket().state::<InFlight>() {
+            let guard = in_flight.begin();
+            req.local_cache(move || guard);
         }
     }
 
@@ -373,9 +380,81 @@ impl Fairing for Database {
         }
     }
 
+    /// Rocket runs this as shutdown begins, beside the requests still in
+    /// flight: the pool stays open for them (up to `shutdown.grace`), then
+    /// closes, waiting at most `shutdown.mercy` for connections still busy
+    /// (a query stuck behind a lock cannot hold the process up).
     async fn on_shutdown(&self, rocket: &Rocket<Orbit>) {
-        if let Some(db) = rocket.state::<Db>() {
-            db.close().await;
+        let Some(db) = rocket.state::<Db>() else {
+            return;
+        };
+        let shutdown = &rocket.config().shutdown;
+        let grace = std::time::Duration::from_secs(u64::from(shutdown.grace));
+        let mercy = std::time::Duration::from_secs(u64::from(shutdown.mercy));
+        if let Some(in_flight) = rocket.state::<InFlight>() {
+            if tokio::time::timeout(grace, in_flight.drained())
+                .await
+                .is_err()
+            {
+                rocket::warn!(
+                    "hangar database: {} request(s) still running after the grace period",
+                    in_flight.count()
+                );
+            }
+        }
+        if tokio::time::timeout(mercy, db.close()).await.is_err() {
+            rocket::warn!("hangar database: connections still busy at shutdown; not waiting");
+        }
+    }
+}
+
+/// The requests being served, so shutdown closes the pool only once they
+/// are done (or the grace period is over).
+#[derive(Default)]
+pub(crate) struct InFlight {
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    idle: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// One request in flight; dropped with the request.
+pub(crate) struct InFlightGuard {
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    idle: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl InFlight {
+    fn begin(&self) -> InFlightGuard {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlightGuard {
+            count: self.count.clone(),
+            idle: self.idle.clone(),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Resolves once no request is in flight.
+    async fn drained(&self) {
+        loop {
+            // registered before the check, so a last request ending in
+            // between still wakes this
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
         }
     }
 }

@@ -68,8 +68,10 @@ impl SqlType {
             SqlType::Float => "a number",
             SqlType::Text { .. } => "text",
             SqlType::Bytes => "bytes",
-            SqlType::DateTime => "a date-time (RFC 3339, e.g. 2024-05-01T12:00:00Z)",
-            SqlType::Date => "a date (YYYY-MM-DD)",
+            SqlType::DateTime => {
+                "a date-time (RFC 3339, e.g. 2024-05-01T12:00:00Z, years 1 to 9999)"
+            }
+            SqlType::Date => "a date (YYYY-MM-DD, years 1 to 9999)",
             SqlType::Uuid => "a UUID",
             SqlType::Json => "a JSON document",
         }

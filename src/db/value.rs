@@ -118,10 +118,12 @@ impl Value {
             SqlType::Bytes => Ok(Value::Bytes(raw.as_bytes().to_vec())),
             SqlType::DateTime => parse_datetime(raw_trim)
                 .map(Value::DateTime)
-                .ok_or_else(|| "a date-time (RFC 3339, e.g. 2024-05-01T12:00:00Z)".into()),
+                .ok_or_else(|| {
+                    "a date-time (RFC 3339, e.g. 2024-05-01T12:00:00Z, years 1 to 9999)".into()
+                }),
             SqlType::Date => parse_date(raw_trim)
                 .map(Value::Date)
-                .ok_or_else(|| "a date (YYYY-MM-DD)".into()),
+                .ok_or_else(|| "a date (YYYY-MM-DD, years 1 to 9999)".into()),
             SqlType::Uuid => Uuid::parse_str(raw_trim)
                 .map(Value::Uuid)
                 .map_err(|_| "a UUID".into()),
@@ -226,7 +228,18 @@ pub fn now() -> OffsetDateTime {
     normalize_datetime(OffsetDateTime::now_utc())
 }
 
+/// The years every backend stores and Hangar's fixed-width text keeps in
+/// order (found by fuzzing: `-2024-05-01` parsed, but its text did not).
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 fn parse_datetime(raw: &str) -> Option<OffsetDateTime> {
+    parse_any_datetime(raw).filter(|dt| {
+        dt.checked_to_offset(UtcOffset::UTC)
+            .is_some_and(|utc| YEARS.contains(&utc.year()))
+    })
+}
+
+fn parse_any_datetime(raw: &str) -> Option<OffsetDateTime> {
     use time::macros::format_description as fd;
     if let Ok(dt) = OffsetDateTime::parse(raw, &Rfc3339) {
         return Some(dt);
@@ -251,6 +264,7 @@ fn parse_date(raw: &str) -> Option<Date> {
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .ok()
+    .filter(|d| YEARS.contains(&d.year()))
 }
 
 /// Formats a timestamp the way Hangar stores it in SQLite text and shows it in JSON:
@@ -494,5 +508,37 @@ mod tests {
             Value::from_json(SqlType::Int, &serde_json::json!("5")).unwrap(),
             Value::Int(5)
         );
+    }
+}
+
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    /// Fuzzing found a negative year that parsed but whose text did not:
+    /// what parses writes text that parses again, to the same value.
+    #[test]
+    fn dates_outside_years_1_to_9999_are_refused() {
+        for raw in [
+            "-2024-05-01",
+            "+10000-01-01",
+            "0000-12-31",
+            "9999-12-31T23:00:00-05:00",
+        ] {
+            assert!(Value::parse(SqlType::DateTime, raw).is_err(), "{raw}");
+        }
+        assert!(Value::parse(SqlType::Date, "-0001-01-01").is_err());
+        for raw in [
+            "0001-01-01",
+            "9999-12-31T23:59:59Z",
+            "2024-05-01T12:00:00+02:00",
+        ] {
+            let v = Value::parse(SqlType::DateTime, raw).unwrap();
+            assert_eq!(
+                Value::parse(SqlType::DateTime, &v.to_string()),
+                Ok(v),
+                "{raw}"
+            );
+        }
     }
 }

@@ -56,22 +56,22 @@ pub(crate) struct Shown<T> {
 }
 
 /// The object as shown, included keys nested.
-async fn show(
+async fn show<E: crate::db::Executor>(
     entry: &Entry,
-    db: &Db,
+    mut ex: E,
     base: &str,
     select: Select,
     user: Option<&ApiUser>,
 ) -> Result<Shown<Json>, ApiError> {
     let related = with_includes(entry, select.limit(1))?
-        .related_records(db)
+        .related_records(&mut ex)
         .await?
         .into_iter()
         .next()
         .ok_or_else(ApiError::not_found)?;
     Ok(Shown {
         version: crate::db::version::of(&related.record),
-        body: entry.single(entry.object(db, base, &related, user).await?),
+        body: entry.single(entry.object(&mut ex, base, &related, user).await?),
     })
 }
 
@@ -455,21 +455,18 @@ pub(crate) fn new_record(
     record
 }
 
+/// The written object as answered, read inside the write's transaction: a
+/// committed write is never answered with an error because a second
+/// connection could not be had.
 async fn reload(
     entry: &Entry,
-    db: &Db,
+    tx: &mut crate::db::Transaction<'static>,
     base: &str,
     pk: Value,
     user: Option<&ApiUser>,
 ) -> Result<Shown<Json>, ApiError> {
-    show(
-        entry,
-        db,
-        base,
-        Select::new(entry.schema).filter_pk(pk),
-        user,
-    )
-    .await
+    let select = Select::new(entry.schema).filter_pk(pk);
+    show(entry, &mut *tx, base, select, user).await
 }
 
 /// The object with primary key `raw_pk` as the caller may see it, read
@@ -528,39 +525,46 @@ pub(crate) async fn create(
     if !hooks.check_post(user, &new_record(entry.schema, &fields)) {
         return Err(ApiError::forbidden());
     }
-    // nested objects written: the row joins their transaction; otherwise
-    // its one INSERT needs none
-    let (pk, row) = match scope.into_tx() {
-        Some(mut tx) => {
-            let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
-            tx.commit().await?;
-            (pk, None)
-        }
-        None => write::insert_fields_returning(db, entry.schema, fields).await?,
+    let location = |pk: &Value| {
+        format!(
+            "{}/{}/{}/",
+            state.config.prefix.trim_end_matches('/'),
+            entry.name,
+            pk
+        )
     };
-    let location = format!(
-        "{}/{}/{}/",
-        state.config.prefix.trim_end_matches('/'),
-        entry.name,
-        pk
-    );
-    // the row came back from the INSERT: shown as is unless included keys
-    // need their rows (or the backend has no RETURNING)
-    let shown = match row {
-        Some(record) if entry.resource.includes.is_empty() => {
+    // a plain row: its one INSERT ... RETURNING needs no transaction and
+    // comes back as it is shown
+    // (MySQL has no RETURNING: its row is read back in the transaction below)
+    let needs_reads = !entry.resource.includes.is_empty()
+        || !entry.resource.many.is_empty()
+        || !db.backend().supports_returning();
+    let mut tx = match scope.into_tx() {
+        Some(tx) => tx,
+        None if !needs_reads => {
+            let (pk, row) = write::insert_fields_returning(db, entry.schema, fields).await?;
+            let Some(record) = row else {
+                return Err(ApiError::from(crate::db::Error::NotFound {
+                    model: entry.schema.name,
+                }));
+            };
             let version = crate::db::version::of(&record);
             let related = crate::db::Related {
                 record,
                 included: Vec::new(),
             };
-            Shown {
-                body: entry.single(entry.object(db, base, &related, user).await?),
-                version,
-            }
+            let body = entry.single(entry.object(db, base, &related, user).await?);
+            return Ok((location(&pk), Shown { body, version }));
         }
-        _ => reload(entry, db, base, pk, user).await?,
+        None => db.begin().await?,
     };
-    Ok((location, shown))
+    // nested objects written or related rows to show: the insert and the
+    // reads of what it answers run in one transaction, so a committed row
+    // is never answered with an error
+    let pk = write::insert_fields(&mut tx, entry.schema, fields).await?;
+    let shown = reload(entry, &mut tx, base, pk.clone(), user).await?;
+    tx.commit().await?;
+    Ok((location(&pk), shown))
 }
 
 /// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change; the
@@ -608,9 +612,10 @@ pub(crate) async fn update(
     if !fields.is_empty() {
         write::update_fields(&mut tx, entry.schema, pk.clone(), fields).await?;
     }
+    let shown = reload(entry, &mut tx, base, pk.clone(), user).await?;
     tx.commit().await?;
     forget_user(entry, db, auth, &pk).await;
-    reload(entry, db, base, pk, user).await
+    Ok(shown)
 }
 
 /// `DELETE /api/<name>/<pk>/` (and `POST .../delete/`): `{"deleted": 1}`,

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::db::{Column, Db, Op, Record, Related, Schema, Select};
+use crate::db::{Column, Executor, Op, Record, Related, Schema, Select};
 use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::registry::Entry;
@@ -26,9 +26,9 @@ pub(crate) fn exposes(resource: &Resource, col: &Column) -> bool {
 /// Only rows the caller may see are listed: the list's own hooks'
 /// `get_query` and, when the API registers the listed model, that
 /// resource's `get_query` and owner rule.
-async fn to_many(
+async fn to_many<E: Executor>(
     entry: &Entry,
-    db: &Db,
+    ex: E,
     many: &crate::rest::resource::ToMany,
     rows: &[Related],
     user: Option<&ApiUser>,
@@ -55,7 +55,7 @@ async fn to_many(
         .clear_order()
         .filter_values(&many.fk, Op::In, owners)?
         .order_by(many.schema.pk().field)?
-        .records(db)
+        .records(ex)
         .await?;
     Ok(items
         .iter()
@@ -159,16 +159,16 @@ impl Entry {
     /// The objects as shown: included foreign keys nested, to-many lists
     /// (one query per relation for all `rows`), output fields rendered with
     /// `base` (`scheme://host`) in front of absolute URLs.
-    pub(crate) async fn objects(
+    pub(crate) async fn objects<E: Executor>(
         &self,
-        db: &Db,
+        mut ex: E,
         base: &str,
         rows: &[Related],
         user: Option<&ApiUser>,
     ) -> Result<Vec<Map<String, Json>>, ApiError> {
         let mut lists = Vec::new();
         for many in &self.resource.many {
-            lists.push(to_many(self, db, many, rows, user).await?);
+            lists.push(to_many(self, &mut ex, many, rows, user).await?);
         }
         Ok(rows
             .iter()
@@ -191,15 +191,15 @@ impl Entry {
     }
 
     /// One object as shown (see [`Entry::objects`]).
-    pub(crate) async fn object(
+    pub(crate) async fn object<E: Executor>(
         &self,
-        db: &Db,
+        ex: E,
         base: &str,
         related: &Related,
         user: Option<&ApiUser>,
     ) -> Result<Map<String, Json>, ApiError> {
         let mut one = self
-            .objects(db, base, std::slice::from_ref(related), user)
+            .objects(ex, base, std::slice::from_ref(related), user)
             .await?;
         Ok(one.pop().unwrap_or_default())
     }

@@ -34,7 +34,7 @@ mod handlers;
 mod marshal;
 pub mod openapi;
 mod paging;
-mod payload;
+pub(crate) mod payload;
 mod registry;
 mod resource;
 mod routes;

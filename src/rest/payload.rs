@@ -36,30 +36,50 @@ pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Json>
     if !body.is_complete() {
         return Err(ApiError::new(Status::PayloadTooLarge, "Payload too large"));
     }
-    let body = body.into_inner();
-    if is_json {
-        return parse_object(&body);
-    }
-    if is_form {
-        let mut map = Map::new();
-        for pair in body.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = RawStr::new(name).url_decode_lossy();
-            let value = RawStr::new(value).url_decode_lossy();
-            if name == "data" {
-                return parse_object(&value);
+    let kind = if is_json {
+        BodyKind::Json
+    } else if is_form {
+        BodyKind::Form
+    } else {
+        BodyKind::Unnamed
+    };
+    decode(kind, &body.into_inner())
+}
+
+/// How a body says what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// No `Content-Type` (only an empty body is taken).
+    Unnamed,
+}
+
+/// A read body as a payload object (see [`read`]).
+pub(crate) fn decode(kind: BodyKind, body: &str) -> Result<Map<String, Json>, ApiError> {
+    match kind {
+        BodyKind::Json => parse_object(body),
+        BodyKind::Form => {
+            let mut map = Map::new();
+            for pair in body.split('&').filter(|p| !p.is_empty()) {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = RawStr::new(name).url_decode_lossy();
+                let value = RawStr::new(value).url_decode_lossy();
+                if name == "data" {
+                    return parse_object(&value);
+                }
+                map.insert(name.into_owned(), Json::String(value.into_owned()));
             }
-            map.insert(name.into_owned(), Json::String(value.into_owned()));
+            Ok(map)
         }
-        return Ok(map);
+        BodyKind::Unnamed if body.trim().is_empty() => Ok(Map::new()),
+        BodyKind::Unnamed => Err(ApiError::new(
+            Status::UnsupportedMediaType,
+            "Unsupported content type: send application/json or a form",
+        )),
     }
-    if ct.is_none() && body.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    Err(ApiError::new(
-        Status::UnsupportedMediaType,
-        "Unsupported content type: send application/json or a form",
-    ))
 }
 
 fn parse_object(text: &str) -> Result<Map<String, Json>, ApiError> {
