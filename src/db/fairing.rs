@@ -381,36 +381,33 @@ impl Fairing for Database {
     }
 
     /// Rocket runs this as shutdown begins, beside the requests still in
-    /// flight: the pool stays open for them (up to `shutdown.grace`), then
-    /// closes, waiting at most `shutdown.mercy` for connections still busy
-    /// (a query stuck behind a lock cannot hold the process up).
+    /// flight, and starts its `shutdown.grace` / `mercy` timers only after
+    /// it: so the pool is closed from a task of its own, once those
+    /// requests are done (or `grace` is over), and shutdown is never held
+    /// up here, not even by a query stuck behind a lock.
     async fn on_shutdown(&self, rocket: &Rocket<Orbit>) {
-        let Some(db) = rocket.state::<Db>() else {
+        let Some(db) = rocket.state::<Db>().cloned() else {
             return;
         };
-        let shutdown = &rocket.config().shutdown;
-        let grace = std::time::Duration::from_secs(u64::from(shutdown.grace));
-        let mercy = std::time::Duration::from_secs(u64::from(shutdown.mercy));
-        if let Some(in_flight) = rocket.state::<InFlight>() {
-            if tokio::time::timeout(grace, in_flight.drained())
-                .await
-                .is_err()
-            {
-                rocket::warn!(
-                    "hangar database: {} request(s) still running after the grace period",
-                    in_flight.count()
-                );
+        let grace = std::time::Duration::from_secs(u64::from(rocket.config().shutdown.grace));
+        let in_flight = rocket.state::<InFlight>().map(InFlight::watch);
+        tokio::spawn(async move {
+            if let Some(in_flight) = in_flight {
+                if tokio::time::timeout(grace, in_flight.drained()).await.is_err() {
+                    rocket::warn!(
+                        "hangar database: {} request(s) still running after the grace period",
+                        in_flight.count()
+                    );
+                }
             }
-        }
-        if tokio::time::timeout(mercy, db.close()).await.is_err() {
-            rocket::warn!("hangar database: connections still busy at shutdown; not waiting");
-        }
+            db.close().await;
+        });
     }
 }
 
 /// The requests being served, so shutdown closes the pool only once they
 /// are done (or the grace period is over).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct InFlight {
     count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     idle: std::sync::Arc<tokio::sync::Notify>,
@@ -429,6 +426,11 @@ impl InFlight {
             count: self.count.clone(),
             idle: self.idle.clone(),
         }
+    }
+
+    /// Another handle on the same count.
+    fn watch(&self) -> InFlight {
+        self.clone()
     }
 
     fn count(&self) -> usize {
