@@ -927,4 +927,13 @@ async fn bulk_actions_respect_versions_and_limits(tdb: Arc<TestDb>) {
     let (_, html) = page(&client, "/admin/message/").await;
     assert!(html.contains("Select at most 1000 rows"), "{html}");
     assert_eq!(Message::select().count(&db).await.unwrap(), before);
+    // filter paths take the plain lookups, never a regular expression
+    let (status, _) = page(&client, "/admin/message/?user__username__startswith=al").await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = page(&client, "/admin/message/?user__username__regexp=%5Ea").await;
+    assert_eq!(status, Status::BadRequest);
+    // thousands of parameters are no list's
+    let keys: String = (0..2500).map(|i| format!("&user={i}")).collect();
+    let (status, _) = page(&client, &format!("/admin/message/?q=x{keys}")).await;
+    assert_eq!(status, Status::BadRequest);
 }

@@ -7,7 +7,15 @@ use rocket::local::asynchronous::Client;
 
 async fn client() -> (Client, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let figment = rocket::figment::Figment::from(rocket::Config::debug_default())
+    let client = Client::tracked(example::build(rocket::custom(figment(&dir))))
+        .await
+        .expect("example launches");
+    (client, dir)
+}
+
+/// The example's configuration over a database in `dir`.
+fn figment(dir: &tempfile::TempDir) -> rocket::figment::Figment {
+    rocket::figment::Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge((
             "template_dir",
@@ -20,11 +28,7 @@ async fn client() -> (Client, tempfile::TempDir) {
         .merge((
             "hangar.database.migrations_dir",
             concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"),
-        ));
-    let client = Client::tracked(example::build(rocket::custom(figment)))
-        .await
-        .expect("example launches");
-    (client, dir)
+        ))
 }
 
 #[rocket::async_test]
@@ -467,4 +471,60 @@ async fn dashboard_panels_show_notes_and_stats_and_take_a_note() {
         .await;
     assert_eq!(res.status(), Status::Forbidden);
     assert_eq!(notes_now().await, 3);
+}
+
+/// Each sign-up hashes a password: one client gets `throttle_limit` of them
+/// per window, so nobody makes the server burn bcrypt at will.
+#[rocket::async_test]
+async fn sign_ups_are_throttled_per_client() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let client = Client::tracked(example::build(rocket::custom(
+        figment(&dir)
+            .merge(("hangar.auth.throttle_limit", 3))
+            .merge(("hangar.auth.bcrypt_cost", 4)),
+    )))
+    .await
+    .expect("example launches");
+    let (_, html) = page(&client, "/join/").await;
+    let token = token_in(&html);
+    for i in 0..3 {
+        let (status, to, _) = post(
+            &client,
+            "/join/",
+            &token,
+            &format!("username=joiner{i}&email=j{i}@x.io&password=joiner-password"),
+        )
+        .await;
+        assert_eq!(
+            (status, to.as_str()),
+            (Status::SeeOther, "/private"),
+            "join {i}"
+        );
+    }
+    let (status, _, html) = post(
+        &client,
+        "/join/",
+        &token,
+        "username=joiner9&email=j9@x.io&password=joiner-password",
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    assert!(html.contains("Too many sign-ups"), "{html}");
+}
+
+/// Demo accounts (with their published password) are seeded in debug
+/// builds only, or when asked for; `seed_demo_data = false` seeds none.
+#[rocket::async_test]
+async fn demo_data_is_seeded_only_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let figment = figment(&dir).merge(("seed_demo_data", false));
+    let client = Client::tracked(example::build(rocket::custom(figment)))
+        .await
+        .expect("example launches");
+    let db = client.rocket().state::<hangar::db::Db>().unwrap();
+    use hangar::auth::UserModel as _;
+    assert!(hangar::auth::User::by_username(db, "admin")
+        .await
+        .unwrap()
+        .is_none());
 }

@@ -10,7 +10,9 @@ const TYPES: [SqlType; 10] = [
     SqlType::Int,
     SqlType::BigInt,
     SqlType::Float,
-    SqlType::Text { max_length: Some(8) },
+    SqlType::Text {
+        max_length: Some(8),
+    },
     SqlType::Bytes,
     SqlType::DateTime,
     SqlType::Date,

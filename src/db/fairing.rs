@@ -393,7 +393,10 @@ impl Fairing for Database {
         let in_flight = rocket.state::<InFlight>().map(InFlight::watch);
         tokio::spawn(async move {
             if let Some(in_flight) = in_flight {
-                if tokio::time::timeout(grace, in_flight.drained()).await.is_err() {
+                if tokio::time::timeout(grace, in_flight.drained())
+                    .await
+                    .is_err()
+                {
                     rocket::warn!(
                         "hangar database: {} request(s) still running after the grace period",
                         in_flight.count()

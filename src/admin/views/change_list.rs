@@ -9,6 +9,9 @@ use crate::auth::SessionUser;
 use crate::db::{querystring, Op, Select, Value};
 use crate::utils::parse_page;
 
+/// The most parameters a change list (or a bulk action's selection) takes.
+const MAX_PARAMS: usize = 2000;
+
 /// Query-string names that are not filters.
 pub(crate) const RESERVED: &[&str] = &["page", "ordering", "q", "format", "fields", "_pk"];
 
@@ -38,6 +41,14 @@ impl<'a> ChangeList<'a> {
         params: &Params,
         user: &SessionUser,
     ) -> Result<ChangeList<'a>, AdminError> {
+        // a list's parameters are a few filters and a selection of at most
+        // `max_bulk_selection` rows: thousands more are no page's
+        if params.0.len() > MAX_PARAMS {
+            return Err(AdminError::BadParameter(format!(
+                "{} parameters (at most {MAX_PARAMS})",
+                params.0.len()
+            )));
+        }
         let mut select = entry.select_for(user);
         let given = params
             .0
@@ -46,8 +57,11 @@ impl<'a> ChangeList<'a> {
             .map(|(k, v)| (k, v));
         for filter in querystring::parse(entry.schema, given, |k| RESERVED.contains(&k)) {
             let refused = || AdminError::BadParameter(filter.key.to_owned());
+            // regular expressions cost the database more than a filter may
             let lookup = match &filter.lookup {
-                Ok(l) if entry.filterable(&l.path) => l.clone(),
+                Ok(l) if entry.filterable(&l.path) && !matches!(l.op, Op::Regexp | Op::IRegexp) => {
+                    l.clone()
+                }
                 _ => return Err(refused()),
             };
             select = select
