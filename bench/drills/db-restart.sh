@@ -2,7 +2,7 @@
 # Fault drill: the database server restarts under load.
 #
 #   bench/drills/db-restart.sh pg|mysql
-#   DRILL_SHORT=1 bench/drills/db-restart.sh pg        # ~40 s, for CI
+#   DRILL_SHORT=1 bench/drills/db-restart.sh pg        # ~25 s, for CI
 #   DRILL_STOP_MODE=fast bench/drills/db-restart.sh mysql
 #
 # A private PostgreSQL (or MariaDB) in a temp dir, the example app on it

@@ -3,7 +3,7 @@
 # a prompt 503, and service must come back once the connections are free.
 #
 #   bench/drills/pool-exhaustion.sh
-#   DRILL_SHORT=1 bench/drills/pool-exhaustion.sh      # ~45 s, for CI
+#   DRILL_SHORT=1 bench/drills/pool-exhaustion.sh      # ~30 s, for CI
 #   DRILL_LOCK_SECS=30 bench/drills/pool-exhaustion.sh
 #
 # A private PostgreSQL in a temp dir and the example app on it with a tiny

@@ -2,7 +2,7 @@
 # Fault drill: SIGTERM to the app under load (Rocket's graceful shutdown).
 #
 #   bench/drills/shutdown.sh
-#   DRILL_SHORT=1 bench/drills/shutdown.sh            # one cycle, ~20 s, for CI
+#   DRILL_SHORT=1 bench/drills/shutdown.sh            # one cycle, ~15 s, for CI
 #   DRILL_CYCLES=10 DRILL_GRACE=5 bench/drills/shutdown.sh
 #
 # The example app on a SQLite file in a temp dir, load.py's clients reading
@@ -16,13 +16,31 @@
 # requests sent after it, the app's exit time and status; then every
 # acknowledged write is looked up in the database (sqlite3), rows whose
 # content the load never sent or that are duplicated count as half-written,
-# and PRAGMA integrity_check must say ok.
+# and PRAGMA integrity_check must say ok (sqlite3 CLI, or Python's sqlite3
+# module when the CLI is missing; SQLITE3 names another CLI).
 # Environment: see lib.sh, plus DRILL_CYCLES (1 short, 5 full),
 # DRILL_DURATION, DRILL_SIGTERM_AT, DRILL_GRACE, DRILL_MERCY, DRILL_OUT.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-command -v sqlite3 > /dev/null || die "needs the sqlite3 CLI (apt-get install sqlite3)"
+# reads the database with the sqlite3 CLI ($SQLITE3), or with Python's sqlite3
+# module when the CLI is missing (nothing is installed); rows tab-separated
+SQLITE3=${SQLITE3:-sqlite3}
+sq() {  # database, SQL
+  if command -v "$SQLITE3" > /dev/null; then
+    "$SQLITE3" -separator $'\t' "$1" "$2"
+  else
+    "$PY" - "$1" "$2" <<'EOF'
+import sqlite3, sys
+con = sqlite3.connect("file:" + sys.argv[1] + "?mode=rw", uri=True)  # never creates a file
+for row in con.execute(sys.argv[2]):
+    print("\t".join("" if v is None else str(v) for v in row))
+con.close()
+EOF
+  fi
+}
+command -v "$SQLITE3" > /dev/null || "$PY" -c 'import sqlite3' 2> /dev/null \
+  || die "needs the sqlite3 CLI or Python's sqlite3 module"
 if [ -n "$DRILL_SHORT" ]; then cycles=1 dur=10 at=6; else cycles=5 dur=16 at=10; fi
 cycles=${DRILL_CYCLES:-$cycles}; dur=${DRILL_DURATION:-$dur}; at=${DRILL_SIGTERM_AT:-$at}
 grace=${DRILL_GRACE:-2}; mercy=${DRILL_MERCY:-3}
@@ -62,9 +80,8 @@ t = time.time(); os.kill(int(sys.argv[1]), signal.SIGTERM); print("sigterm", t)'
   fi
   APP_PID=""
   load_wait $(( dur + 45 ))
-  sqlite3 -separator $'\t' "$db" \
-    "SELECT id, \"user\", content FROM message WHERE content LIKE '$MARKER-%' ORDER BY id" > "$ROWS"
-  integrity=$(sqlite3 "$db" "PRAGMA integrity_check" | tr '\n' ' ' | sed 's/ $//')
+  sq "$db" "SELECT id, \"user\", content FROM message WHERE content LIKE '$MARKER-%' ORDER BY id" > "$ROWS"
+  integrity=$(sq "$db" "PRAGMA integrity_check" | tr '\n' ' ' | sed 's/ $//')
   crc=0
   analyze --drill shutdown --title "shutdown cycle $cycle/$cycles (SQLite, grace ${grace}s, mercy ${mercy}s${DRILL_SHORT:+, short})" \
     --rows "$ROWS" --strict-acks --grace "$grace" --mercy "$mercy" --app-rc "$rc" --integrity "$integrity" || crc=$?
@@ -83,7 +100,7 @@ EOF
 )")
 done
 
-echo "==== shutdown summary ($cycles cycle(s), database $(sqlite3 "$db" 'SELECT count(*) FROM message') messages)"
+echo "==== shutdown summary ($cycles cycle(s), database $(sq "$db" 'SELECT count(*) FROM message') messages)"
 printf '  %s\n' "${summary[@]}"
 echo "result: $([ "$status" = 0 ] && echo PASS || echo FAIL)"
 exit "$status"
