@@ -160,6 +160,11 @@ async fn permissions_per_model(tdb: Arc<TestDb>) {
             "/admin/message/action/".to_owned(),
             format!("csrf_token={token}&action=export&pk={}", message.id),
         ),
+        // no existence oracle: a row that does not exist is refused alike
+        (
+            "/admin/message/action/".to_owned(),
+            format!("csrf_token={token}&action=delete&confirm=1&pk=999999"),
+        ),
     ] {
         let (status, _, _) = post(&client, &uri, body).await;
         assert_eq!(status, Status::Forbidden, "{uri}");
