@@ -391,6 +391,14 @@ impl Fairing for Database {
         };
         let grace = std::time::Duration::from_secs(u64::from(rocket.config().shutdown.grace));
         let in_flight = rocket.state::<InFlight>().map(InFlight::watch);
+        // nothing in flight: closed here, before the process goes on
+        if in_flight.as_ref().is_none_or(|f| f.count() == 0) {
+            let mercy = std::time::Duration::from_secs(u64::from(rocket.config().shutdown.mercy));
+            if tokio::time::timeout(mercy, db.close()).await.is_err() {
+                rocket::warn!("hangar database: connections still busy at shutdown");
+            }
+            return;
+        }
         tokio::spawn(async move {
             if let Some(in_flight) = in_flight {
                 if tokio::time::timeout(grace, in_flight.drained())
