@@ -31,6 +31,7 @@ mod fairing;
 mod fields;
 mod filters;
 mod handlers;
+mod list_query;
 mod marshal;
 pub mod openapi;
 mod paging;

@@ -257,7 +257,7 @@ fn list_params(state: &RestState, entry: &Entry) -> Vec<Json> {
             schema: entry.schema,
             column: col,
         };
-        if !crate::rest::handlers::filter_allowed(entry, &path) {
+        if !crate::rest::list_query::filter_allowed(entry, &path) {
             continue;
         }
         if r.filters.iter().any(|f| f.name == col.field) {

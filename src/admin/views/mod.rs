@@ -7,6 +7,7 @@ mod deletion;
 mod edit;
 mod filters;
 mod list;
+mod password_field;
 
 pub(crate) use change_list::ChangeList;
 pub(crate) use context::ModelPage;
