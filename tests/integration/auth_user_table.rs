@@ -2,7 +2,7 @@
 //! models referring to it follow. The table name is per rocket: two rockets
 //! with different user tables run side by side in one process.
 
-mod common;
+use crate::common;
 
 use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};

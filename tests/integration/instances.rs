@@ -3,7 +3,7 @@
 //! its caches on, and within `session_cache_ms` on MySQL and SQLite; login
 //! throttling counts attempts made on any instance against one limit.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@
 //! One test: the cases pause and stop the one replica of the cluster, so
 //! they must not run side by side.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! ends rather than failing with `database is locked`, and a burst of
 //! concurrent creates through the REST API all succeed.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! before its connection serves anyone else; on SQLite the write lock is
 //! free again at once. Run on SQLite, PostgreSQL and MariaDB.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

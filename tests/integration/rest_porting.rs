@@ -4,7 +4,7 @@
 //! cursor pages that refuse orders they cannot keep, and API keys that never
 //! pass for users. On SQLite, PostgreSQL and MariaDB.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,8 +2,8 @@
 //! (sort, search across a join, filters, pages), add/edit with valid and
 //! invalid input, delete with dependents, CSRF, escaping.
 
-mod admin_site;
-mod common;
+use crate::admin_site;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! Auth over an app's own user model (`Auth::fairing_for::<Member>()`).
 
-mod common;
+use crate::common;
 
 use common::TestDb;
 use hangar::auth::{AdminUser, Auth, AuthState, AuthUser, UserModel};

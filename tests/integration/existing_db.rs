@@ -3,7 +3,7 @@
 //! `TIMESTAMP` without time zone, MySQL `TINYINT(1)`, `VARCHAR(n)`) — is read
 //! and written through models with Hangar's own types, on every backend.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

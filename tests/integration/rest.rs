@@ -2,8 +2,7 @@
 //! ported): envelope, filters, ordering, pagination, writes, owners, auth,
 //! error shapes.
 
-mod common;
-#[path = "rest/security.rs"]
+use crate::common;
 mod security;
 
 use std::sync::Arc;

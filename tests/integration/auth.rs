@@ -1,7 +1,7 @@
 //! The auth battery through real Rocket instances on every backend: login,
 //! sessions, CSRF, throttling, guards, redirects, headers (SECURITY.md rows).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

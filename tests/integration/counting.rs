@@ -3,7 +3,7 @@
 //! know whether another page follows) — in the query layer, the REST
 //! envelope and the admin's change list.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //! failing migration leaves the database as it was (SQLite, PostgreSQL) or
 //! resumable (MySQL).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

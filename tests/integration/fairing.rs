@@ -2,7 +2,7 @@
 //! on each backend, bad configuration, 503s when the database is down or the
 //! pool exhausted, migrations at launch, the CLI, shutdown.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

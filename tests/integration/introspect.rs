@@ -2,7 +2,7 @@
 //! tables Hangar creates match their models exactly; tables another
 //! framework made differ only where they really do.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

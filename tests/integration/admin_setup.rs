@@ -3,8 +3,8 @@
 //! keys not offered, caching headers, forms past 500 related rows) and
 //! options refused at ignite.
 
-mod admin_site;
-mod common;
+use crate::admin_site;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The query layer on every backend: lookups, joins, ordering, pagination,
 //! writes, deletes, constraint errors, transactions, type round trips.
 
-mod common;
+use crate::common;
 
 use common::models::*;
 use hangar::db::{Db, DeleteMode, Error, Model as _, Op, Select, Value};

@@ -3,8 +3,8 @@
 //! rows and saves, custom bulk actions, type-ahead lookups, fieldsets,
 //! per-model template overrides and extra URLs.
 
-mod admin_site;
-mod common;
+use crate::admin_site;
+use crate::common;
 
 use std::sync::Arc;
 
