@@ -65,6 +65,20 @@
 //! - [`cli`]: `create-tables`, `migrate status|up|down|fake|create`, `serve`.
 //! - [`templates`]: the one templating fairing (do not attach `Template::fairing()`).
 //!
+//! ## Cargo features
+//! - `sqlite` (default), `postgres`, `mysql`: the database drivers (sqlx's,
+//!   with rustls for the servers). A build compiles only the drivers it
+//!   names; a URL of another backend fails at launch with a message naming
+//!   the feature. SQL text and migrations can be written for every backend
+//!   whatever the drivers.
+//! - `admin`, `rest`, `cli` (default): the admin site, the REST API and the
+//!   command line. The database layer, auth and templates are always built.
+//!
+//! ```toml
+//! # PostgreSQL only, no admin:
+//! hangar = { version = "0.1", default-features = false, features = ["postgres", "rest", "cli"] }
+//! ```
+//!
 //! ## `Rocket.toml` keys
 //! - `[default.databases.main]`: `url`, `min_connections`, `max_connections`,
 //!   `connect_timeout` (seconds; also the wait for a free connection before a
@@ -84,18 +98,21 @@
 
 extern crate self as hangar;
 
+#[cfg(feature = "admin")]
 pub mod admin;
 pub mod auth;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod db;
+#[cfg(feature = "rest")]
 pub mod rest;
 pub mod templates;
 pub mod testing;
 pub mod text;
 pub mod utils;
 
-#[cfg(fuzzing)]
+#[cfg(all(fuzzing, feature = "admin", feature = "rest"))]
 #[doc(hidden)]
 pub mod fuzzing;
 

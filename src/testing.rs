@@ -150,10 +150,13 @@ impl ApiClient {
     /// The launch error.
     pub async fn new(rocket: Rocket<Build>) -> Result<ApiClient, rocket::Error> {
         let client = Client::tracked(rocket).await?;
+        #[cfg(feature = "rest")]
         let prefix = client
             .rocket()
             .state::<crate::rest::RestState>()
             .map_or_else(|| "/api".to_owned(), |s| s.config.prefix.clone());
+        #[cfg(not(feature = "rest"))]
+        let prefix = "/api".to_owned();
         Ok(ApiClient {
             client,
             prefix: prefix.trim_end_matches('/').to_owned(),

@@ -4,7 +4,7 @@ use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 
-use crate::db::backend::Backend;
+use crate::db::backend::driver;
 use crate::db::schema::Schema;
 
 /// `Result` with [`Error`] as the default error.
@@ -188,10 +188,7 @@ pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
     use sqlx::Error as E;
     match e {
         E::Io(_) | E::Tls(_) | E::Protocol(_) | E::WorkerCrashed => true,
-        E::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            Backend::of_error(&**db).is_connection_lost(&code, db.message())
-        }
+        E::Database(db) => driver::diagnose(&**db).connection_lost,
         _ => false,
     }
 }
@@ -201,11 +198,12 @@ pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
 /// mean a bad value, and the backend's transient codes.
 fn classify(db: &dyn sqlx::error::DatabaseError, schema: Option<&Schema>) -> Option<Error> {
     use sqlx::error::ErrorKind;
-    let backend = Backend::of_error(db);
+    let diagnosis = driver::diagnose(db);
     let kind = db.kind();
-    let field = backend
-        .constraint_column(db, &kind)
-        .map(|col| field_of(schema, &col))
+    let field = diagnosis
+        .column
+        .as_deref()
+        .map(|col| field_of(schema, col))
         .unwrap_or_default();
     let code = db.code().unwrap_or_default();
     let msg = db.message();
@@ -217,8 +215,8 @@ fn classify(db: &dyn sqlx::error::DatabaseError, schema: Option<&Schema>) -> Opt
             field,
             expected: "one of the allowed values".into(),
         },
-        _ if backend.is_transient(&code, msg) => Error::Unavailable(msg.to_owned()),
-        _ if backend.is_bad_regex(&code, msg) => Error::InvalidValue {
+        _ if diagnosis.transient => Error::Unavailable(msg.to_owned()),
+        _ if diagnosis.bad_regex => Error::InvalidValue {
             field: String::new(),
             expected: "a valid regular expression".into(),
         },

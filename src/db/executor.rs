@@ -8,9 +8,15 @@
 
 use std::sync::Arc;
 
-use sqlx::{MySql, Postgres, Sqlite};
-
-use crate::db::backend::{mysql, postgres, sqlite, Backend};
+#[cfg(feature = "mysql")]
+use crate::db::backend::driver::mysql;
+#[cfg(feature = "postgres")]
+use crate::db::backend::driver::postgres;
+#[cfg(feature = "sqlite")]
+use crate::db::backend::driver::sqlite;
+#[cfg(feature = "sqlite")]
+use crate::db::backend::sqlite::BEGIN as SQLITE_BEGIN;
+use crate::db::backend::{driver::each_backend, Backend};
 use crate::db::error::{connection_lost, Error, Result};
 use crate::db::pool::{Pool, PoolConnection};
 use crate::db::registry::Registry;
@@ -93,8 +99,11 @@ pub(crate) async fn fetch_int<E: Executor>(mut ex: E, stmt: Statement) -> Result
 /// One borrowed sqlx connection of a known backend: what every executor
 /// runs statements on.
 pub(crate) enum Target<'c> {
+    #[cfg(feature = "sqlite")]
     Sqlite(&'c mut sqlx::SqliteConnection),
+    #[cfg(feature = "postgres")]
     Postgres(&'c mut sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
     MySql(&'c mut sqlx::MySqlConnection),
 }
 
@@ -129,10 +138,13 @@ impl Target<'_> {
         types: &[SqlType],
     ) -> std::result::Result<Vec<Vec<Value>>, sqlx::Error> {
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Target::Sqlite(c) => fetch_with!(c, stmt, types, sqlite::arguments, sqlite::decode),
+            #[cfg(feature = "postgres")]
             Target::Postgres(c) => {
                 fetch_with!(c, stmt, types, postgres::arguments, postgres::decode)
             }
+            #[cfg(feature = "mysql")]
             Target::MySql(c) => fetch_with!(c, stmt, types, mysql::arguments, mysql::decode),
         })
     }
@@ -140,6 +152,7 @@ impl Target<'_> {
     async fn execute(self, stmt: Statement) -> std::result::Result<ExecResult, sqlx::Error> {
         let sql = sql_text(stmt.sql);
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Target::Sqlite(c) => {
                 let args = sqlite::arguments(stmt.args)?;
                 let r = sqlx::query_with(sql, args).execute(c).await?;
@@ -148,6 +161,7 @@ impl Target<'_> {
                     last_insert_id: Some(r.last_insert_rowid()),
                 }
             }
+            #[cfg(feature = "postgres")]
             Target::Postgres(c) => {
                 let args = postgres::arguments(stmt.args)?;
                 let r = sqlx::query_with(sql, args).execute(c).await?;
@@ -156,6 +170,7 @@ impl Target<'_> {
                     last_insert_id: None,
                 }
             }
+            #[cfg(feature = "mysql")]
             Target::MySql(c) => {
                 let args = mysql::arguments(stmt.args)?;
                 let r = sqlx::query_with(sql, args).execute(c).await?;
@@ -169,11 +184,7 @@ impl Target<'_> {
 
     async fn run_script(self, sql: &str) -> std::result::Result<(), sqlx::Error> {
         let raw = sqlx::raw_sql(sql_text(sql.to_owned()));
-        match self {
-            Target::Sqlite(c) => raw.execute(c).await.map(|_| ()),
-            Target::Postgres(c) => raw.execute(c).await.map(|_| ()),
-            Target::MySql(c) => raw.execute(c).await.map(|_| ()),
-        }
+        each_backend!(self, Target(c) => raw.execute(c).await.map(|_| ()))
     }
 
     async fn begin<'t>(self) -> std::result::Result<TxInner<'t>, sqlx::Error>
@@ -182,9 +193,13 @@ impl Target<'_> {
     {
         use sqlx::Connection as _;
         Ok(match self {
+            #[cfg(feature = "sqlite")]
             Target::Sqlite(c) if c.is_in_transaction() => TxInner::Sqlite(c.begin().await?),
-            Target::Sqlite(c) => TxInner::Sqlite(c.begin_with(sqlite::BEGIN).await?),
+            #[cfg(feature = "sqlite")]
+            Target::Sqlite(c) => TxInner::Sqlite(c.begin_with(SQLITE_BEGIN).await?),
+            #[cfg(feature = "postgres")]
             Target::Postgres(c) => TxInner::Postgres(c.begin().await?),
+            #[cfg(feature = "mysql")]
             Target::MySql(c) => TxInner::MySql(c.begin().await?),
         })
     }
@@ -288,8 +303,11 @@ impl Db {
     pub async fn begin(&self) -> Result<Transaction<'static>> {
         let turn = self.writes.turn().await;
         let inner = match &self.pool {
-            Pool::Sqlite(p) => p.begin_with(sqlite::BEGIN).await.map(TxInner::Sqlite),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => p.begin_with(SQLITE_BEGIN).await.map(TxInner::Sqlite),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => p.begin().await.map(TxInner::Postgres),
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => p.begin().await.map(TxInner::MySql),
         }
         .map_err(Error::from)?;
@@ -319,8 +337,11 @@ impl Db {
 
 pub(crate) fn target(conn: &mut PoolConnection) -> Target<'_> {
     match conn {
+        #[cfg(feature = "sqlite")]
         PoolConnection::Sqlite(c) => Target::Sqlite(c),
+        #[cfg(feature = "postgres")]
         PoolConnection::Postgres(c) => Target::Postgres(c),
+        #[cfg(feature = "mysql")]
         PoolConnection::MySql(c) => Target::MySql(c),
     }
 }
@@ -369,9 +390,12 @@ impl Conn {
 }
 
 enum TxInner<'c> {
-    Sqlite(sqlx::Transaction<'c, Sqlite>),
-    Postgres(sqlx::Transaction<'c, Postgres>),
-    MySql(sqlx::Transaction<'c, MySql>),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::Transaction<'c, sqlx::MySql>),
 }
 
 /// A database transaction (or a savepoint inside one). Statements run through
@@ -395,16 +419,22 @@ impl std::fmt::Debug for Transaction<'_> {
 impl<'c> Transaction<'c> {
     fn backend_of(&self) -> Backend {
         match self.inner {
+            #[cfg(feature = "sqlite")]
             TxInner::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             TxInner::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
             TxInner::MySql(_) => Backend::MySql,
         }
     }
 
     fn target(&mut self) -> Target<'_> {
         match &mut self.inner {
+            #[cfg(feature = "sqlite")]
             TxInner::Sqlite(t) => Target::Sqlite(t),
+            #[cfg(feature = "postgres")]
             TxInner::Postgres(t) => Target::Postgres(t),
+            #[cfg(feature = "mysql")]
             TxInner::MySql(t) => Target::MySql(t),
         }
     }
@@ -447,11 +477,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error if the commit fails.
     pub async fn commit(self) -> Result<()> {
-        match self.inner {
-            TxInner::Sqlite(t) => t.commit().await,
-            TxInner::Postgres(t) => t.commit().await,
-            TxInner::MySql(t) => t.commit().await,
-        }
+        each_backend!(self.inner, TxInner(t) => t.commit().await)
         .map_err(Error::from)
     }
 
@@ -460,11 +486,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error if the rollback fails.
     pub async fn rollback(self) -> Result<()> {
-        match self.inner {
-            TxInner::Sqlite(t) => t.rollback().await,
-            TxInner::Postgres(t) => t.rollback().await,
-            TxInner::MySql(t) => t.rollback().await,
-        }
+        each_backend!(self.inner, TxInner(t) => t.rollback().await)
         .map_err(Error::from)
     }
 }

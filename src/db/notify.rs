@@ -2,14 +2,18 @@
 //! an app sharing one database. Elsewhere there is nothing to send or hear:
 //! callers fall back to their own expiry.
 
+#[cfg(feature = "postgres")]
 use std::time::Duration;
-
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgListener, PgPoolOptions};
 
 use crate::db::executor::Db;
-use crate::db::pool::Pool;
 
 /// What a listener hears.
+#[cfg_attr(
+    not(feature = "postgres"),
+    allow(dead_code, reason = "only PostgreSQL delivers notifications")
+)]
 pub(crate) enum Heard<'a> {
     /// A notification's payload.
     Message(&'a str),
@@ -21,7 +25,10 @@ pub(crate) enum Heard<'a> {
 /// Sends `payload` on `channel` to every listening instance (PostgreSQL;
 /// elsewhere nothing). A failure is logged, naming what it was for.
 pub(crate) async fn notify(db: &Db, channel: &str, payload: &str, what: &str) {
-    if let Pool::Postgres(p) = db.pool() {
+    #[cfg(not(feature = "postgres"))]
+    let _ = (db, channel, payload, what);
+    #[cfg(feature = "postgres")]
+    if let Some(p) = db.pool().postgres() {
         let sent = sqlx::query("SELECT pg_notify($1, $2)")
             .bind(channel)
             .bind(payload)
@@ -37,7 +44,15 @@ pub(crate) async fn notify(db: &Db, channel: &str, payload: &str, what: &str) {
 /// `db`'s pool closes; on a connection of its own (`LISTEN` holds it for
 /// the instance's life), reconnecting after a loss.
 pub(crate) fn listen(db: &Db, channel: &'static str, heard: impl Fn(Heard<'_>) + Send + 'static) {
-    let Pool::Postgres(main) = db.pool() else {
+    #[cfg(not(feature = "postgres"))]
+    let _ = (db, channel, heard);
+    #[cfg(feature = "postgres")]
+    listen_postgres(db, channel, heard);
+}
+
+#[cfg(feature = "postgres")]
+fn listen_postgres(db: &Db, channel: &'static str, heard: impl Fn(Heard<'_>) + Send + 'static) {
+    let Some(main) = db.pool().postgres() else {
         return;
     };
     let main = main.clone();
@@ -82,6 +97,7 @@ pub(crate) fn listen(db: &Db, channel: &'static str, heard: impl Fn(Heard<'_>) +
     });
 }
 
+#[cfg(feature = "postgres")]
 async fn subscribe(pool: &sqlx::PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
     let mut l = PgListener::connect_with(pool).await?;
     l.listen(channel).await?;

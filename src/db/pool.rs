@@ -4,12 +4,15 @@ use std::time::Duration;
 
 use rocket::figment::providers::Serialized;
 use rocket::figment::Figment;
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::pool::PoolOptions;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
-use crate::db::backend::Backend;
+use crate::db::backend::{driver::each_backend, Backend};
 use crate::db::error::Error;
 
 /// A pool of connections to SQLite, PostgreSQL or MySQL/MariaDB.
@@ -31,22 +34,28 @@ use crate::db::error::Error;
 /// ```
 #[derive(Clone, Debug)]
 pub enum Pool {
-    /// SQLite.
+    /// SQLite (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
-    /// PostgreSQL.
+    /// PostgreSQL (feature `postgres`).
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
-    /// MySQL / MariaDB.
+    /// MySQL / MariaDB (feature `mysql`).
+    #[cfg(feature = "mysql")]
     MySql(MySqlPool),
 }
 
 /// A connection checked out of a [`Pool`].
 #[derive(Debug)]
 pub enum PoolConnection {
-    /// SQLite.
+    /// SQLite (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
-    /// PostgreSQL.
+    /// PostgreSQL (feature `postgres`).
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    /// MySQL / MariaDB.
+    /// MySQL / MariaDB (feature `mysql`).
+    #[cfg(feature = "mysql")]
     MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
 }
 
@@ -54,8 +63,11 @@ impl PoolConnection {
     /// Which backend this connection talks to.
     pub fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "sqlite")]
             PoolConnection::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             PoolConnection::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
             PoolConnection::MySql(_) => Backend::MySql,
         }
     }
@@ -65,9 +77,32 @@ impl Pool {
     /// Which backend this pool talks to.
     pub fn backend(&self) -> Backend {
         match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
             Pool::MySql(_) => Backend::MySql,
+        }
+    }
+
+    /// The SQLite pool, if this is one.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn sqlite(&self) -> Option<&SqlitePool> {
+        match self {
+            Pool::Sqlite(p) => Some(p),
+            #[allow(unreachable_patterns, reason = "only when other drivers are compiled in")]
+            _ => None,
+        }
+    }
+
+    /// The PostgreSQL pool, if this is one.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(&self) -> Option<&PgPool> {
+        match self {
+            Pool::Postgres(p) => Some(p),
+            #[allow(unreachable_patterns, reason = "only when other drivers are compiled in")]
+            _ => None,
         }
     }
 
@@ -82,20 +117,12 @@ impl Pool {
 
     /// Closes every connection.
     pub async fn close(&self) {
-        match self {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
-            Pool::MySql(p) => p.close().await,
-        }
+        each_backend!(self, Pool(p) => p.close().await)
     }
 
     /// Whether [`Pool::close`] has run.
     pub fn is_closed(&self) -> bool {
-        match self {
-            Pool::Sqlite(p) => p.is_closed(),
-            Pool::Postgres(p) => p.is_closed(),
-            Pool::MySql(p) => p.is_closed(),
-        }
+        each_backend!(self, Pool(p) => p.is_closed())
     }
 
     /// Connects a pool with rocket_db_pools' settings (`url`, `min_connections`,
@@ -112,6 +139,7 @@ impl Pool {
             ))
         })?;
         match backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let opts: SqliteConnectOptions =
                     s.url.parse().map_err(|e| unavailable(&s.url, e))?;
@@ -137,6 +165,7 @@ impl Pool {
                     }
                 }
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
                 let pool = options(s)
@@ -145,6 +174,7 @@ impl Pool {
                     .map_err(|e| unavailable(&s.url, e))?;
                 Ok(Pool::Postgres(pool))
             }
+            #[cfg(feature = "mysql")]
             Backend::MySql => {
                 let url = s.url.replacen("mariadb:", "mysql:", 1);
                 let opts: MySqlConnectOptions = url.parse().map_err(|e| unavailable(&s.url, e))?;
@@ -154,6 +184,11 @@ impl Pool {
                     .map_err(|e| unavailable(&s.url, e))?;
                 Ok(Pool::MySql(pool))
             }
+            #[allow(
+                unreachable_patterns,
+                reason = "reached only by a backend whose Cargo feature is off"
+            )]
+            other => Err(other.missing_driver()),
         }
     }
 
@@ -165,10 +200,13 @@ impl Pool {
     /// replicas: one process owns the file).
     pub fn connect_lazy(s: &rocket_db_pools::Config) -> Result<Pool, Error> {
         match Backend::from_url(&s.url) {
+            Some(backend) if !backend.has_driver() => Err(backend.missing_driver()),
+            #[cfg(feature = "postgres")]
             Some(Backend::Postgres) => {
                 let opts: PgConnectOptions = s.url.parse().map_err(|e| unavailable(&s.url, e))?;
                 Ok(Pool::Postgres(options(s).connect_lazy_with(opts)))
             }
+            #[cfg(feature = "mysql")]
             Some(Backend::MySql) => {
                 let url = s.url.replacen("mariadb:", "mysql:", 1);
                 let opts: MySqlConnectOptions = url.parse().map_err(|e| unavailable(&s.url, e))?;
@@ -183,11 +221,7 @@ impl Pool {
 
     /// Resolves once the pool is closed.
     pub(crate) async fn closed(&self) {
-        match self {
-            Pool::Sqlite(p) => p.close_event().await,
-            Pool::Postgres(p) => p.close_event().await,
-            Pool::MySql(p) => p.close_event().await,
-        }
+        each_backend!(self, Pool(p) => p.close_event().await)
     }
 
     /// Checks out one connection (waits at most `connect_timeout`).
@@ -196,8 +230,11 @@ impl Pool {
     /// [`Error::Unavailable`] when the database is down or the pool exhausted.
     pub async fn acquire(&self) -> Result<PoolConnection, Error> {
         let res = match self {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => p.acquire().await.map(PoolConnection::Sqlite),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => p.acquire().await.map(PoolConnection::Postgres),
+            #[cfg(feature = "mysql")]
             Pool::MySql(p) => p.acquire().await.map(PoolConnection::MySql),
         };
         res.map_err(|e| Error::Unavailable(e.to_string()))
@@ -213,6 +250,7 @@ fn options<DB: sqlx::Database>(c: &rocket_db_pools::Config) -> PoolOptions<DB> {
 }
 
 /// SQLITE_BUSY (5) or one of its extended codes.
+#[cfg(feature = "sqlite")]
 fn is_busy(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d)
         if d.code().is_some_and(|c| c == "5" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 5)))

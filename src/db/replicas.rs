@@ -192,6 +192,7 @@ impl Replicas {
 /// has replayed everything it received (an idle primary is not lag).
 async fn lag_of(pool: &Pool) -> Result<i64> {
     match pool {
+        #[cfg(feature = "postgres")]
         Pool::Postgres(p) => {
             let lag: Option<i64> = sqlx::query_scalar(
                 "SELECT CASE \
@@ -204,6 +205,7 @@ async fn lag_of(pool: &Pool) -> Result<i64> {
             .await?;
             Ok(lag.unwrap_or(0).max(0))
         }
+        #[cfg(feature = "mysql")]
         Pool::MySql(p) => {
             use sqlx::Row as _;
             let row = match sqlx::query("SHOW REPLICA STATUS").fetch_optional(p).await {
@@ -223,6 +225,7 @@ async fn lag_of(pool: &Pool) -> Result<i64> {
                 seconds.ok_or_else(|| Error::Unavailable("replication stopped".into()))?;
             Ok(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
         }
+        #[cfg(feature = "sqlite")]
         Pool::Sqlite(_) => Err(Error::Config("SQLite has no replicas".into())),
     }
 }

@@ -35,15 +35,18 @@ pub(crate) type WriteTurn = Option<OwnedSemaphorePermit>;
 impl WriteQueue {
     /// The queue for `pool`'s writers.
     pub(crate) fn for_pool(pool: &Pool) -> WriteQueue {
-        match pool {
-            Pool::Sqlite(p) => WriteQueue {
+        #[cfg(feature = "sqlite")]
+        if let Some(p) = pool.sqlite() {
+            return WriteQueue {
                 turns: Some(Arc::new(Semaphore::new(1))),
                 patience: p.options().get_acquire_timeout(),
-            },
-            _ => WriteQueue {
-                turns: None,
-                patience: Duration::ZERO,
-            },
+            };
+        }
+        #[cfg(not(feature = "sqlite"))]
+        let _ = pool;
+        WriteQueue {
+            turns: None,
+            patience: Duration::ZERO,
         }
     }
 

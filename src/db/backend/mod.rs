@@ -9,49 +9,7 @@
 
 use crate::db::schema::Column;
 
-/// Binds values for a server backend (PostgreSQL, MySQL): a `NULL` binds as
-/// its column's type, integers narrow or widen to the column; only JSON
-/// differs (`$json` is its bound type, `$to_json` turns a value into it).
-macro_rules! server_arguments {
-    ($args:ty, $values:expr, $json:ty, |$j:ident| $to_json:expr) => {{
-        use sqlx::Arguments as _;
-        let mut a = <$args>::default();
-        for (v, ty) in $values {
-            match v {
-                Value::Null => match ty {
-                    SqlType::Bool => a.add(Option::<bool>::None),
-                    SqlType::Int => a.add(Option::<i32>::None),
-                    SqlType::BigInt => a.add(Option::<i64>::None),
-                    SqlType::Float => a.add(Option::<f64>::None),
-                    SqlType::Text { .. } => a.add(Option::<String>::None),
-                    SqlType::Bytes => a.add(Option::<Vec<u8>>::None),
-                    SqlType::DateTime => a.add(Option::<time::OffsetDateTime>::None),
-                    SqlType::Date => a.add(Option::<time::Date>::None),
-                    SqlType::Uuid => a.add(Option::<uuid::Uuid>::None),
-                    SqlType::Json => a.add(Option::<$json>::None),
-                },
-                Value::Bool(b) => a.add(b),
-                Value::Int(i) if ty == SqlType::Int => match i32::try_from(i) {
-                    Ok(i) => a.add(i),
-                    Err(e) => Err(e.into()),
-                },
-                Value::Int(i) if ty == SqlType::Float => a.add(i as f64),
-                Value::Int(i) => a.add(i),
-                Value::Float(f) => a.add(f),
-                Value::Text(s) => a.add(s),
-                Value::Bytes(b) => a.add(b),
-                Value::DateTime(d) => a.add(d),
-                Value::Date(d) => a.add(d),
-                Value::Uuid(u) => a.add(u),
-                Value::Json($j) => a.add($to_json),
-            }
-            .map_err(sqlx::Error::Encode)?;
-        }
-        Ok(a)
-    }};
-}
-
-mod decode;
+pub(crate) mod driver;
 pub(crate) mod mysql;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
@@ -104,6 +62,30 @@ impl Backend {
             "mysql" | "mariadb" => Some(Backend::MySql),
             _ => None,
         }
+    }
+
+    /// Whether this build has the backend's driver (its Cargo feature:
+    /// `sqlite`, `postgres`, `mysql`).
+    ///
+    /// ```
+    /// assert!(hangar::db::Backend::Sqlite.has_driver()); // a default feature
+    /// ```
+    pub fn has_driver(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::MySql => cfg!(feature = "mysql"),
+        }
+    }
+
+    /// [`Error::Config`](crate::db::Error::Config) naming the Cargo feature
+    /// to enable, for a backend this build has no driver for.
+    pub(crate) fn missing_driver(self) -> crate::db::Error {
+        crate::db::Error::Config(format!(
+            "hangar was built without the {name} driver: enable its feature, \
+             `hangar = {{ ..., features = [\"{name}\"] }}` in Cargo.toml",
+            name = self.name()
+        ))
     }
 
     /// The backend's name as migration files spell it: `sqlite`,
@@ -282,65 +264,6 @@ impl Backend {
             Backend::Sqlite => "",
         }
     }
-
-    /// Whether a database error code means a lock or serialization conflict,
-    /// or a server going away: the statement may succeed if tried again, so
-    /// the answer is 503, not 500.
-    pub(crate) fn is_transient(self, code: &str, message: &str) -> bool {
-        match self {
-            Backend::Sqlite => sqlite::is_transient(code),
-            Backend::Postgres => postgres::is_transient(code),
-            Backend::MySql => mysql::is_transient(code, message),
-        }
-    }
-
-    /// Whether an error code means the server dropped the connection.
-    pub(crate) fn is_connection_lost(self, code: &str, message: &str) -> bool {
-        match self {
-            Backend::Sqlite => false,
-            Backend::Postgres => postgres::is_connection_lost(code),
-            Backend::MySql => mysql::is_connection_lost(code, message),
-        }
-    }
-
-    /// The column a constraint error names, from the driver's message or detail.
-    pub(crate) fn constraint_column(
-        self,
-        err: &dyn sqlx::error::DatabaseError,
-        kind: &sqlx::error::ErrorKind,
-    ) -> Option<String> {
-        match self {
-            Backend::Sqlite => sqlite::constraint_column(err, kind),
-            Backend::Postgres => postgres::constraint_column(err, kind),
-            Backend::MySql => mysql::constraint_column(err, kind),
-        }
-    }
-
-    /// Whether the error reports an invalid regular expression in a filter.
-    pub(crate) fn is_bad_regex(self, code: &str, message: &str) -> bool {
-        match self {
-            Backend::Sqlite => sqlite::is_bad_regex(code, message),
-            Backend::Postgres => code == "2201B",
-            Backend::MySql => code == "2201B" || message.to_lowercase().contains("regex"),
-        }
-    }
-
-    /// Which backend a driver error came from (for classification).
-    pub(crate) fn of_error(err: &dyn sqlx::error::DatabaseError) -> Backend {
-        if err
-            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-            .is_some()
-        {
-            Backend::Postgres
-        } else if err
-            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            .is_some()
-        {
-            Backend::MySql
-        } else {
-            Backend::Sqlite
-        }
-    }
 }
 
 /// The part of `msg` between `start` and the next `end`.
@@ -369,17 +292,4 @@ mod tests {
         assert_eq!(s, "$3??");
     }
 
-    #[test]
-    fn transient_codes_per_backend() {
-        assert!(Backend::Postgres.is_transient("40001", ""));
-        assert!(Backend::Postgres.is_transient("57P01", ""));
-        assert!(!Backend::Postgres.is_transient("23505", ""));
-        assert!(Backend::Sqlite.is_transient("5", ""));
-        assert!(Backend::Sqlite.is_transient("517", ""));
-        assert!(Backend::MySql.is_transient("40001", ""));
-        assert!(Backend::MySql.is_transient("HY000", "Lock wait timeout exceeded"));
-        assert!(!Backend::MySql.is_transient("23000", "Duplicate entry"));
-        assert!(Backend::Postgres.is_connection_lost("57P01", ""));
-        assert!(!Backend::Postgres.is_connection_lost("40001", ""));
-    }
 }

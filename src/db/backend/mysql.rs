@@ -1,16 +1,8 @@
-//! MySQL / MariaDB: backtick quoting, types, binding, decoding and error codes.
+//! MySQL / MariaDB's dialect: backtick quoting, column types, the catalogue queries.
 //!
 //! Tables are `utf8mb4_bin` so text compares like PostgreSQL and SQLite.
 
-use sqlx::error::{DatabaseError, ErrorKind};
-use sqlx::mysql::{MySqlArguments, MySqlDatabaseError, MySqlRow};
-use sqlx::Row;
-
-use crate::db::backend::between;
 use crate::db::schema::SqlType;
-use crate::db::value::Value;
-
-use super::decode::{decode_err, json_from_text, opt, uuid_from_bytes, DecodeResult};
 
 pub(crate) const QUOTE: char = '`';
 
@@ -75,88 +67,4 @@ pub(crate) fn column_type(ty: SqlType, indexed: bool) -> String {
         SqlType::Uuid => "BINARY(16)".into(),
         SqlType::Json => "JSON".into(),
     }
-}
-
-/// Deadlocks and serialization failures (`40001`), lock wait timeouts
-/// (1205), and a server shutting down (1053, `08S01`).
-pub(crate) fn is_transient(code: &str, message: &str) -> bool {
-    code == "40001" || message.contains("Lock wait timeout") || is_connection_lost(code, message)
-}
-
-/// A connection exception (class `08`), the server shutting down (1053) or
-/// the session killed (MariaDB 1927, `70100`).
-pub(crate) fn is_connection_lost(code: &str, message: &str) -> bool {
-    code.starts_with("08")
-        || code == "70100"
-        || message.contains("Server shutdown in progress")
-        || message.contains("Connection was killed")
-}
-
-/// `Duplicate entry 'x' for key 'note.slug'`, `... FOREIGN KEY (`user`) ...`,
-/// `Column 'title' cannot be null`, `Field 'title' doesn't have a default value`,
-/// MariaDB's `CONSTRAINT `note.status` failed ...`, MySQL's `Check constraint 'x' is violated`.
-pub(crate) fn constraint_column(err: &dyn DatabaseError, kind: &ErrorKind) -> Option<String> {
-    let msg = err.try_downcast_ref::<MySqlDatabaseError>()?.message();
-    let col = match kind {
-        ErrorKind::UniqueViolation => {
-            let key = msg.rsplit("for key '").next()?.trim_end_matches('\'');
-            key.rsplit('.').next().unwrap_or(key)
-        }
-        ErrorKind::ForeignKeyViolation => between(msg, "FOREIGN KEY (`", "`)")?,
-        ErrorKind::NotNullViolation => between(msg, "'", "'")?,
-        ErrorKind::CheckViolation => {
-            let name = between(msg, "`", "` failed").or_else(|| between(msg, "'", "'"))?;
-            name.rsplit('.').next().unwrap_or(name)
-        }
-        // a value too long or out of range: `... for column 'title' at row 1`
-        _ => between(msg, "column '", "'")?,
-    };
-    Some(col.to_owned())
-}
-
-pub(crate) fn arguments(args: Vec<(Value, SqlType)>) -> Result<MySqlArguments, sqlx::Error> {
-    server_arguments!(MySqlArguments, args, String, |j| j.to_string())
-}
-
-fn is_decimal(row: &MySqlRow, i: usize) -> Result<bool, sqlx::Error> {
-    use sqlx::{TypeInfo, ValueRef};
-    let raw = row.try_get_raw(i)?;
-    Ok(raw.type_info().name() == "DECIMAL")
-}
-
-pub(crate) fn decode(row: &MySqlRow, i: usize, ty: SqlType) -> DecodeResult {
-    Ok(match ty {
-        SqlType::Bool => opt(row.try_get::<Option<bool>, _>(i)?, Value::Bool),
-        SqlType::Int => opt(row.try_get_unchecked::<Option<i32>, _>(i)?, |v| {
-            Value::Int(v.into())
-        }),
-        SqlType::BigInt => opt(row.try_get_unchecked::<Option<i64>, _>(i)?, Value::Int),
-        // DECIMAL comes as text (a database Hangar did not create)
-        SqlType::Float if is_decimal(row, i)? => {
-            match row.try_get_unchecked::<Option<String>, _>(i)? {
-                None => Value::Null,
-                Some(s) => Value::Float(
-                    s.trim()
-                        .parse()
-                        .map_err(|_| decode_err(i, format!("DECIMAL {s:?} is not a number")))?,
-                ),
-            }
-        }
-        SqlType::Float => opt(row.try_get::<Option<f64>, _>(i)?, Value::Float),
-        SqlType::Text { .. } => opt(row.try_get_unchecked::<Option<String>, _>(i)?, Value::Text),
-        SqlType::Bytes => opt(
-            row.try_get_unchecked::<Option<Vec<u8>>, _>(i)?,
-            Value::Bytes,
-        ),
-        SqlType::DateTime => opt(row.try_get(i)?, Value::DateTime),
-        SqlType::Date => opt(row.try_get(i)?, Value::Date),
-        SqlType::Uuid => match row.try_get_unchecked::<Option<Vec<u8>>, _>(i)? {
-            None => Value::Null,
-            Some(b) => uuid_from_bytes(i, b)?,
-        },
-        SqlType::Json => match row.try_get_unchecked::<Option<&str>, _>(i)? {
-            None => Value::Null,
-            Some(s) => json_from_text(i, s)?,
-        },
-    })
 }

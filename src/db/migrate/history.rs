@@ -4,6 +4,7 @@
 
 use sqlx::migrate::Migrate;
 
+use crate::db::backend::driver::each_backend;
 use crate::db::error::{Error, Result};
 use crate::db::executor::{fetch_int, Db, Executor};
 use crate::db::pool::Pool;
@@ -32,20 +33,10 @@ impl Migrations {
 
     pub(super) async fn ensure_tables(&self, db: &Db) -> Result<()> {
         let table = self.table.as_str();
-        match db.pool() {
-            Pool::Sqlite(p) => {
-                let mut c = p.acquire().await.map_err(Error::from)?;
-                c.ensure_migrations_table(table).await.map_err(merr)?;
-            }
-            Pool::Postgres(p) => {
-                let mut c = p.acquire().await.map_err(Error::from)?;
-                c.ensure_migrations_table(table).await.map_err(merr)?;
-            }
-            Pool::MySql(p) => {
-                let mut c = p.acquire().await.map_err(Error::from)?;
-                c.ensure_migrations_table(table).await.map_err(merr)?;
-            }
-        }
+        each_backend!(db.pool(), Pool(p) => {
+            let mut c = p.acquire().await.map_err(Error::from)?;
+            c.ensure_migrations_table(table).await.map_err(merr)?;
+        });
         let b = db.backend();
         (&*db)
             .run_script(&format!(

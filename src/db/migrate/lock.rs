@@ -1,6 +1,8 @@
 //! The lock instances take while they migrate.
 
-use crate::db::error::{Error, Result};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::db::error::Error;
+use crate::db::error::Result;
 use crate::db::executor::Db;
 use crate::db::pool::Pool;
 
@@ -13,14 +15,21 @@ use crate::db::pool::Pool;
 /// and each migration is checked again once the write lock is held.
 pub(super) enum RunLock {
     None,
-    Postgres(#[allow(dead_code)] sqlx::PgConnection),
-    MySql(#[allow(dead_code)] sqlx::MySqlConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(#[allow(dead_code, reason = "held, not read: dropping it ends the lock")] sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
+    MySql(#[allow(dead_code, reason = "held, not read: dropping it ends the lock")] sqlx::MySqlConnection),
 }
 
 pub(super) async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     use sqlx::Connection as _;
+    #[cfg(not(any(feature = "postgres", feature = "mysql")))]
+    let _ = table;
     Ok(match db.pool() {
+        #[cfg(feature = "sqlite")]
         Pool::Sqlite(_) => RunLock::None,
+        #[cfg(feature = "postgres")]
         Pool::Postgres(p) => {
             let mut c = sqlx::PgConnection::connect_with(&p.connect_options())
                 .await
@@ -34,6 +43,7 @@ pub(super) async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {
             .map_err(Error::from)?;
             RunLock::Postgres(c)
         }
+        #[cfg(feature = "mysql")]
         Pool::MySql(p) => {
             let mut c = sqlx::MySqlConnection::connect_with(&p.connect_options())
                 .await
