@@ -218,6 +218,10 @@ fn load_all(tera: &mut Tera, app_dir: Option<&Path>) -> Result<(), Box<dyn std::
 /// Whether `name` is a template the app will have: one of Hangar's embedded
 /// ones, or a file of the app's `template_dir` (named as
 /// `Template::render` names it: `a/b` or `a/b.html` for `a/b.html.tera`).
+#[cfg_attr(
+    not(feature = "admin"),
+    allow(dead_code, reason = "the admin asks for its optional templates")
+)]
 pub(crate) fn template_exists(figment: &rocket::figment::Figment, name: &str) -> bool {
     if EMBEDDED.iter().any(|(e, _)| *e == name) {
         return true;

@@ -44,6 +44,10 @@ fn fold_accent(c: char) -> Option<char> {
 }
 
 /// Field names given to a builder (`["a", "b"]`, a `Vec<String>`, ...) as owned strings.
+#[cfg_attr(
+    not(any(feature = "admin", feature = "rest")),
+    allow(dead_code, reason = "for the batteries' configuration lists")
+)]
 pub(crate) fn strings<I, S>(items: I) -> Vec<String>
 where
     I: IntoIterator<Item = S>,

@@ -151,6 +151,7 @@ impl CredentialCache {
     }
 }
 
+#[cfg(feature = "rest")]
 /// One credential check at a time per username: a burst of requests with
 /// the same cold credentials (a client starting 32 connections at once) takes
 /// one bcrypt verify, the rest wait for it and are answered from the cache —
@@ -160,6 +161,7 @@ pub(crate) struct CheckTurns {
     turns: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
+#[cfg(feature = "rest")]
 /// A username's turn to check credentials; the next waiter goes on drop.
 pub(crate) struct Turn<'a> {
     turns: &'a CheckTurns,
@@ -169,6 +171,7 @@ pub(crate) struct Turn<'a> {
     pub(crate) waited: bool,
 }
 
+#[cfg(feature = "rest")]
 impl CheckTurns {
     /// Waits for the username's checks ahead of this one.
     pub(crate) async fn wait(&self, username: &str) -> Turn<'_> {
@@ -189,6 +192,7 @@ impl CheckTurns {
     }
 }
 
+#[cfg(feature = "rest")]
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         drop(self.guard.take());

@@ -102,6 +102,7 @@ impl<U: UserModel> Auth<U> {
             store: std::sync::Arc::new(TypedStore::<U>::new(ttl).remember_credentials(credentials)),
             user_type: TypeId::of::<U>(),
             site_name,
+            #[cfg(feature = "rest")]
             check_turns: Default::default(),
         })
     }

@@ -22,6 +22,7 @@ pub struct AuthState {
     pub(crate) user_type: TypeId,
     pub(crate) site_name: String,
     /// One credential check at a time per username (see `CheckTurns`).
+    #[cfg(feature = "rest")]
     pub(crate) check_turns: crate::auth::credentials::CheckTurns,
 }
 

@@ -15,7 +15,7 @@ use crate::db::backend::driver::postgres;
 #[cfg(feature = "sqlite")]
 use crate::db::backend::driver::sqlite;
 #[cfg(feature = "sqlite")]
-use crate::db::backend::sqlite::BEGIN as SQLITE_BEGIN;
+use crate::db::backend::driver::sqlite::BEGIN as SQLITE_BEGIN;
 use crate::db::backend::{driver::each_backend, Backend};
 use crate::db::error::{connection_lost, Error, Result};
 use crate::db::pool::{Pool, PoolConnection};
@@ -477,8 +477,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error if the commit fails.
     pub async fn commit(self) -> Result<()> {
-        each_backend!(self.inner, TxInner(t) => t.commit().await)
-        .map_err(Error::from)
+        each_backend!(self.inner, TxInner(t) => t.commit().await).map_err(Error::from)
     }
 
     /// Discards the transaction's writes (what dropping it does too).
@@ -486,8 +485,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error if the rollback fails.
     pub async fn rollback(self) -> Result<()> {
-        each_backend!(self.inner, TxInner(t) => t.rollback().await)
-        .map_err(Error::from)
+        each_backend!(self.inner, TxInner(t) => t.rollback().await).map_err(Error::from)
     }
 }
 

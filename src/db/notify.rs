@@ -3,9 +3,9 @@
 //! callers fall back to their own expiry.
 
 #[cfg(feature = "postgres")]
-use std::time::Duration;
-#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgListener, PgPoolOptions};
+#[cfg(feature = "postgres")]
+use std::time::Duration;
 
 use crate::db::executor::Db;
 

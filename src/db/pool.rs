@@ -91,7 +91,10 @@ impl Pool {
     pub(crate) fn sqlite(&self) -> Option<&SqlitePool> {
         match self {
             Pool::Sqlite(p) => Some(p),
-            #[allow(unreachable_patterns, reason = "only when other drivers are compiled in")]
+            #[allow(
+                unreachable_patterns,
+                reason = "only when other drivers are compiled in"
+            )]
             _ => None,
         }
     }
@@ -101,7 +104,10 @@ impl Pool {
     pub(crate) fn postgres(&self) -> Option<&PgPool> {
         match self {
             Pool::Postgres(p) => Some(p),
-            #[allow(unreachable_patterns, reason = "only when other drivers are compiled in")]
+            #[allow(
+                unreachable_patterns,
+                reason = "only when other drivers are compiled in"
+            )]
             _ => None,
         }
     }

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::db::error::{connection_lost, Error, Result};
+use crate::db::error::{connection_lost, Result};
 use crate::db::executor::{target, Db};
 use crate::db::pool::{redact, Pool};
 use crate::db::schema::SqlType;
@@ -214,19 +214,24 @@ async fn lag_of(pool: &Pool) -> Result<i64> {
                 Err(_) => sqlx::query("SHOW SLAVE STATUS").fetch_optional(p).await?,
             };
             let Some(row) = row else {
-                return Err(Error::Unavailable("not replicating".into()));
+                return Err(crate::db::error::Error::Unavailable(
+                    "not replicating".into(),
+                ));
             };
             let seconds: Option<u64> = row
                 .try_get("Seconds_Behind_Source")
                 .or_else(|_| row.try_get("Seconds_Behind_Master"))
-                .map_err(|e| Error::Unavailable(e.to_string()))?;
+                .map_err(|e| crate::db::error::Error::Unavailable(e.to_string()))?;
             // NULL: replication is stopped or broken
-            let seconds =
-                seconds.ok_or_else(|| Error::Unavailable("replication stopped".into()))?;
+            let seconds = seconds.ok_or_else(|| {
+                crate::db::error::Error::Unavailable("replication stopped".into())
+            })?;
             Ok(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
         }
         #[cfg(feature = "sqlite")]
-        Pool::Sqlite(_) => Err(Error::Config("SQLite has no replicas".into())),
+        Pool::Sqlite(_) => Err(crate::db::error::Error::Config(
+            "SQLite has no replicas".into(),
+        )),
     }
 }
 

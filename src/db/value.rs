@@ -285,6 +285,10 @@ pub(crate) fn format_datetime(dt: OffsetDateTime) -> String {
 
 /// Parses what SQLite holds for a timestamp: ours (fast path), else sqlx's
 /// or `CURRENT_TIMESTAMP`'s forms.
+#[cfg_attr(
+    not(feature = "sqlite"),
+    allow(dead_code, reason = "SQLite's driver reads stored timestamps")
+)]
 pub(crate) fn parse_stored_datetime(raw: &str) -> Option<OffsetDateTime> {
     parse_fixed_utc(raw).or_else(|| parse_datetime(raw))
 }

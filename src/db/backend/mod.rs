@@ -291,5 +291,4 @@ mod tests {
         Backend::Sqlite.push_placeholder(&mut s, 3);
         assert_eq!(s, "$3??");
     }
-
 }

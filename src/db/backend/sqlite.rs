@@ -1,14 +1,10 @@
-//! SQLite's dialect: column types, the catalogue queries, how writes begin.
+//! SQLite's dialect: column types and the catalogue queries.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text (`...ffffffZ`) so text
 //! order is time order; dates as `YYYY-MM-DD`; UUIDs as 16-byte blobs; JSON as
-//! text. Writes begin with `BEGIN IMMEDIATE` so concurrent writers queue on
-//! the busy timeout instead of failing on lock upgrade.
+//! text.
 
 use crate::db::schema::SqlType;
-
-/// How write transactions begin.
-pub(crate) const BEGIN: &str = "BEGIN IMMEDIATE";
 
 /// `DEFAULT` for `now`: the same fixed-width text the binder writes.
 pub(crate) const NOW_DEFAULT: &str = "(strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'))";

@@ -14,11 +14,18 @@ use crate::db::pool::Pool;
 /// happened. On SQLite the runner's `BEGIN IMMEDIATE` serialises instances,
 /// and each migration is checked again once the write lock is held.
 pub(super) enum RunLock {
+    #[cfg(feature = "sqlite")]
     None,
     #[cfg(feature = "postgres")]
-    Postgres(#[allow(dead_code, reason = "held, not read: dropping it ends the lock")] sqlx::PgConnection),
+    Postgres(
+        #[allow(dead_code, reason = "held, not read: dropping it ends the lock")]
+        sqlx::PgConnection,
+    ),
     #[cfg(feature = "mysql")]
-    MySql(#[allow(dead_code, reason = "held, not read: dropping it ends the lock")] sqlx::MySqlConnection),
+    MySql(
+        #[allow(dead_code, reason = "held, not read: dropping it ends the lock")]
+        sqlx::MySqlConnection,
+    ),
 }
 
 pub(super) async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {

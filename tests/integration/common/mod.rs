@@ -53,7 +53,9 @@ fn env_url(backend: Backend) -> Option<String> {
         if required {
             panic!("built without the `{feature}` feature but HANGAR_TEST_REQUIRE_BACKENDS=1: run with --features postgres,mysql");
         }
-        eprintln!("SKIPPED: built without the `{feature}` feature; this {backend:?} case did not run");
+        eprintln!(
+            "SKIPPED: built without the `{feature}` feature; this {backend:?} case did not run"
+        );
         return None;
     }
     match std::env::var(var) {

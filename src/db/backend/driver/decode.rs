@@ -15,6 +15,7 @@ pub(crate) fn decode_err(i: usize, msg: impl Into<String>) -> sqlx::Error {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 pub(crate) fn uuid_from_bytes(i: usize, b: Vec<u8>) -> DecodeResult {
     uuid::Uuid::from_slice(&b)
         .or_else(|_| uuid::Uuid::try_parse_ascii(&b))
@@ -22,6 +23,7 @@ pub(crate) fn uuid_from_bytes(i: usize, b: Vec<u8>) -> DecodeResult {
         .map_err(|e| decode_err(i, e.to_string()))
 }
 
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 pub(crate) fn json_from_text(i: usize, s: &str) -> DecodeResult {
     serde_json::from_str(s)
         .map(Value::Json)

@@ -55,7 +55,9 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
-compile_error!("hangar needs at least one database driver: enable the `sqlite`, `postgres` or `mysql` feature");
+compile_error!(
+    "hangar needs at least one database driver: enable the `sqlite`, `postgres` or `mysql` feature"
+);
 
 /// A `match` over an enum with one variant per backend (`Sqlite`, `Postgres`,
 /// `MySql`, each holding a driver value), with an arm for each backend this
@@ -99,7 +101,10 @@ pub(crate) fn diagnose(err: &dyn sqlx::error::DatabaseError) -> Diagnosis {
         return mysql::diagnose(my);
     }
     #[cfg(feature = "sqlite")]
-    if err.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+    if err
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
         return sqlite::diagnose(err);
     }
     Diagnosis::default()

@@ -53,7 +53,10 @@ fn is_transient(number: u16, sqlstate: &str) -> bool {
 fn is_connection_lost(number: u16, sqlstate: &str) -> bool {
     sqlstate.starts_with("08")
         || sqlstate == "70100"
-        || matches!(number, SERVER_SHUTDOWN | CONNECTION_KILLED | CLIENT_INTERACTION_TIMEOUT)
+        || matches!(
+            number,
+            SERVER_SHUTDOWN | CONNECTION_KILLED | CLIENT_INTERACTION_TIMEOUT
+        )
 }
 
 /// `Duplicate entry 'x' for key 'note.slug'`, `... FOREIGN KEY (`user`) ...`,

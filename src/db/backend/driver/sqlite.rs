@@ -15,6 +15,10 @@ use crate::db::value::{format_datetime, parse_stored_datetime, Value};
 use super::decode::{decode_err, json_from_text, opt, uuid_from_bytes, DecodeResult};
 use super::Diagnosis;
 
+/// How write transactions begin: `BEGIN IMMEDIATE`, so concurrent writers
+/// queue on the busy timeout instead of failing on lock upgrade.
+pub(crate) const BEGIN: &str = "BEGIN IMMEDIATE";
+
 /// What an SQLite error means for the layers above.
 pub(crate) fn diagnose(err: &dyn DatabaseError) -> Diagnosis {
     let code = err.code().unwrap_or_default();
