@@ -151,7 +151,7 @@ async fn inspectdb_structs_compile_and_match_the_database() {
         crate_dir.join("Cargo.toml"),
         format!(
             "[package]\nname = \"roundtrip\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
-             [dependencies]\nhangar = {{ path = {:?} }}\nrocket = {{ version = \"0.5.1\", default-features = false }}\n\
+             [dependencies]\nhangar = {{ path = {:?}, features = [\"postgres\", \"mysql\"] }}\nrocket = {{ version = \"0.5.1\", default-features = false }}\n\
              time = \"0.3\"\nuuid = \"1\"\nserde_json = \"1\"\n",
             root.display().to_string()
         ),

@@ -152,7 +152,17 @@ fn number(ty: SqlType, v: i64) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::numeric_to_f64;
+    use super::{is_connection_lost, is_transient, numeric_to_f64};
+
+    #[test]
+    fn transient_sqlstates() {
+        assert!(is_transient("40001"));
+        assert!(is_transient("57P01"));
+        assert!(!is_transient("23505"));
+        assert!(is_connection_lost("57P01"));
+        assert!(is_connection_lost("08006"));
+        assert!(!is_connection_lost("40001"));
+    }
 
     #[test]
     fn numerics_read_as_floats() {

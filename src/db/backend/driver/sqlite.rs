@@ -117,3 +117,16 @@ pub(crate) fn decode(row: &SqliteRow, i: usize, ty: SqlType) -> DecodeResult {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_bad_regex, is_transient};
+
+    #[test]
+    fn busy_and_locked_codes_are_transient() {
+        assert!(is_transient("5"));
+        assert!(is_transient("517"));
+        assert!(!is_transient("19"));
+        assert!(is_bad_regex("1043", ""));
+    }
+}
