@@ -14,7 +14,7 @@ use crate::auth::guards::AuthState;
 
 /// The catchers the `Auth` fairing registers at `/`.
 pub fn all() -> Vec<Catcher> {
-    catchers![unauthorized, forbidden, too_many]
+    catchers![unauthorized, forbidden, too_many, unavailable]
 }
 
 /// Whether the client wants JSON rather than HTML.
@@ -100,5 +100,22 @@ fn too_many(req: &Request<'_>) -> CaughtReply {
         Status::TooManyRequests,
         "Too many requests",
         "Slow down and try again shortly.",
+    )
+}
+
+/// A guard that could not reach the database (the session's user, say):
+/// the client hears that it is the database, and to try again.
+#[catch(503)]
+fn unavailable(req: &Request<'_>) -> CaughtReply {
+    if wants_json(req) {
+        return json_error(
+            Status::ServiceUnavailable,
+            "database unavailable, try again shortly",
+        );
+    }
+    html_error(
+        Status::ServiceUnavailable,
+        "Service unavailable",
+        "The database cannot be reached right now. Try again shortly.",
     )
 }

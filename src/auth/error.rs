@@ -45,6 +45,11 @@ pub enum AuthError {
     /// A database failure.
     #[error(transparent)]
     Database(#[from] crate::db::Error),
+    /// The session's user could not be loaded (the database is down or the
+    /// pool exhausted): the session may well be valid, so this is the
+    /// database's status (503), never "not logged in".
+    #[error("the session's user could not be loaded: {0}")]
+    UserUnavailable(#[source] std::sync::Arc<crate::db::Error>),
 }
 
 impl AuthError {
@@ -59,6 +64,7 @@ impl AuthError {
             }
             AuthError::Password(_) => Status::BadRequest,
             AuthError::Database(e) => e.status(),
+            AuthError::UserUnavailable(e) => e.status(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::any::TypeId;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
@@ -169,21 +170,39 @@ impl<U: UserModel> Deref for AdminUser<U> {
     }
 }
 
-struct CachedUser<U>(Result<Option<U>, Status>);
+/// Why the session's user could not be had: a missing fairing, or the
+/// database's error (shared by every guard of the request).
+#[derive(Clone, Debug)]
+enum LoadError {
+    NotAttached,
+    Database(Arc<crate::db::Error>),
+}
 
-async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, Status> {
+impl LoadError {
+    fn into_outcome<T>(self) -> Outcome<T, AuthError> {
+        let error = match self {
+            LoadError::NotAttached => AuthError::NotAttached,
+            LoadError::Database(e) => AuthError::UserUnavailable(e),
+        };
+        Outcome::Error((error.status(), error))
+    }
+}
+
+struct CachedUser<U>(Result<Option<U>, LoadError>);
+
+async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, LoadError> {
     let (Some(state), Some(db)) = (
         req.rocket().state::<AuthState>(),
         req.rocket().state::<Db>(),
     ) else {
-        return Err(Status::InternalServerError);
+        return Err(LoadError::NotAttached);
     };
     let policy = crate::auth::CookiePolicy::of(req, &state.config);
     let Some(session) = Session::from_cookies(req.cookies(), &state.config, policy) else {
         return Ok(None);
     };
     let Some(store) = state.store.as_any().downcast_ref::<TypedStore<U>>() else {
-        return Err(Status::InternalServerError);
+        return Err(LoadError::NotAttached);
     };
     // session rows are read on the primary: a replica's lag would delay a revocation
     match store.user(&db.primary(), session.uid).await {
@@ -192,7 +211,14 @@ async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, Status>
             Ok(Some(u))
         }
         Ok(_) => Ok(None),
-        Err(e) => Err(e.status()),
+        Err(e) => {
+            // logged here, once per request, with its cause
+            rocket::error!("hangar: the session's user could not be loaded: {e}");
+            if let Some(cause) = std::error::Error::source(&e) {
+                rocket::error!("  caused by: {cause}");
+            }
+            Err(LoadError::Database(Arc::new(e)))
+        }
     }
 }
 
@@ -211,7 +237,7 @@ impl<'r, U: UserModel> FromRequest<'r> for AuthUser<U> {
         match &cached.0 {
             Ok(Some(u)) => Outcome::Success(AuthUser(u.clone())),
             Ok(None) => Outcome::Error((Status::Unauthorized, AuthError::NotLoggedIn)),
-            Err(status) => Outcome::Error((*status, AuthError::NotLoggedIn)),
+            Err(e) => e.clone().into_outcome(),
         }
     }
 }
@@ -274,7 +300,15 @@ pub async fn current_user(req: &Request<'_>) -> Option<SessionUser> {
                 let db = req.rocket().state::<Db>()?;
                 let policy = crate::auth::CookiePolicy::of(req, &state.config);
                 let session = Session::from_cookies(req.cookies(), &state.config, policy)?;
-                let u = state.store.load(&db.primary(), session.uid).await.ok()??;
+                let u = match state.store.load(&db.primary(), session.uid).await {
+                    Ok(u) => u?,
+                    Err(e) => {
+                        // a page renders without its user rather than fail;
+                        // the operator hears why
+                        rocket::error!("hangar: the session's user could not be loaded: {e}");
+                        return None;
+                    }
+                };
                 let alive = u.active && u.epoch == session.ep;
                 if alive {
                     session.touch(req.cookies(), &state.config, policy);

@@ -30,6 +30,7 @@ app_cases!(
     security_headers_on_every_response,
     sessions_work_across_instances,
     logout_on_one_instance_ends_the_session_on_others,
+    an_outage_while_loading_the_user_is_503_not_anonymous,
 );
 
 #[get("/private?<x>")]
@@ -194,6 +195,36 @@ async fn anonymous_browsers_are_sent_to_login_with_next(tdb: Arc<TestDb>) {
         "autoescaped: {html}"
     );
     assert!(html.contains(&csrf(&client).await));
+}
+
+async fn an_outage_while_loading_the_user_is_503_not_anonymous(tdb: Arc<TestDb>) {
+    // no session cache: every request reads the user row
+    let figment = figment(&tdb).merge(("hangar.auth.session_cache_ms", 0));
+    let client = Client::tracked(app(figment)).await.expect("launch");
+    make_user(&client, "alice", "alice-password", false).await;
+    let res = login(&client, "alice", "alice-password", "/private").await;
+    assert_eq!(res.status(), Status::SeeOther);
+    drop(res);
+    assert_eq!(body_of(&client, "/private").await.0, Status::Ok);
+    // the database goes away with the session still valid
+    client
+        .rocket()
+        .state::<Db>()
+        .expect("db")
+        .pool()
+        .close()
+        .await;
+    let res = client.get("/private").header(Accept::JSON).dispatch().await;
+    assert_eq!(res.status(), Status::ServiceUnavailable);
+    let body = res.into_string().await.unwrap_or_default();
+    assert!(body.contains("database unavailable"), "{body}");
+    // a browser gets the page that says so, not the login form
+    let (status, html) = body_of(&client, "/private").await;
+    assert_eq!(status, Status::ServiceUnavailable);
+    assert!(html.contains("database cannot be reached"), "{html}");
+    // `Option<AuthUser>` is Rocket's "whatever went wrong, none"
+    let (status, body) = body_of(&client, "/greet").await;
+    assert_eq!((status, body.as_str()), (Status::Ok, "hi stranger"));
 }
 
 async fn anonymous_api_clients_get_json_401(tdb: Arc<TestDb>) {
