@@ -66,7 +66,7 @@ pub enum ConfigError {
         section: &'static str,
         /// figment's error (with the key path).
         #[source]
-        source: Box<rocket::figment::Error>,
+        source: Box<figment::Error>,
     },
     /// A value of the right type that is not allowed.
     #[error("[{section}] {key}: {message}")]

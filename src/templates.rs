@@ -222,7 +222,7 @@ fn load_all(tera: &mut Tera, app_dir: Option<&Path>) -> Result<(), Box<dyn std::
     not(feature = "admin"),
     allow(dead_code, reason = "the admin asks for its optional templates")
 )]
-pub(crate) fn template_exists(figment: &rocket::figment::Figment, name: &str) -> bool {
+pub(crate) fn template_exists(figment: &figment::Figment, name: &str) -> bool {
     if EMBEDDED.iter().any(|(e, _)| *e == name) {
         return true;
     }

@@ -252,7 +252,7 @@ impl Fairing for Admin {
 
 impl Admin {
     /// What ignite does, after every fairing attached at build time ran.
-    #[allow(clippy::result_large_err)] // Rocket's own `fairing::Result`
+    #[expect(clippy::result_large_err, reason = "Rocket's own `fairing::Result`")]
     fn ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         let config: AdminConfig = match crate::config::load(rocket.figment()) {
             Ok(c) => c,

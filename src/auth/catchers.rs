@@ -13,7 +13,7 @@ use crate::auth::error::AuthError;
 use crate::auth::guards::AuthState;
 
 /// The catchers the `Auth` fairing registers at `/`.
-pub fn all() -> Vec<Catcher> {
+pub(super) fn all() -> Vec<Catcher> {
     catchers![unauthorized, forbidden, too_many, unavailable]
 }
 
@@ -43,20 +43,20 @@ impl<'r> Responder<'r, 'static> for AuthError {
 
 #[derive(rocket::Responder)]
 enum CaughtReply {
-    Json(rocket::response::status::Custom<Json<serde_json::Value>>),
-    Html(rocket::response::status::Custom<Template>),
+    Json(response::status::Custom<Json<serde_json::Value>>),
+    Html(response::status::Custom<Template>),
     Redirect(Redirect),
 }
 
 fn json_error(status: Status, message: &str) -> CaughtReply {
-    CaughtReply::Json(rocket::response::status::Custom(
+    CaughtReply::Json(response::status::Custom(
         status,
         Json(json!({ "error": message })),
     ))
 }
 
 fn html_error(status: Status, title: &str, message: &str) -> CaughtReply {
-    CaughtReply::Html(rocket::response::status::Custom(
+    CaughtReply::Html(response::status::Custom(
         status,
         Template::render(
             "hangar/error.html",

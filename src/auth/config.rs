@@ -73,7 +73,7 @@ pub struct AuthConfig {
 }
 
 /// The default [`AuthConfig::content_security_policy`].
-pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+pub(super) const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 impl Default for AuthConfig {
     fn default() -> Self {

@@ -19,7 +19,7 @@ use crate::db::Db;
 pub struct AuthState {
     /// The configuration in force.
     pub config: AuthConfig,
-    pub(crate) store: std::sync::Arc<dyn UserStore>,
+    pub(crate) store: Arc<dyn UserStore>,
     pub(crate) user_type: TypeId,
     pub(crate) site_name: String,
     /// One credential check at a time per username (see `CheckTurns`).
@@ -105,12 +105,7 @@ impl AuthState {
     /// when that is the user model, drops the cached row, so a new password,
     /// a deactivation, a demotion or a deletion counts at once on this
     /// instance — and, on PostgreSQL, on every other (see `revocation`).
-    pub async fn forget_row(
-        &self,
-        db: &crate::db::Db,
-        schema: &crate::db::Schema,
-        pk: &crate::db::Value,
-    ) {
+    pub async fn forget_row(&self, db: &Db, schema: &crate::db::Schema, pk: &crate::db::Value) {
         if let crate::db::Value::Int(id) = pk {
             if std::ptr::eq(self.store.schema(), schema) {
                 self.store.forget(*id);

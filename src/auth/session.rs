@@ -164,7 +164,7 @@ impl Session {
                     .same_site(SameSite::Lax)
                     .path("/")
                     .secure(policy.secure)
-                    .max_age(rocket::time::Duration::seconds(remaining.max(0))),
+                    .max_age(time::Duration::seconds(remaining.max(0))),
             );
         }
     }
@@ -178,7 +178,7 @@ impl Session {
                 .same_site(SameSite::Lax)
                 .path("/")
                 .secure(policy.secure)
-                .max_age(rocket::time::Duration::seconds(config.session_max_age)),
+                .max_age(time::Duration::seconds(config.session_max_age)),
         );
     }
 

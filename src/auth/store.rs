@@ -75,7 +75,7 @@ pub trait UserStore: Send + Sync + 'static {
         config: &AuthConfig,
         raw: &str,
         existing: bool,
-    ) -> Result<Vec<(&'static str, crate::db::Value)>, AuthError>;
+    ) -> Result<Vec<(&'static str, Value)>, AuthError>;
 
     /// The user by id.
     async fn load(&self, db: &Db, id: i64) -> Result<Option<SessionUser>, AuthError>;
@@ -282,7 +282,7 @@ impl<U: UserModel> UserStore for TypedStore<U> {
         config: &AuthConfig,
         raw: &str,
         existing: bool,
-    ) -> Result<Vec<(&'static str, crate::db::Value)>, AuthError> {
+    ) -> Result<Vec<(&'static str, Value)>, AuthError> {
         password::validate(raw, config.min_password_length)?;
         let hash = password::make_password(raw, config.bcrypt_cost).await?;
         let mut values = vec![(U::PASSWORD_FIELD, hash.into())];

@@ -17,7 +17,7 @@ use crate::auth::throttle;
 use crate::db::Db;
 
 /// The routes, to mount at `prefix`.
-pub fn routes() -> Vec<Route> {
+pub(super) fn routes() -> Vec<Route> {
     routes![
         login_page,
         login,
@@ -185,7 +185,10 @@ fn logout_page(page: Page) -> Template {
 
 #[derive(FromForm)]
 struct LogoutForm<'r> {
-    #[allow(dead_code)]
+    #[expect(
+        dead_code,
+        reason = "parsed so the form accepts it; the redirect reads the query"
+    )]
     next: Option<&'r str>,
 }
 

@@ -99,7 +99,7 @@ pub enum SetupError {
         key: String,
         /// Figment's error, with its key path.
         #[source]
-        source: Box<rocket::figment::Error>,
+        source: Box<figment::Error>,
     },
     /// Two registered models (or models they reference) use one table, e.g.
     /// an app's own `User` and the auth battery's: give one

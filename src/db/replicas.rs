@@ -355,9 +355,7 @@ pub(crate) fn mark_writer(db: &Db, req: &rocket::Request<'_>, res: &mut rocket::
         .path("/")
         .http_only(true)
         .same_site(rocket::http::SameSite::Lax)
-        .max_age(rocket::time::Duration::milliseconds(
-            window.as_millis() as i64
-        ));
+        .max_age(time::Duration::milliseconds(window.as_millis() as i64));
     // response fairings run after the cookie jar was written out
     res.adjoin_header(cookie.build());
 }

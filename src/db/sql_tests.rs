@@ -243,7 +243,7 @@ fn ddl_per_backend() {
 
 #[test]
 fn tables_are_named_by_the_registry() {
-    let figment = rocket::figment::Figment::from(("app.author_table", "writers"));
+    let figment = figment::Figment::from(("app.author_table", "writers"));
     let registry = ModelSet::new()
         .model::<Book>()
         .table_from_config::<Author>("app.author_table")

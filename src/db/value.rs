@@ -94,7 +94,7 @@ impl Value {
     /// assert_eq!(Value::parse(SqlType::Bool, "1").unwrap(), Value::Bool(true));
     /// assert!(Value::parse(SqlType::BigInt, "abc").is_err());
     /// ```
-    pub fn parse(ty: SqlType, raw: &str) -> std::result::Result<Value, String> {
+    pub fn parse(ty: SqlType, raw: &str) -> Result<Value, String> {
         let raw_trim = raw.trim();
         match ty {
             SqlType::Bool => match raw_trim.to_ascii_lowercase().as_str() {
@@ -141,7 +141,7 @@ impl Value {
     /// let v = Value::from_json(SqlType::BigInt, &serde_json::json!(7)).unwrap();
     /// assert_eq!(v, Value::Int(7));
     /// ```
-    pub fn from_json(ty: SqlType, json: &serde_json::Value) -> std::result::Result<Value, String> {
+    pub fn from_json(ty: SqlType, json: &serde_json::Value) -> Result<Value, String> {
         use serde_json::Value as J;
         match (ty, json) {
             (_, J::Null) => Ok(Value::Null),
@@ -330,7 +330,7 @@ fn parse_fixed_utc(raw: &str) -> Option<OffsetDateTime> {
 }
 
 impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Null => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
@@ -401,7 +401,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 /// ```
 pub trait FromValue: Sized {
     /// Converts, or says what was expected.
-    fn from_value(v: Value) -> std::result::Result<Self, String>;
+    fn from_value(v: Value) -> Result<Self, String>;
 }
 
 macro_rules! from_value {
@@ -430,7 +430,7 @@ from_value! {
 }
 
 impl FromValue for i32 {
-    fn from_value(v: Value) -> std::result::Result<Self, String> {
+    fn from_value(v: Value) -> Result<Self, String> {
         match v {
             Value::Int(i) => i32::try_from(i).map_err(|_| format!("{i} does not fit i32")),
             other => Err(format!("expected i32, found {other:?}")),
@@ -439,7 +439,7 @@ impl FromValue for i32 {
 }
 
 impl<T: FromValue> FromValue for Option<T> {
-    fn from_value(v: Value) -> std::result::Result<Self, String> {
+    fn from_value(v: Value) -> Result<Self, String> {
         match v {
             Value::Null => Ok(None),
             v => T::from_value(v).map(Some),

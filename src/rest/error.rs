@@ -222,7 +222,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
                 json!({ "errors": errors })
             }
         };
-        let mut res = rocket::response::status::Custom(self.status, Json(body)).respond_to(req)?;
+        let mut res = response::status::Custom(self.status, Json(body)).respond_to(req)?;
         if self.status == Status::Unauthorized && challenges(req) {
             res.set_header(Header::new(
                 "WWW-Authenticate",

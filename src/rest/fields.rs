@@ -9,10 +9,10 @@ use serde_json::{Map, Value as Json};
 use crate::db::{Record, SqlType, Value};
 
 /// A function computing an output value from the row and its serialized form.
-pub type ComputeFn = dyn Fn(&Record, &Map<String, Json>) -> Json + Send + Sync;
+pub(super) type ComputeFn = dyn Fn(&Record, &Map<String, Json>) -> Json + Send + Sync;
 
 /// A function formatting one value (Flask-RESTful's `Raw.format`).
-pub type FormatFn = dyn Fn(&Json) -> Json + Send + Sync;
+pub(super) type FormatFn = dyn Fn(&Json) -> Json + Send + Sync;
 
 /// The type an output value is coerced to (Flask-RESTful's `String`,
 /// `Integer`, `Float`, `Boolean`, `DateTime`). A value that cannot be

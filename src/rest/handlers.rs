@@ -318,7 +318,10 @@ async fn load_locked(
 }
 
 /// `POST /api/<name>/`: 201 with the object and its `Location`.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Rocket handler takes each request guard as an argument"
+)]
 pub(crate) async fn create(
     state: &RestState,
     entry: &Entry,
@@ -399,7 +402,10 @@ pub(crate) async fn create(
 
 /// `PUT`/`PATCH`/`POST /api/<name>/<pk>/`: only the given fields change; the
 /// row is read locked, checked and written in one transaction.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a Rocket handler takes each request guard as an argument"
+)]
 pub(crate) async fn update(
     entry: &Entry,
     req: &Request<'_>,

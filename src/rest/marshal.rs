@@ -206,10 +206,7 @@ impl Entry {
 
     /// `scheme://host` for absolute URL fields: `[hangar.api] base_url`, else
     /// the request's (`X-Forwarded-Proto` or http, and its `Host`).
-    pub(crate) fn base_for(
-        &self,
-        req: &rocket::Request<'_>,
-    ) -> Result<String, crate::rest::error::ApiError> {
+    pub(crate) fn base_for(&self, req: &rocket::Request<'_>) -> Result<String, ApiError> {
         // only output fields make URLs: nothing to work out without them
         if self.resource.output.is_none() {
             return Ok(String::new());
@@ -243,7 +240,7 @@ impl Entry {
             .state::<crate::rest::RestState>()
             .is_some_and(|s| s.config.host_allowed(&host));
         if !allowed {
-            return Err(crate::rest::error::ApiError::bad_request(format!(
+            return Err(ApiError::bad_request(format!(
                 "Host `{host}` is not allowed (hangar.api.allowed_hosts)"
             )));
         }

@@ -13,7 +13,7 @@ use crate::rest::error::ApiError;
 /// # Errors
 /// 400 for malformed JSON or a non-object body, 413 past the size limit
 /// (`limits.json`, `limits.form`), 415 for other content types.
-pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Json>, ApiError> {
+pub(crate) async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Map<String, Json>, ApiError> {
     let ct = req.content_type().cloned();
     let is_json = ct.as_ref().is_some_and(|c| c.is_json());
     let is_form = ct.as_ref().is_some_and(|c| c.is_form());

@@ -2,6 +2,11 @@
 //! file): each module is one concern, run on SQLite and, when their URLs are
 //! set, on PostgreSQL and MariaDB (`common`).
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing; `pub` marks what modules share"
+)]
+
 #[macro_use]
 mod common;
 mod admin_site;

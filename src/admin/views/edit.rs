@@ -134,7 +134,10 @@ fn shown_values(
     .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the form's parts as the add, edit and conflict views hold them"
+)]
 async fn render_form(
     cx: &AdminRequest<'_>,
     e: &AdminEntry,
@@ -203,7 +206,7 @@ async fn render_form(
             .iter()
             .filter(|(n, _)| e.admin.readonly.contains(n))
         {
-            fields.push(crate::admin::FormField {
+            fields.push(FormField {
                 name: name.clone(),
                 label: crate::text::title_case(name),
                 widget: "static",
@@ -225,7 +228,7 @@ async fn render_form(
         }
     }
     if let Some(pw) = &e.admin.password_field {
-        fields.push(crate::admin::FormField {
+        fields.push(FormField {
             name: pw.clone(),
             label: crate::text::title_case(pw),
             widget: "password",

@@ -292,7 +292,7 @@ pub(crate) mod on_delete_name {
 
     use crate::db::schema::OnDelete;
 
-    pub fn serialize<S: Serializer>(v: &OnDelete, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &OnDelete, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(match v {
             OnDelete::Restrict => "restrict",
             OnDelete::Cascade => "cascade",
@@ -300,7 +300,7 @@ pub(crate) mod on_delete_name {
         })
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OnDelete, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OnDelete, D::Error> {
         match String::deserialize(d)?.as_str() {
             "restrict" => Ok(OnDelete::Restrict),
             "cascade" => Ok(OnDelete::Cascade),

@@ -28,7 +28,7 @@ pub fn expected_indexes(table: &str, schema: &Schema) -> Vec<IndexInfo> {
         if unique || col.index || col.references.is_some() {
             let columns = vec![col.name.to_owned()];
             out.push(IndexInfo {
-                name: crate::db::ddl::index_name(table, &columns, unique),
+                name: ddl::index_name(table, &columns, unique),
                 columns,
                 unique,
                 constraint: unique,

@@ -60,7 +60,10 @@ impl Migrations {
 
     /// Runs `ops` of migration `f` (all, or from `resume` on); `false` when
     /// another instance did it first.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one migration's run: its file, operations, resume point and bookkeeping"
+    )]
     pub(super) async fn run_portable(
         &self,
         db: &Db,

@@ -1,6 +1,6 @@
 //! What the admin test files share: two models, seed data (users root,
 //! alice, bob; five messages; one note) and HTTP helpers.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "helpers shared by modules that each use some")]
 
 pub mod options;
 

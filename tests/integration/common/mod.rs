@@ -5,7 +5,7 @@
 //! Without those variables the server cases say SKIPPED on stderr and pass;
 //! with `HANGAR_TEST_REQUIRE_BACKENDS=1` (CI) a missing URL fails the test.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "helpers shared by modules that each use some")]
 
 pub mod models;
 pub mod proxy;

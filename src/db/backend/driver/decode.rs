@@ -2,7 +2,7 @@
 
 use crate::db::value::Value;
 
-pub(crate) type DecodeResult = std::result::Result<Value, sqlx::Error>;
+pub(crate) type DecodeResult = Result<Value, sqlx::Error>;
 
 pub(crate) fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
     v.map_or(Value::Null, f)
