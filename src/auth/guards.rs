@@ -207,11 +207,8 @@ async fn load_user<U: UserModel>(req: &Request<'_>) -> Result<Option<U>, LoadErr
         }
         Ok(_) => Ok(None),
         Err(e) => {
-            // logged here, once per request, with its cause
+            // logged here, once per request (the message holds the driver's)
             rocket::error!("hangar: the session's user could not be loaded: {e}");
-            if let Some(cause) = std::error::Error::source(&e) {
-                rocket::error!("  caused by: {cause}");
-            }
             Err(LoadError::Database(Arc::new(e)))
         }
     }

@@ -8,15 +8,9 @@
 
 use std::sync::Arc;
 
-#[cfg(feature = "mysql")]
-use crate::db::backend::driver::mysql;
-#[cfg(feature = "postgres")]
-use crate::db::backend::driver::postgres;
-#[cfg(feature = "sqlite")]
-use crate::db::backend::driver::sqlite;
-#[cfg(feature = "sqlite")]
-use crate::db::backend::driver::sqlite::BEGIN as SQLITE_BEGIN;
-use crate::db::backend::{driver::each_backend, Backend};
+use crate::db::backend::Backend;
+pub use crate::db::connection::ExecResult;
+use crate::db::connection::{target, Target, TxInner};
 use crate::db::error::{connection_lost, Error, Result};
 use crate::db::pool::{Pool, PoolConnection};
 use crate::db::registry::Registry;
@@ -24,20 +18,6 @@ use crate::db::schema::{Schema, SqlType};
 use crate::db::sql::{Returns, Statement};
 use crate::db::value::Value;
 use crate::db::write_queue::{WriteQueue, WriteTurn};
-
-/// What a write did.
-///
-/// ```
-/// let r = hangar::db::ExecResult::default();
-/// assert_eq!(r.rows_affected, 0);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ExecResult {
-    /// Rows inserted, updated or deleted.
-    pub rows_affected: u64,
-    /// The auto-increment key of an insert (MySQL, SQLite).
-    pub last_insert_id: Option<i64>,
-}
 
 /// Something statements run on: [`Db`] (the pool), [`Conn`] (one connection)
 /// or [`Transaction`]. Query methods take any `E: Executor`.
@@ -94,115 +74,6 @@ pub(crate) async fn fetch_int<E: Executor>(mut ex: E, stmt: Statement) -> Result
         .fetch(stmt.read(Returns::OneRow), &[SqlType::BigInt])
         .await?;
     Ok(rows.first().and_then(|r| r.first()).and_then(Value::as_i64))
-}
-
-/// One borrowed sqlx connection of a known backend: what every executor
-/// runs statements on.
-pub(crate) enum Target<'c> {
-    #[cfg(feature = "sqlite")]
-    Sqlite(&'c mut sqlx::SqliteConnection),
-    #[cfg(feature = "postgres")]
-    Postgres(&'c mut sqlx::PgConnection),
-    #[cfg(feature = "mysql")]
-    MySql(&'c mut sqlx::MySqlConnection),
-}
-
-fn sql_text(sql: String) -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(sql)
-}
-
-macro_rules! fetch_with {
-    ($conn:expr, $stmt:expr, $types:expr, $args:path, $decode:path) => {{
-        let query = sqlx::query_with(sql_text($stmt.sql), $args($stmt.args)?);
-        let rows = if $stmt.returns == Returns::OneRow {
-            query.fetch_optional($conn).await?.into_iter().collect()
-        } else {
-            query.fetch_all($conn).await?
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut values = Vec::with_capacity($types.len());
-            for (i, ty) in $types.iter().enumerate() {
-                values.push($decode(row, i, *ty)?);
-            }
-            out.push(values);
-        }
-        out
-    }};
-}
-
-impl Target<'_> {
-    pub(crate) async fn fetch(
-        self,
-        stmt: Statement,
-        types: &[SqlType],
-    ) -> std::result::Result<Vec<Vec<Value>>, sqlx::Error> {
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Target::Sqlite(c) => fetch_with!(c, stmt, types, sqlite::arguments, sqlite::decode),
-            #[cfg(feature = "postgres")]
-            Target::Postgres(c) => {
-                fetch_with!(c, stmt, types, postgres::arguments, postgres::decode)
-            }
-            #[cfg(feature = "mysql")]
-            Target::MySql(c) => fetch_with!(c, stmt, types, mysql::arguments, mysql::decode),
-        })
-    }
-
-    async fn execute(self, stmt: Statement) -> std::result::Result<ExecResult, sqlx::Error> {
-        let sql = sql_text(stmt.sql);
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Target::Sqlite(c) => {
-                let args = sqlite::arguments(stmt.args)?;
-                let r = sqlx::query_with(sql, args).execute(c).await?;
-                ExecResult {
-                    rows_affected: r.rows_affected(),
-                    last_insert_id: Some(r.last_insert_rowid()),
-                }
-            }
-            #[cfg(feature = "postgres")]
-            Target::Postgres(c) => {
-                let args = postgres::arguments(stmt.args)?;
-                let r = sqlx::query_with(sql, args).execute(c).await?;
-                ExecResult {
-                    rows_affected: r.rows_affected(),
-                    last_insert_id: None,
-                }
-            }
-            #[cfg(feature = "mysql")]
-            Target::MySql(c) => {
-                let args = mysql::arguments(stmt.args)?;
-                let r = sqlx::query_with(sql, args).execute(c).await?;
-                ExecResult {
-                    rows_affected: r.rows_affected(),
-                    last_insert_id: i64::try_from(r.last_insert_id()).ok(),
-                }
-            }
-        })
-    }
-
-    async fn run_script(self, sql: &str) -> std::result::Result<(), sqlx::Error> {
-        let raw = sqlx::raw_sql(sql_text(sql.to_owned()));
-        each_backend!(self, Target(c) => raw.execute(c).await.map(|_| ()))
-    }
-
-    async fn begin<'t>(self) -> std::result::Result<TxInner<'t>, sqlx::Error>
-    where
-        Self: 't,
-    {
-        use sqlx::Connection as _;
-        Ok(match self {
-            #[cfg(feature = "sqlite")]
-            Target::Sqlite(c) if c.is_in_transaction() => TxInner::Sqlite(c.begin().await?),
-            #[cfg(feature = "sqlite")]
-            Target::Sqlite(c) => TxInner::Sqlite(c.begin_with(SQLITE_BEGIN).await?),
-            #[cfg(feature = "postgres")]
-            Target::Postgres(c) => TxInner::Postgres(c.begin().await?),
-            #[cfg(feature = "mysql")]
-            Target::MySql(c) => TxInner::MySql(c.begin().await?),
-        })
-    }
 }
 
 /// Handle on the database pool and the registered models, cheap to clone;
@@ -302,15 +173,7 @@ impl Db {
     /// ```
     pub async fn begin(&self) -> Result<Transaction<'static>> {
         let turn = self.writes.turn().await;
-        let inner = match &self.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => p.begin_with(SQLITE_BEGIN).await.map(TxInner::Sqlite),
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => p.begin().await.map(TxInner::Postgres),
-            #[cfg(feature = "mysql")]
-            Pool::MySql(p) => p.begin().await.map(TxInner::MySql),
-        }
-        .map_err(Error::from)?;
+        let inner = TxInner::begin_on(&self.pool).await.map_err(Error::from)?;
         Ok(Transaction {
             inner,
             registry: self.registry.clone(),
@@ -332,17 +195,6 @@ impl Db {
         };
         let mut conn = self.pool.acquire().await?;
         Ok(target(&mut conn).fetch(stmt, types).await)
-    }
-}
-
-pub(crate) fn target(conn: &mut PoolConnection) -> Target<'_> {
-    match conn {
-        #[cfg(feature = "sqlite")]
-        PoolConnection::Sqlite(c) => Target::Sqlite(c),
-        #[cfg(feature = "postgres")]
-        PoolConnection::Postgres(c) => Target::Postgres(c),
-        #[cfg(feature = "mysql")]
-        PoolConnection::MySql(c) => Target::MySql(c),
     }
 }
 
@@ -389,15 +241,6 @@ impl Conn {
     }
 }
 
-enum TxInner<'c> {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::Transaction<'c, sqlx::MySql>),
-}
-
 /// A database transaction (or a savepoint inside one). Statements run through
 /// `&mut tx`; nothing is visible to others until [`Transaction::commit`];
 /// dropping it rolls back.
@@ -418,25 +261,11 @@ impl std::fmt::Debug for Transaction<'_> {
 
 impl<'c> Transaction<'c> {
     fn backend_of(&self) -> Backend {
-        match self.inner {
-            #[cfg(feature = "sqlite")]
-            TxInner::Sqlite(_) => Backend::Sqlite,
-            #[cfg(feature = "postgres")]
-            TxInner::Postgres(_) => Backend::Postgres,
-            #[cfg(feature = "mysql")]
-            TxInner::MySql(_) => Backend::MySql,
-        }
+        self.inner.backend()
     }
 
     fn target(&mut self) -> Target<'_> {
-        match &mut self.inner {
-            #[cfg(feature = "sqlite")]
-            TxInner::Sqlite(t) => Target::Sqlite(t),
-            #[cfg(feature = "postgres")]
-            TxInner::Postgres(t) => Target::Postgres(t),
-            #[cfg(feature = "mysql")]
-            TxInner::MySql(t) => Target::MySql(t),
-        }
+        self.inner.target()
     }
 
     /// Starts a nested transaction: a savepoint, rolled back to when the
@@ -477,7 +306,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error if the commit fails.
     pub async fn commit(self) -> Result<()> {
-        each_backend!(self.inner, TxInner(t) => t.commit().await).map_err(Error::from)
+        self.inner.commit().await.map_err(Error::from)
     }
 
     /// Discards the transaction's writes (what dropping it does too).
@@ -485,7 +314,7 @@ impl<'c> Transaction<'c> {
     /// # Errors
     /// The database's error if the rollback fails.
     pub async fn rollback(self) -> Result<()> {
-        each_backend!(self.inner, TxInner(t) => t.rollback().await).map_err(Error::from)
+        self.inner.rollback().await.map_err(Error::from)
     }
 }
 

@@ -25,6 +25,7 @@
 
 mod backend;
 mod coerce;
+mod connection;
 pub mod counter;
 pub mod cursor;
 pub mod ddl;

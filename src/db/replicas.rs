@@ -20,8 +20,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::connection::target;
 use crate::db::error::{connection_lost, Result};
-use crate::db::executor::{target, Db};
+use crate::db::executor::Db;
 use crate::db::pool::{redact, Pool};
 use crate::db::schema::SqlType;
 use crate::db::sql::Statement;
