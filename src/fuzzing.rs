@@ -90,11 +90,11 @@ pub fn session_cookie(value: &str) {
 /// A portable migration file: it parses, and what it writes back parses
 /// to the same migration.
 pub fn migration_file(text: &str) {
-    let Ok(file) = toml::from_str::<crate::db::migrate::MigrationFile>(text) else {
+    let Ok(file) = toml::from_str::<crate::db::manage::migrate::MigrationFile>(text) else {
         return;
     };
     let written = file.to_toml();
-    let again: crate::db::migrate::MigrationFile =
+    let again: crate::db::manage::migrate::MigrationFile =
         toml::from_str(&written).unwrap_or_else(|e| panic!("{written}\nno longer parses: {e}"));
     assert_eq!(again, file, "the file written back differs:\n{written}");
 }

@@ -8,7 +8,7 @@
 //! ## Quickstart
 //!
 //! ```no_run
-//! use hangar::db::{Database, Db, Model as _, Op};
+//! use hangar::db::{Database, Db, Model as _, Table as _, Op};
 //! use hangar::Model;
 //! use rocket::{get, routes, serde::json::Json};
 //! use time::OffsetDateTime;
@@ -120,7 +120,7 @@ pub use hangar_codegen::Model;
 
 /// The things most apps import: `use hangar::prelude::*;`.
 pub mod prelude {
-    pub use crate::db::{Conn, Database, Db, DeleteMode, Model as _, Op, Query, Value};
+    pub use crate::db::{Conn, Database, Db, DeleteMode, Model as _, Op, Query, Table as _, Value};
     pub use crate::Model;
 }
 

@@ -2,7 +2,7 @@
 //! percent-encoding.
 //!
 //! A bottom-layer module like `config`: it imports nothing of Hangar's.
-//! [`crate::utils`] re-exports `slugify` and `title_case` for apps.
+//! `hangar::utils` re-exports `slugify` and `title_case` for apps.
 
 /// Turns text into a URL slug: lowercase ASCII letters and digits joined by `-`.
 ///

@@ -49,7 +49,7 @@ pub async fn get_query_or_404<M: Model, E: Executor>(ex: E, query: &Query<M>) ->
 /// ```
 /// # use hangar::Model;
 /// # #[derive(Model, serde::Serialize)] struct Item { id: i64, name: String }
-/// use hangar::db::Model as _;
+/// use hangar::db::{Model as _, Table as _};
 /// use hangar::utils::PaginatedQuery;
 /// # rocket::async_test(async {
 /// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
@@ -230,7 +230,7 @@ struct Pagination {
 /// ```no_run
 /// # use hangar::Model;
 /// # #[derive(Model)] struct Message { id: i64, content: String }
-/// use hangar::db::{Db, Error, Model as _};
+/// use hangar::db::{Db, Error, Model as _, Table as _};
 /// use rocket_dyn_templates::Template;
 /// #[rocket::get("/?<page>")]
 /// async fn timeline(db: Db, page: Option<&str>) -> Result<Template, Error> {

@@ -10,6 +10,7 @@
 //! position; `<!-- readme-test: async body (db: Db) -->` blocks are the body
 //! of an `async fn(db: Db)`.
 
+use hangar::db::Table as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -2,6 +2,7 @@
 //! database, same SQL shape, same decoding into a struct. Prints ops/s and
 //! the ratio for each case. Run with `bench/run.sh` (release build).
 
+use hangar::db::Table as _;
 use std::future::Future;
 use std::time::{Duration, Instant};
 

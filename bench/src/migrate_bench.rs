@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hangar::db::migrate::RunOptions;
-use hangar::db::{introspect, Db, Executor as _, Migrations, Model as _, Schema};
+use hangar::db::{introspect, Db, Executor as _, Migrations, Schema, Table as _};
 
 macro_rules! models {
     ($($name:ident $table:literal),* $(,)?) => {

@@ -9,6 +9,7 @@
 
 use hangar::admin::{Admin, ModelAdmin};
 use hangar::auth::{Auth, AuthState};
+use hangar::db::Table as _;
 use hangar::db::{Backend, Count, Database, Db, Executor as _, Model as _, Pool};
 use hangar::rest::{
     ApiError, ApiUser, Authenticator, Resource, RestApi, UserAuthentication, ALL_METHODS,

@@ -7,7 +7,7 @@ mod attrs;
 mod model;
 mod types;
 
-/// Derives `hangar::db::Model`: the table schema, row decoding and records.
+/// Derives `hangar::db::Table` (the table schema, row decoding and records), which gives the struct `hangar::db::Model`'s queries and writes.
 ///
 /// Struct attributes: `#[model(table = "...", name = "...", display = "field")]`.
 /// Field attributes: `primary_key`, `unique`, `index`, `secret`,

@@ -172,7 +172,7 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 display: #display,
             };
 
-            impl ::hangar::db::Model for #ident {
+            impl ::hangar::db::Table for #ident {
                 fn schema() -> &'static #p::Schema {
                     &SCHEMA
                 }
@@ -317,7 +317,7 @@ fn expand_field(
                 ));
             }
             quote!(::core::option::Option::Some(::hangar::__private::ForeignKey {
-                target: <#path as ::hangar::db::Model>::schema,
+                target: <#path as ::hangar::db::Table>::schema,
                 on_delete: #on_delete,
             }))
         }

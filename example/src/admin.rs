@@ -5,7 +5,7 @@
 
 use hangar::admin::{Action, ActionOutcome, Admin, AdminError, ModelAdmin};
 use hangar::auth::SessionUser;
-use hangar::db::{Db, Model, Op, Select, Value};
+use hangar::db::{Db, Op, Select, Table, Value};
 
 use crate::models::{Message, Note, Relationship};
 use crate::panels::{NotePanel, UserStatsPanel};

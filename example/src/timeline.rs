@@ -1,6 +1,7 @@
 //! Reading views: timelines and user pages.
 
 use hangar::auth::{AuthUser, Page};
+use hangar::db::Table as _;
 use hangar::db::{Db, Error, Model as _, Op, Query, Value};
 use hangar::utils::PaginatedQuery;
 use rocket::get;

@@ -104,7 +104,7 @@ fn crate_source(modules: &[(Backend, String)]) -> String {
         ));
     }
     format!(
-        "use hangar::db::Model as _;\n\n{src}#[rocket::main]\nasync fn main() {{\n    \
+        "use hangar::db::Table as _;\n\n{src}#[rocket::main]\nasync fn main() {{\n    \
          let args: Vec<String> = std::env::args().collect();\n    \
          let schemas = match args[1].as_str() {{\n{arms}        other => panic!(\"no module {{other}}\"),\n    }};\n    \
          let db = hangar::db::Db::connect(&args[2]).await.unwrap().with_models(&schemas);\n    \

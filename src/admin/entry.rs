@@ -246,22 +246,6 @@ impl AdminEntry {
             .get_query(crate::db::Select::new(self.schema), user)
     }
 
-    /// The rows the list shows `user` for these query parameters
-    /// (`field__op=value` filters on the allowed paths, `q`, repeated `_pk`),
-    /// within [`select_for`](Self::select_for).
-    ///
-    /// # Errors
-    /// [`AdminError::BadParameter`](crate::admin::AdminError::BadParameter)
-    /// naming the refused parameter.
-    pub fn filtered(
-        &self,
-        params: &[(String, String)],
-        user: &crate::auth::SessionUser,
-    ) -> Result<crate::db::Select, crate::admin::AdminError> {
-        let params = crate::admin::request::Params(params.to_vec());
-        crate::admin::views::ChangeList::new(self, &params, user)?.sorted()
-    }
-
     /// Whether `user` may do `what` here (the model admin's `has_permission`).
     pub fn allows(&self, user: &crate::auth::SessionUser, what: crate::admin::Permission) -> bool {
         self.admin.hooks.has_permission(user, what)

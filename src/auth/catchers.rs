@@ -10,7 +10,7 @@ use rocket_dyn_templates::Template;
 use serde_json::json;
 
 use crate::auth::error::AuthError;
-use crate::auth::guards::AuthState;
+use crate::auth::state::AuthState;
 
 /// The catchers the `Auth` fairing registers at `/`.
 pub(super) fn all() -> Vec<Catcher> {

@@ -6,14 +6,10 @@ use rocket::form::{Contextual, Form, FromForm};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
+use crate::auth::cookies::{is_https, CookiePolicy};
 use crate::auth::error::AuthError;
-use crate::auth::guards::AuthState;
-use crate::auth::session::CookiePolicy;
+use crate::auth::state::AuthState;
 
-/// The CSRF cookie's name over plain HTTP.
-pub const CSRF_COOKIE: &str = "hangar_csrf";
-/// The CSRF cookie's name over HTTPS (see [`CookiePolicy`]).
-pub const SECURE_CSRF_COOKIE: &str = "__Host-hangar_csrf";
 /// The form field carrying the token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
@@ -72,7 +68,7 @@ fn policy(req: &Request<'_>) -> CookiePolicy {
         .state::<AuthState>()
         .is_some_and(|s| s.config.secure_cookies);
     CookiePolicy {
-        secure: secure || crate::auth::session::is_https(req),
+        secure: secure || is_https(req),
     }
 }
 
@@ -133,7 +129,7 @@ pub fn check_origin(req: &Request<'_>) -> Result<(), AuthError> {
             o.get(..7)
                 .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
         });
-    if from_plain_http && crate::auth::session::is_https(req) {
+    if from_plain_http && is_https(req) {
         return Err(AuthError::Csrf("cross-origin request (http to https)"));
     }
     Ok(())

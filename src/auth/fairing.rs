@@ -8,11 +8,12 @@ use rocket::http::Header;
 use rocket::{Build, Request, Response, Rocket};
 
 use crate::auth::config::AuthConfig;
-use crate::auth::guards::AuthState;
+use crate::auth::counter::Counter;
+use crate::auth::state::AuthState;
 use crate::auth::store::TypedStore;
 use crate::auth::user::{User, UserModel};
 use crate::config::{self, HangarConfig};
-use crate::db::{counter::Counter, Db, Model as _, ModelSet};
+use crate::db::{Db, ModelSet, Table as _};
 
 /// The auth fairing: users, login/logout/password views, sessions, CSRF,
 /// throttling, the 401/403/429 catchers and security headers.
@@ -136,7 +137,11 @@ impl<U: UserModel> Fairing for Auth<U> {
     async fn on_liftoff(&self, rocket: &Rocket<rocket::Orbit>) {
         // revocations made by other instances, heard at once (PostgreSQL)
         if let (Some(state), Some(db)) = (rocket.state::<AuthState>(), rocket.state::<Db>()) {
-            crate::auth::revocation::listen(db, state.store.clone());
+            let store = state.store.clone();
+            crate::auth::revocation::listen(db, move |user| match user {
+                Some(id) => store.forget(id),
+                None => store.forget_all(),
+            });
         }
     }
 

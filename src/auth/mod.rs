@@ -32,6 +32,8 @@
 
 mod catchers;
 mod config;
+mod cookies;
+pub mod counter;
 mod credentials;
 mod csrf;
 mod error;
@@ -42,6 +44,7 @@ mod page;
 pub mod password;
 pub mod revocation;
 mod session;
+mod state;
 mod store;
 pub mod throttle;
 mod user;
@@ -49,16 +52,18 @@ mod views;
 
 pub use catchers::wants_json;
 pub use config::AuthConfig;
-pub use credentials::CredentialStats;
-pub use csrf::{
-    check_origin, check_token, CsrfForm, CsrfToken, CSRF_COOKIE, CSRF_FIELD, SECURE_CSRF_COOKIE,
+pub use cookies::{
+    is_https, CookiePolicy, CSRF_COOKIE, SECURE_CSRF_COOKIE, SECURE_SESSION_COOKIE, SESSION_COOKIE,
 };
+pub use credentials::CredentialStats;
+pub use csrf::{check_origin, check_token, CsrfForm, CsrfToken, CSRF_FIELD};
 pub use error::AuthError;
 pub use fairing::Auth;
-pub use guards::{client_ip, current_user, AdminUser, AuthState, AuthUser};
+pub use guards::{client_ip, current_user, AdminUser, AuthUser};
 pub use page::Page;
 pub use password::PasswordError;
-pub use session::{is_https, CookiePolicy, Session, SECURE_SESSION_COOKIE, SESSION_COOKIE};
+pub use session::Session;
+pub use state::AuthState;
 pub use store::{SessionUser, TypedStore, UserStore};
 pub use user::{User, UserModel};
 pub use views::{safe_next, ClientIp};

@@ -6,7 +6,8 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::auth::csrf::CsrfToken;
-use crate::auth::guards::{current_user, AuthState};
+use crate::auth::guards::current_user;
+use crate::auth::state::AuthState;
 use crate::auth::store::SessionUser;
 
 /// A request guard collecting the template context every Hangar-rendered page

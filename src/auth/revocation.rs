@@ -10,9 +10,6 @@
 //! their cached copy expires (`session_cache_ms`). A listener that may have
 //! missed announcements (a lost connection) drops everything it cached.
 
-use std::sync::Arc;
-
-use crate::auth::store::UserStore;
 use crate::db::notify::{self, Heard};
 use crate::db::Db;
 
@@ -26,14 +23,16 @@ pub(crate) async fn announce(db: &Db, id: i64) {
     notify::notify(db, CHANNEL, &id.to_string(), &what).await;
 }
 
-/// Drops what `store` cached for each user announced, until `db` closes.
-pub(crate) fn listen(db: &Db, store: Arc<dyn UserStore>) {
+/// Calls `forget` with each user id announced, and with `None` (forget
+/// everyone) after a gap in which announcements may have been missed,
+/// until `db` closes.
+pub(crate) fn listen(db: &Db, forget: impl Fn(Option<i64>) + Send + 'static) {
     notify::listen(db, CHANNEL, move |heard| match heard {
         Heard::Message(payload) => {
             if let Ok(id) = payload.parse::<i64>() {
-                store.forget(id);
+                forget(Some(id));
             }
         }
-        Heard::Gap => store.forget_all(),
+        Heard::Gap => forget(None),
     });
 }

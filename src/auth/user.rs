@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::auth::password::{self, PasswordError};
 use crate::db::{
     Column, ColumnDefault, Error, Executor, FromValue, Literal, Model, Op, Record, Schema, SqlType,
-    Value,
+    Table, Value,
 };
 
 /// What the auth battery needs of a user model. [`User`] implements it; an
@@ -143,7 +143,7 @@ pub trait UserModel: Model + Clone + Send + Sync + 'static {
 /// # Example
 /// ```
 /// use hangar::auth::User;
-/// use hangar::db::Model as _;
+/// use hangar::db::{Model as _, Table as _};
 /// assert_eq!(User::schema().display, Some("username"));
 /// assert!(User::schema().column("password").unwrap().secret);
 /// ```
@@ -253,7 +253,7 @@ fn field<T: FromValue>(values: &mut std::vec::IntoIter<Value>, name: &str) -> Re
     })
 }
 
-impl Model for User {
+impl Table for User {
     fn schema() -> &'static Schema {
         &SCHEMA
     }

@@ -8,11 +8,13 @@ use rocket::{get, post, routes, Responder, Route, State};
 use rocket_dyn_templates::Template;
 use serde_json::json;
 
+use crate::auth::cookies::CookiePolicy;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::error::AuthError;
-use crate::auth::guards::{client_ip, AuthState};
+use crate::auth::guards::client_ip;
 use crate::auth::page::Page;
-use crate::auth::session::{CookiePolicy, Session};
+use crate::auth::session::Session;
+use crate::auth::state::AuthState;
 use crate::auth::throttle;
 use crate::db::Db;
 

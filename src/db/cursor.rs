@@ -2,8 +2,8 @@
 //! query's ordering, by value rather than by offset.
 
 use crate::db::error::{Error, Result};
-use crate::db::lookup::{FieldPath, Lookup, Op};
-use crate::db::query::{Cond, Select};
+use crate::db::lookup::{Cond, FieldPath, Lookup, Op};
+use crate::db::query::Select;
 use crate::db::record::Record;
 use crate::db::value::Value;
 

@@ -218,7 +218,7 @@ async fn delete_in_scope<E: Executor>(
 /// # Example
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Item { id: i64, name: String }
 /// use hangar::db::DeleteMode;
 /// # rocket::async_test(async {

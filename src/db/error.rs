@@ -4,6 +4,7 @@ use rocket::http::Status;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 
+use crate::config::ConfigError;
 use crate::db::backend::driver;
 use crate::db::schema::Schema;
 
@@ -250,4 +251,70 @@ impl<'r> Responder<'r, 'static> for Error {
         let status = self.status();
         response::status::Custom(status, self.public_message()).respond_to(req)
     }
+}
+
+/// Why the database could not be set up at launch (or by the CLI): each
+/// variant names the configuration key or the step at fault.
+///
+/// ```
+/// # rocket::async_test(async {
+/// let figment = rocket::figment::Figment::from(rocket::Config::debug_default());
+/// let err = hangar::db::Database::fairing().prepare(&figment).await.unwrap_err();
+/// assert!(matches!(err, hangar::db::SetupError::MissingUrl { .. }));
+/// assert!(err.to_string().contains("databases.main.url"));
+/// # });
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// `[hangar.database]` does not parse or holds a bad value.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No `databases.<name>.url`.
+    #[error("missing `{key}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)")]
+    MissingUrl {
+        /// `databases.<name>`.
+        key: String,
+    },
+    /// A pool key (`databases.<name>.*`) or a configured table name does not
+    /// parse; figment's error names the key.
+    #[error("[{key}]: {source}")]
+    Key {
+        /// The section or key.
+        key: String,
+        /// Figment's error, with its key path.
+        #[source]
+        source: Box<figment::Error>,
+    },
+    /// Two registered models (or models they reference) use one table, e.g.
+    /// an app's own `User` and the auth battery's: give one
+    /// `#[model(table = "...")]`, or hand the auth battery the app's model
+    /// (`Auth::models_for::<AppUser>()`).
+    #[error(
+        "two models use the table `{table}`: `{first}` and `{second}`; give one \
+         #[model(table = \"...\")] (or hand Auth your user model: Auth::models_for::<YourUser>())"
+    )]
+    SharedTable {
+        /// The table.
+        table: String,
+        /// The first model's type name.
+        first: &'static str,
+        /// The second model's type name.
+        second: &'static str,
+    },
+    /// The pool could not connect (bad URL, server down).
+    #[error("databases.{name}: {source}")]
+    Connect {
+        /// The database name.
+        name: String,
+        /// The failure, which names `url`.
+        #[source]
+        source: Error,
+    },
+    /// Creating the registered tables failed.
+    #[error("creating tables: {0}")]
+    CreateTables(#[source] Error),
+    /// The migrations could not be read or applied.
+    #[error("[hangar.database] migrations: {0}")]
+    Migrate(#[source] Error),
 }

@@ -14,6 +14,7 @@ use crate::db::connection::{target, Target, TxInner};
 use crate::db::error::{connection_lost, Error, Result};
 use crate::db::pool::{Pool, PoolConnection};
 use crate::db::registry::Registry;
+use crate::db::replicas::Replicas;
 use crate::db::schema::{Schema, SqlType};
 use crate::db::sql::{Returns, Statement};
 use crate::db::value::Value;
@@ -92,7 +93,7 @@ pub struct Db {
     registry: Arc<Registry>,
     writes: WriteQueue,
     /// Read replicas of the pool's server, if configured.
-    pub(crate) replicas: Option<Arc<crate::db::replicas::Replicas>>,
+    pub(crate) replicas: Option<Arc<Replicas>>,
     /// Everything on the primary (a request that wrote, or asked to).
     pub(crate) pinned: bool,
 }
@@ -331,8 +332,14 @@ impl Executor for &Db {
     /// A read outside a transaction is tried once more on a fresh connection
     /// when the first one was lost mid-query.
     async fn fetch(&mut self, stmt: Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
-        if let Some(rows) = crate::db::replicas::read_on_replica(self, &stmt, types).await {
-            return Ok(rows);
+        if let Some(replicas) = self
+            .replicas
+            .as_ref()
+            .filter(|_| !self.pinned && stmt.is_read())
+        {
+            if let Some(rows) = replicas.read(&stmt, types).await {
+                return Ok(rows);
+            }
         }
         let again = stmt.is_read().then(|| stmt.clone());
         match (self.run_fetch(stmt, types).await?, again) {

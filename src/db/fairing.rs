@@ -8,10 +8,10 @@ use rocket::figment::Figment;
 use rocket::{Build, Orbit, Rocket};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{self, ConfigError, Section};
-use crate::db::error::Error as DbError;
+use crate::config::{self, Section};
+use crate::db::error::{Error as DbError, SetupError};
 use crate::db::executor::Db;
-use crate::db::migrate::{Migrations, RunOptions};
+use crate::db::manage::migrate::{Migrations, RunOptions};
 use crate::db::model::Model;
 use crate::db::pool::Pool;
 use crate::db::registry::ModelSet;
@@ -66,72 +66,6 @@ impl Default for DatabaseConfig {
 
 impl Section for DatabaseConfig {
     const KEY: &'static str = "hangar.database";
-}
-
-/// Why the database could not be set up at launch (or by the CLI): each
-/// variant names the configuration key or the step at fault.
-///
-/// ```
-/// # rocket::async_test(async {
-/// let figment = rocket::figment::Figment::from(rocket::Config::debug_default());
-/// let err = hangar::db::Database::fairing().prepare(&figment).await.unwrap_err();
-/// assert!(matches!(err, hangar::db::SetupError::MissingUrl { .. }));
-/// assert!(err.to_string().contains("databases.main.url"));
-/// # });
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SetupError {
-    /// `[hangar.database]` does not parse or holds a bad value.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// No `databases.<name>.url`.
-    #[error("missing `{key}.url` (e.g. url = \"sqlite://app.db\" in Rocket.toml)")]
-    MissingUrl {
-        /// `databases.<name>`.
-        key: String,
-    },
-    /// A pool key (`databases.<name>.*`) or a configured table name does not
-    /// parse; figment's error names the key.
-    #[error("[{key}]: {source}")]
-    Key {
-        /// The section or key.
-        key: String,
-        /// Figment's error, with its key path.
-        #[source]
-        source: Box<figment::Error>,
-    },
-    /// Two registered models (or models they reference) use one table, e.g.
-    /// an app's own `User` and the auth battery's: give one
-    /// `#[model(table = "...")]`, or hand the auth battery the app's model
-    /// (`Auth::models_for::<AppUser>()`).
-    #[error(
-        "two models use the table `{table}`: `{first}` and `{second}`; give one \
-         #[model(table = \"...\")] (or hand Auth your user model: Auth::models_for::<YourUser>())"
-    )]
-    SharedTable {
-        /// The table.
-        table: String,
-        /// The first model's type name.
-        first: &'static str,
-        /// The second model's type name.
-        second: &'static str,
-    },
-    /// The pool could not connect (bad URL, server down).
-    #[error("databases.{name}: {source}")]
-    Connect {
-        /// The database name.
-        name: String,
-        /// The failure, which names `url`.
-        #[source]
-        source: DbError,
-    },
-    /// Creating the registered tables failed.
-    #[error("creating tables: {0}")]
-    CreateTables(#[source] DbError),
-    /// The migrations could not be read or applied.
-    #[error("[hangar.database] migrations: {0}")]
-    Migrate(#[source] DbError),
 }
 
 impl DatabaseConfig {
@@ -243,7 +177,7 @@ impl Database {
         // tables, so those keep running after auto_create
         let migrations_first = migrations.as_ref().is_some_and(Migrations::has_portable);
         if config.auto_create && !migrations_first {
-            crate::db::ddl::create_tables(&db, self.models.schemas())
+            crate::db::manage::ddl::create_tables(&db, self.models.schemas())
                 .await
                 .map_err(SetupError::CreateTables)?;
         }
@@ -260,7 +194,7 @@ impl Database {
             }
         }
         if config.auto_create && migrations_first {
-            crate::db::ddl::create_tables(&db, self.models.schemas())
+            crate::db::manage::ddl::create_tables(&db, self.models.schemas())
                 .await
                 .map_err(SetupError::CreateTables)?;
         }
@@ -376,7 +310,7 @@ impl Fairing for Database {
 
     async fn on_response<'r>(&self, req: &'r rocket::Request<'_>, res: &mut rocket::Response<'r>) {
         if let Some(db) = req.rocket().state::<Db>() {
-            crate::db::replicas::mark_writer(db, req, res);
+            crate::db::routing::mark_writer(db, req, res);
         }
     }
 

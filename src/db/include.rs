@@ -3,9 +3,10 @@
 
 use crate::db::error::{Error, Result};
 use crate::db::executor::Executor;
+use crate::db::lookup::target_of;
 use crate::db::query::Select;
 use crate::db::record::Record;
-use crate::db::schema::{Column, Schema, SqlType};
+use crate::db::schema::{Schema, SqlType};
 use crate::db::value::Value;
 
 /// A row with the rows of its included foreign keys.
@@ -27,14 +28,6 @@ impl Related {
     }
 }
 
-/// The schema a foreign-key chain ends at.
-pub(crate) fn target_of(chain: &[&'static Column]) -> &'static Schema {
-    let last = chain
-        .last()
-        .expect("an include names at least one foreign key");
-    (last.references.expect("includes are foreign keys").target)()
-}
-
 impl Select {
     /// Selects the rows behind a foreign-key path too (`user`, or
     /// `message__user` through two keys), joined in the same query.
@@ -45,7 +38,7 @@ impl Select {
     /// # Example
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// # #[derive(Model)] struct Author { id: i64, name: String }
     /// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
     /// let q = hangar::db::Select::new(Book::schema()).include("author").unwrap();

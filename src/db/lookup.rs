@@ -133,7 +133,7 @@ impl fmt::Display for Op {
 /// # Example
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Author { id: i64, name: String }
 /// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
 /// use hangar::db::FieldPath;
@@ -239,7 +239,7 @@ impl Lookup {
     /// # Example
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// # #[derive(Model)] struct Item { id: i64, name: String }
     /// use hangar::db::{Lookup, Op};
     /// let l = Lookup::parse(Item::schema(), "-name__startswith").unwrap();
@@ -321,7 +321,7 @@ impl Lookup {
     }
 
     /// Whether the lookup leaves rows out (`-field`, `ne`, `not_in`,
-    /// `is_not`): in the [query-string language](crate::db::querystring),
+    /// `is_not`): in the query-string language (`hangar::db::querystring`),
     /// repeated exclusions AND together, repeated matches OR.
     pub fn is_exclusion(&self) -> bool {
         self.negated || matches!(self.op, Op::Ne | Op::NotIn | Op::IsNot)
@@ -357,4 +357,21 @@ impl Lookup {
         }
         Ok(())
     }
+}
+
+/// A condition tree.
+#[derive(Clone, Debug)]
+pub(crate) enum Cond {
+    Match { lookup: Lookup, values: Vec<Value> },
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+}
+
+/// The schema a foreign-key chain ends at.
+pub(crate) fn target_of(chain: &[&'static Column]) -> &'static Schema {
+    let last = chain
+        .last()
+        .expect("an include names at least one foreign key");
+    (last.references.expect("includes are foreign keys").target)()
 }

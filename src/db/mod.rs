@@ -2,7 +2,7 @@
 //! models, table creation, migrations and the query layer.
 //!
 //! ```no_run
-//! use hangar::db::{Database, Db, Model as _, Op};
+//! use hangar::db::{Database, Db, Model as _, Table as _, Op};
 //! use hangar::Model;
 //! use rocket::{get, routes, serde::json::Json};
 //!
@@ -26,18 +26,15 @@
 mod backend;
 mod coerce;
 mod connection;
-pub mod counter;
 pub mod cursor;
-pub mod ddl;
 pub mod delete;
 mod error;
 mod executor;
 mod fairing;
 mod guards;
 mod include;
-pub mod introspect;
 mod lookup;
-pub mod migrate;
+pub(crate) mod manage;
 mod model;
 pub(crate) mod notify;
 mod pool;
@@ -46,6 +43,7 @@ pub mod querystring;
 mod record;
 mod registry;
 mod replicas;
+mod routing;
 mod row_count;
 mod schema;
 mod search;
@@ -53,29 +51,36 @@ mod select_sql;
 mod sql;
 #[cfg(test)]
 mod sql_tests;
+mod sql_type;
+mod table;
 mod typed_query;
 mod value;
 pub mod version;
-pub mod wire;
 pub mod write;
 mod write_queue;
 
 pub use backend::Backend;
+pub(crate) use backend::Upsert;
 pub use delete::{Collected, DeleteMode};
-pub use error::{Error, Result};
+pub use error::{Error, Result, SetupError};
 pub use executor::{Conn, Db, ExecResult, Executor, Transaction};
-pub use fairing::{Database, DatabaseConfig, SetupError};
+pub use fairing::{Database, DatabaseConfig};
 pub use include::Related;
 pub use lookup::{FieldPath, Lookup, Op};
-pub use migrate::{MigrationStatus, Migrations};
+pub use manage::migrate::{MigrationStatus, Migrations};
+pub use manage::{ddl, introspect, migrate};
 pub use model::Model;
 pub use pool::{Pool, PoolConnection};
 pub use query::Select;
 pub use record::Record;
 pub use registry::{ModelSet, Registry};
-pub use replicas::{ReplicaState, PRIMARY_COOKIE};
+pub use replicas::ReplicaState;
+pub use routing::PRIMARY_COOKIE;
 pub use row_count::{Count, RowCount};
 pub use schema::{Column, ColumnDefault, ForeignKey, Literal, OnDelete, Schema, SqlType};
 pub use sql::{Returns, SqlWriter, Statement};
+pub use table::Table;
 pub use typed_query::Query;
+#[cfg(feature = "rest")]
+pub(crate) use value::format_datetime;
 pub use value::{normalize_datetime, now, FromValue, Value};

@@ -1,22 +1,24 @@
-//! The [`Model`] trait, implemented by `#[derive(Model)]`.
+//! The [`Model`] trait: the queries and writes every [`Table`] has (select,
+//! get, insert, update, delete), built on the query and write layers.
 
 use std::future::Future;
 
 use crate::db::delete::DeleteMode;
 use crate::db::error::Result;
 use crate::db::executor::Executor;
-use crate::db::record::Record;
-use crate::db::schema::Schema;
+use crate::db::table::Table;
 use crate::db::typed_query::Query;
 use crate::db::value::Value;
 use crate::db::write;
 
-/// A struct stored as one table row. Implement it with `#[derive(Model)]`.
+/// The queries and writes of a [`Table`]: every table has them (there is
+/// nothing to implement). Bring it into scope with `use hangar::prelude::*`
+/// or `use hangar::db::Model as _`.
 ///
 /// # Example
 /// ```
 /// use hangar::Model;
-/// use hangar::db::Model as _;
+/// use hangar::db::{Model as _, Table as _};
 ///
 /// #[derive(Model, Debug)]
 /// #[model(table = "blog_post", display = "title")]
@@ -41,26 +43,7 @@ use crate::db::write;
 /// assert_eq!(found.id, post.id);
 /// # });
 /// ```
-pub trait Model: Sized + Send + Sync + Unpin + 'static {
-    /// The table description.
-    fn schema() -> &'static Schema;
-
-    /// Builds the struct from a record of this model's schema.
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`](crate::db::Error::InvalidValue) naming the field
-    /// whose value does not fit.
-    fn from_record(record: Record) -> Result<Self>;
-
-    /// The struct as a record.
-    fn to_record(&self) -> Record;
-
-    /// Sets the primary key (after an insert).
-    fn set_pk(&mut self, pk: Value) -> Result<()>;
-
-    /// The primary key's value.
-    fn pk(&self) -> Value;
-
+pub trait Model: Table {
     /// A query over all rows of this model.
     fn select() -> Query<Self> {
         Query::new()
@@ -118,3 +101,5 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         async move { crate::db::delete::delete_by_pks(ex, Self::schema(), vec![pk], mode).await }
     }
 }
+
+impl<T: Table> Model for T {}

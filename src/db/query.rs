@@ -5,7 +5,7 @@ use crate::db::backend::Backend;
 use crate::db::coerce::{coerce, coerce_for_write};
 use crate::db::error::{Error, Result};
 use crate::db::executor::Executor;
-use crate::db::lookup::{FieldPath, Lookup, Op};
+use crate::db::lookup::{Cond, FieldPath, Lookup, Op};
 use crate::db::querystring;
 use crate::db::record::Record;
 use crate::db::registry::Registry;
@@ -14,22 +14,13 @@ use crate::db::select_sql::{self, Projection, SelectParts};
 use crate::db::sql::Statement;
 use crate::db::value::Value;
 
-/// A condition tree.
-#[derive(Clone, Debug)]
-pub(crate) enum Cond {
-    Match { lookup: Lookup, values: Vec<Value> },
-    And(Vec<Cond>),
-    Or(Vec<Cond>),
-    Not(Box<Cond>),
-}
-
 /// A dynamic query over one schema: what the admin and the REST API use.
 /// [`Query<M>`] wraps it for typed results.
 ///
 /// # Example
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Item { id: i64, name: String }
 /// use hangar::db::{Op, Select};
 /// let q = Select::new(Item::schema())
@@ -196,7 +187,7 @@ impl Select {
     /// # Example
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// # #[derive(Model)] struct Item { id: i64, name: String }
     /// use hangar::db::Select;
     /// let q = Select::new(Item::schema())
@@ -267,7 +258,7 @@ impl Select {
     /// ```
     /// # use hangar::Model;
     /// # #[derive(Model)] struct Note { id: i64, text: String }
-    /// use hangar::db::{Backend, Model as _, Select};
+    /// use hangar::db::{Backend, Model as _, Table as _, Select};
     /// let sql = Select::new(Note::schema()).filter_pk(1).for_update().to_statement(Backend::Postgres).sql;
     /// assert!(sql.ends_with(" FOR UPDATE OF t0"), "{sql}");
     /// ```

@@ -16,7 +16,7 @@
 //! # Example
 //! ```
 //! # use hangar::Model;
-//! # use hangar::db::Model as _;
+//! # use hangar::db::{Model as _, Table as _};
 //! # #[derive(Model)] struct Item { id: i64, name: String }
 //! use hangar::db::{querystring, Backend, Select};
 //! let filters = querystring::parse(Item::schema(), [("id__ne", "1"), ("id__ne", "2"), ("page", "3")], |k| k == "page");
@@ -81,7 +81,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{Backend, Model as _, Select};
+    use crate::db::{Backend, Select, Table as _};
 
     #[derive(hangar::Model)]
     struct Item {

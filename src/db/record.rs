@@ -13,7 +13,7 @@ use crate::db::value::Value;
 /// ```
 /// use hangar::db::{Record, Value};
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Tag { id: i64, name: String }
 /// let mut r = Record::new(Tag::schema());
 /// r.set("name", "rust").unwrap();

@@ -11,8 +11,9 @@
 
 use rocket::figment::Figment;
 
-use crate::db::model::Model;
-use crate::db::schema::Schema;
+use crate::db::error::SetupError;
+use crate::db::schema::{Column, Schema};
+use crate::db::table::Table;
 
 /// A set of models to register, with the config keys (if any) that name
 /// their tables. What a battery hands to [`Database::with`](crate::db::Database::with).
@@ -38,7 +39,7 @@ impl ModelSet {
     }
 
     /// Adds model `M`.
-    pub fn model<M: Model>(self) -> ModelSet {
+    pub fn model<M: Table>(self) -> ModelSet {
         self.schema(M::schema())
     }
 
@@ -52,7 +53,7 @@ impl ModelSet {
 
     /// Names `M`'s table from the config string at `key` (dotted figment
     /// path) when it is set and not empty.
-    pub fn table_from_config<M: Model>(mut self, key: &'static str) -> ModelSet {
+    pub fn table_from_config<M: Table>(mut self, key: &'static str) -> ModelSet {
         self.table_keys.push((M::schema(), key));
         self
     }
@@ -74,28 +75,25 @@ impl ModelSet {
     /// Freezes the set into a registry, reading table names from `figment`.
     ///
     /// # Errors
-    /// [`SetupError::Key`](crate::db::SetupError::Key): a table-name key that
+    /// [`SetupError::Key`]: a table-name key that
     /// is not a string (figment's error names the key);
-    /// [`SetupError::SharedTable`](crate::db::SetupError::SharedTable): two
+    /// [`SetupError::SharedTable`]: two
     /// models (or a model a registered one references) on one table.
-    pub fn build(&self, figment: &Figment) -> Result<Registry, crate::db::SetupError> {
+    pub fn build(&self, figment: &Figment) -> Result<Registry, SetupError> {
         let mut tables = Vec::new();
         for (schema, key) in &self.table_keys {
             if figment.find_value(key).is_err() {
                 continue;
             }
-            let name: String =
-                figment
-                    .extract_inner(key)
-                    .map_err(|e| crate::db::SetupError::Key {
-                        key: key.to_string(),
-                        source: Box::new(e),
-                    })?;
+            let name: String = figment.extract_inner(key).map_err(|e| SetupError::Key {
+                key: key.to_string(),
+                source: Box::new(e),
+            })?;
             if !name.is_empty() && name != schema.table {
                 tables.push((*schema, name));
             }
         }
-        let models = crate::db::ddl::with_references(&self.models);
+        let models = with_references(&self.models);
         let registry = Registry { models, tables };
         // two models on one table would read and write each other's rows
         for (i, first) in registry.models.iter().enumerate() {
@@ -103,7 +101,7 @@ impl ModelSet {
                 .iter()
                 .find(|other| registry.table(other) == registry.table(first))
             {
-                return Err(crate::db::SetupError::SharedTable {
+                return Err(SetupError::SharedTable {
                     table: registry.table(first).to_owned(),
                     first: first.type_name,
                     second: second.type_name,
@@ -122,7 +120,7 @@ impl ModelSet {
 /// ```
 /// # use hangar::Model;
 /// # #[derive(Model)] struct Tag { id: i64, name: String }
-/// use hangar::db::{Model as _, ModelSet};
+/// use hangar::db::{Model as _, Table as _, ModelSet};
 /// let figment = rocket::figment::Figment::from(("myapp.tag_table", "labels"));
 /// let registry = ModelSet::new()
 ///     .model::<Tag>()
@@ -143,7 +141,7 @@ impl Registry {
     /// own table names.
     pub fn new(models: &[&'static Schema]) -> Registry {
         Registry {
-            models: crate::db::ddl::with_references(models),
+            models: with_references(models),
             tables: Vec::new(),
         }
     }
@@ -174,11 +172,13 @@ impl Registry {
             .find(|s| s.name == name || self.table(s) == name)
     }
 
+    /// The registered schema whose table is `table`.
+    pub fn by_table(&self, table: &str) -> Option<&'static Schema> {
+        self.models.iter().copied().find(|s| self.table(s) == table)
+    }
+
     /// `(dependent schema, its FK column)` for every registered FK pointing at `target`.
-    pub fn dependents(
-        &self,
-        target: &'static Schema,
-    ) -> Vec<(&'static Schema, &'static crate::db::Column)> {
+    pub fn dependents(&self, target: &'static Schema) -> Vec<(&'static Schema, &'static Column)> {
         let mut out = Vec::new();
         for s in &self.models {
             for (col, t) in s.references() {
@@ -189,4 +189,36 @@ impl Registry {
         }
         out
     }
+}
+
+/// The schemas plus every schema they reference, transitively (a table can
+/// only be created after the tables its foreign keys point at).
+///
+/// # Example
+/// ```
+/// # use hangar::Model;
+/// # use hangar::db::Table as _;
+/// # #[derive(Model)] struct Author { id: i64 }
+/// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
+/// let all = hangar::db::ddl::with_references(&[Book::schema()]);
+/// assert_eq!(all.len(), 2);
+/// ```
+pub fn with_references(schemas: &[&'static Schema]) -> Vec<&'static Schema> {
+    let mut out: Vec<&'static Schema> = Vec::new();
+    let mut todo: Vec<&'static Schema> = schemas.to_vec();
+    while let Some(s) = todo.pop() {
+        if out.iter().any(|o| std::ptr::eq(*o, s)) {
+            continue;
+        }
+        out.push(s);
+        todo.extend(s.references().map(|(_, t)| t));
+    }
+    // keep the given order first, referenced ones after
+    out.sort_by_key(|s| {
+        schemas
+            .iter()
+            .position(|g| std::ptr::eq(*g, *s))
+            .unwrap_or(usize::MAX)
+    });
+    out
 }

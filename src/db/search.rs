@@ -1,8 +1,9 @@
-//! The admin's search box: one term, case-insensitive, across several fields.
+//! Search: one term, case-insensitive, across several fields — the admin's
+//! search box, and any app's.
 
 use crate::db::error::Result;
-use crate::db::lookup::{FieldPath, Lookup, Op};
-use crate::db::query::{Cond, Select};
+use crate::db::lookup::{Cond, FieldPath, Lookup, Op};
+use crate::db::query::Select;
 use crate::db::value::Value;
 
 impl Select {
@@ -15,7 +16,7 @@ impl Select {
     /// # Example
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// # #[derive(Model)] struct Item { id: i64, name: String, note: String }
     /// let q = hangar::db::Select::new(Item::schema()).search(&["name", "note"], "box").unwrap();
     /// assert!(q.to_statement(hangar::db::Backend::Sqlite).sql.contains(" OR "));

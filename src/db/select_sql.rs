@@ -3,8 +3,7 @@
 //! ordering, limit/offset, through the one [`SqlWriter`].
 
 use crate::db::backend::{Backend, MatchSql};
-use crate::db::lookup::{FieldPath, Lookup, Op};
-use crate::db::query::Cond;
+use crate::db::lookup::{target_of, Cond, FieldPath, Lookup, Op};
 use crate::db::registry::Registry;
 use crate::db::schema::{Column, Schema};
 use crate::db::sql::{Returns, SqlWriter, Statement};
@@ -114,7 +113,7 @@ pub(crate) fn select(
             });
             for (_, chain) in includes {
                 let alias = q.joins.alias_for(chain);
-                let target = crate::db::include::target_of(chain);
+                let target = target_of(chain);
                 for col in target.columns {
                     q.w.push(", ").push_column(alias, col.name);
                 }

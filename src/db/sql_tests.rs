@@ -6,7 +6,7 @@ use crate::db::lookup::Op;
 use crate::db::registry::{ModelSet, Registry};
 use crate::db::schema::Column;
 use crate::db::value::Value;
-use crate::db::{Model as _, Select};
+use crate::db::{Select, Table as _};
 
 #[derive(hangar::Model)]
 #[model(table = "author")]
@@ -213,7 +213,7 @@ fn insert_update_delete_per_backend() {
 #[test]
 fn ddl_per_backend() {
     let registry = Registry::default();
-    let ddl = |b| crate::db::ddl::create_table_sql(b, &registry, Book::schema());
+    let ddl = |b| crate::db::manage::ddl::create_table_sql(b, &registry, Book::schema());
     assert_eq!(
         ddl(Sqlite),
         r#"CREATE TABLE IF NOT EXISTS "book" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "author" INTEGER NOT NULL, "editor" INTEGER, "title" TEXT NOT NULL, "pages" INTEGER NOT NULL DEFAULT 0, FOREIGN KEY ("author") REFERENCES "author" ("id") ON DELETE CASCADE, FOREIGN KEY ("editor") REFERENCES "author" ("id") ON DELETE SET NULL)"#
@@ -227,14 +227,14 @@ fn ddl_per_backend() {
         "CREATE TABLE IF NOT EXISTS `book` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `author` BIGINT NOT NULL, `editor` BIGINT, `title` VARCHAR(255) NOT NULL, `pages` INTEGER NOT NULL DEFAULT 0, FOREIGN KEY (`author`) REFERENCES `author` (`id`) ON DELETE CASCADE, FOREIGN KEY (`editor`) REFERENCES `author` (`id`) ON DELETE SET NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
     );
     assert_eq!(
-        crate::db::ddl::create_index_sql(MySql, &registry, Book::schema()),
+        crate::db::manage::ddl::create_index_sql(MySql, &registry, Book::schema()),
         vec![
             "CREATE INDEX `idx_book_author` ON `book` (`author`)",
             "CREATE INDEX `idx_book_editor` ON `book` (`editor`)",
             "CREATE INDEX `idx_book_title` ON `book` (`title`)",
         ]
     );
-    let unique = crate::db::ddl::create_table_sql(Postgres, &registry, Author::schema());
+    let unique = crate::db::manage::ddl::create_table_sql(Postgres, &registry, Author::schema());
     assert!(
         unique.contains(r#""name" VARCHAR(40) NOT NULL UNIQUE"#),
         "{unique}"
@@ -255,7 +255,7 @@ fn tables_are_named_by_the_registry() {
         sql.contains(r#"LEFT JOIN "writers" t1 ON t1."id" = t0."author""#),
         "{sql}"
     );
-    let ddl = crate::db::ddl::create_table_sql(Sqlite, &registry, Book::schema());
+    let ddl = crate::db::manage::ddl::create_table_sql(Sqlite, &registry, Book::schema());
     assert!(ddl.contains(r#"REFERENCES "writers" ("id")"#), "{ddl}");
     // the referenced model is registered by the one that refers to it
     assert!(registry.get("writers").is_some());

@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 use crate::db::error::{Error, Result};
 use crate::db::executor::Executor;
 use crate::db::lookup::{Lookup, Op};
-use crate::db::model::Model;
 use crate::db::query::Select;
+use crate::db::table::Table;
 use crate::db::value::Value;
 
 /// A typed query over model `M`: `M::select().filter(...)?.all(&db).await?`.
@@ -15,7 +15,7 @@ use crate::db::value::Value;
 /// ```
 /// # use hangar::Model;
 /// # #[derive(Model)] struct Item { id: i64, name: String }
-/// use hangar::db::{Model as _, Op};
+/// use hangar::db::{Model as _, Table as _, Op};
 /// # rocket::async_test(async {
 /// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
 /// # hangar::db::ddl::create_table(&db, Item::schema()).await.unwrap();
@@ -61,7 +61,7 @@ macro_rules! delegate {
     )*};
 }
 
-impl<M: Model> Query<M> {
+impl<M: Table> Query<M> {
     /// All rows of `M`.
     pub fn new() -> Query<M> {
         Query {
@@ -219,7 +219,7 @@ impl<M: Model> Query<M> {
     }
 }
 
-impl<M: Model> Default for Query<M> {
+impl<M: Table> Default for Query<M> {
     fn default() -> Self {
         Query::new()
     }

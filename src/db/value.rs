@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use uuid::Uuid;
 
-use crate::db::schema::SqlType;
+use crate::db::sql_type::SqlType;
 
 /// One database value, typed by the column it belongs to.
 ///

@@ -15,7 +15,7 @@ use crate::db::{Record, Value};
 /// column, else the first 128 bits of a SHA-256 over every column.
 ///
 /// ```
-/// use hangar::db::{version, Model as _, Record, Value};
+/// use hangar::db::{version, Model as _, Table as _, Record, Value};
 /// # #[derive(hangar::Model)] struct Note { id: i64, text: String }
 /// let mut a = Record::new(Note::schema());
 /// a.set("text", Value::Text("one".into())).unwrap();

@@ -42,7 +42,7 @@ pub async fn insert<E: Executor>(ex: E, record: Record) -> Result<Value> {
 /// # Example
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Item { id: i64, name: String, #[model(default = 3)] qty: i32 }
 /// # rocket::async_test(async {
 /// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();
@@ -73,7 +73,7 @@ pub async fn insert_fields<E: Executor>(
 ///
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Item { id: i64, name: String, #[model(default = 3)] qty: i32 }
 /// # rocket::async_test(async {
 /// # let db = hangar::db::Db::connect("sqlite::memory:").await.unwrap();

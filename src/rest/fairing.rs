@@ -11,8 +11,8 @@ use crate::db::{Db, Model, Schema};
 use crate::rest::authn::{Authentication, Authenticator};
 use crate::rest::config::ApiConfig;
 use crate::rest::error::ApiError;
-use crate::rest::registry::{Entry, Peer, RestState};
 use crate::rest::resource::Resource;
+use crate::rest::state::{Entry, Peer, RestState};
 
 /// The REST API fairing: JSON CRUD under `/api/<name>/` for registered models.
 ///

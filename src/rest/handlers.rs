@@ -10,8 +10,8 @@ use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
 use crate::rest::list_query::{apply_filters, apply_ordering};
 use crate::rest::paging::{Listing, PageBody, PageMeta};
-use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::Pagination;
+use crate::rest::state::{Entry, RestState};
 use crate::rest::style::Style;
 use crate::rest::writes::{self, Level};
 
@@ -258,33 +258,6 @@ pub(crate) async fn detail(
     })
 }
 
-/// Whether the caller owns `record` on an owner resource (always on others),
-/// by the hooks' `validate_owner`.
-pub(crate) fn owner_ok(
-    resource: &crate::rest::resource::Resource,
-    record: &Record,
-    user: Option<&ApiUser>,
-) -> bool {
-    match resource.owner_field.as_deref() {
-        None => true,
-        Some(field) => user.is_some_and(|u| resource.hooks.validate_owner(u, record, field)),
-    }
-}
-
-/// The row about to be inserted, for `check_post`: the given values, the
-/// rest null.
-pub(crate) fn new_record(
-    schema: &'static crate::db::Schema,
-    values: &[(&'static str, Value)],
-) -> Record {
-    let mut record = Record::new(schema);
-    for (field, value) in values {
-        // the fields come from the schema: setting them cannot fail
-        let _ = record.set(field, value.clone());
-    }
-    record
-}
-
 /// The written object as answered, read inside the write's transaction: a
 /// committed write is never answered with an error because a second
 /// connection could not be had.
@@ -355,7 +328,7 @@ pub(crate) async fn create(
     };
     let mut fields = writes::prepare(&mut scope, level, payload, user).await?;
     hooks.before_save(user, &mut fields, true)?;
-    if !hooks.check_post(user, &new_record(entry.schema, &fields)) {
+    if !hooks.check_post(user, &writes::new_record(entry.schema, &fields)) {
         return Err(ApiError::forbidden());
     }
     let location = |pk: &Value| {
@@ -419,7 +392,7 @@ pub(crate) async fn update(
     let hooks = &entry.resource.hooks;
     let mut tx = db.begin().await?;
     let record = load_locked(entry, &mut tx, pk, user).await?;
-    if !owner_ok(&entry.resource, &record, user) {
+    if !entry.resource.owned_by(&record, user) {
         return Err(ApiError::forbidden());
     }
     check_if_match(entry, req, &record)?;
@@ -467,7 +440,7 @@ pub(crate) async fn delete(
     let hooks = &entry.resource.hooks;
     let mut tx = db.begin().await?;
     let record = load_locked(entry, &mut tx, pk, user).await?;
-    if !owner_ok(&entry.resource, &record, user) || !hooks.check_delete(user, &record) {
+    if !entry.resource.owned_by(&record, user) || !hooks.check_delete(user, &record) {
         return Err(ApiError::forbidden());
     }
     check_if_match(entry, req, &record)?;

@@ -5,7 +5,7 @@
 use crate::db::{querystring, FieldPath, Op, Select};
 use crate::rest::error::ApiError;
 use crate::rest::marshal::exposes;
-use crate::rest::registry::Entry;
+use crate::rest::state::Entry;
 
 /// Query-string keys that are not filters.
 const RESERVED: &[&str] = &[

@@ -6,8 +6,8 @@ use serde_json::{Map, Value as Json};
 use crate::db::{Column, Executor, Op, Record, Related, Schema, Select};
 use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
-use crate::rest::registry::Entry;
 use crate::rest::resource::Resource;
+use crate::rest::state::Entry;
 
 /// Whether `resource` shows (and accepts) a column: not secret, in `fields`
 /// when given, not in `exclude`.

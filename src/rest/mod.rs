@@ -30,16 +30,18 @@ mod error;
 mod fairing;
 mod fields;
 mod filters;
+mod guard;
 mod handlers;
 mod list_query;
 mod marshal;
 pub mod openapi;
 mod paging;
 pub(crate) mod payload;
-mod registry;
 mod resource;
 mod routes;
+mod state;
 mod style;
+pub mod wire;
 mod writes;
 
 pub use authn::{
@@ -53,6 +55,6 @@ pub use error::{ApiError, FieldError};
 pub use fairing::RestApi;
 pub use fields::{marshal, DateFormat, Field, Fields, Kind, Marshal};
 pub use filters::{Filter, QueryParams};
-pub use registry::{Entry, RestState};
 pub use resource::{Pagination, Resource, ResourceHooks};
+pub use state::{Entry, RestState};
 pub use style::Style;

@@ -8,8 +8,8 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::db::Op;
 use crate::db::{Column, Schema, SqlType};
-use crate::rest::registry::{Entry, RestState};
 use crate::rest::resource::{Pagination, Resource};
+use crate::rest::state::{Entry, RestState};
 use crate::rest::style::Style;
 
 fn json_type(col: &Column) -> Json {

@@ -7,7 +7,7 @@ use serde_json::{json, Value as Json};
 use crate::db::cursor::cursor_values;
 use crate::db::{Db, FieldPath, RowCount, Select, Value};
 use crate::rest::error::ApiError;
-use crate::rest::registry::Entry;
+use crate::rest::state::Entry;
 
 /// This listing's URL with `drop` parameters removed and `add` appended
 /// (every other parameter kept, repeats too).

@@ -568,6 +568,15 @@ impl Resource {
         self.custom_hooks = true;
         self
     }
+
+    /// Whether the caller owns `record` on an owner resource (always on
+    /// others), by the hooks' `validate_owner`.
+    pub(crate) fn owned_by(&self, record: &Record, user: Option<&ApiUser>) -> bool {
+        match self.owner_field.as_deref() {
+            None => true,
+            Some(field) => user.is_some_and(|u| self.hooks.validate_owner(u, record, field)),
+        }
+    }
 }
 
 impl std::fmt::Debug for Resource {

@@ -12,7 +12,7 @@ use crate::rest::error::ApiError;
 use crate::rest::handlers;
 use crate::rest::paging::Listing;
 use crate::rest::payload;
-use crate::rest::registry::{Entry, RestState};
+use crate::rest::state::{Entry, RestState};
 use crate::rest::style::Style;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,11 +12,11 @@ use std::pin::Pin;
 use serde_json::{Map, Value as Json};
 
 use crate::auth::AuthState;
-use crate::db::{write, Column, Db, Schema, Select, Transaction, Value};
+use crate::db::{write, Column, Db, Record, Schema, Select, Transaction, Value};
 use crate::rest::caller::ApiUser;
 use crate::rest::error::ApiError;
-use crate::rest::registry::Peer;
 use crate::rest::resource::Resource;
+use crate::rest::state::Peer;
 
 /// Where a payload sits in the object graph.
 pub(crate) struct Level<'a> {
@@ -345,10 +345,7 @@ async fn write_nested(
                     ApiError::bad_request(format!("`{field}` refers to a row that does not exist"))
                         .with_field("foreign_key", &field, "no such row")
                 })?;
-            if rules
-                .iter()
-                .any(|r| !crate::rest::handlers::owner_ok(r, &record, user))
-            {
+            if rules.iter().any(|r| !r.owned_by(&record, user)) {
                 return Err(ApiError::forbidden());
             }
             let fields = prepare(scope, level, obj, user).await?;
@@ -374,7 +371,7 @@ async fn write_nested(
                 ..level
             };
             let fields = prepare(scope, level, obj, user).await?;
-            let new = crate::rest::handlers::new_record(schema, &fields);
+            let new = new_record(schema, &fields);
             if rules.iter().any(|r| !r.hooks.check_post(user, &new)) {
                 return Err(ApiError::forbidden());
             }
@@ -382,4 +379,18 @@ async fn write_nested(
             Ok(pk.to_json())
         }
     }
+}
+
+/// The row about to be inserted, for `check_post`: the given values, the
+/// rest null.
+pub(crate) fn new_record(
+    schema: &'static crate::db::Schema,
+    values: &[(&'static str, Value)],
+) -> Record {
+    let mut record = Record::new(schema);
+    for (field, value) in values {
+        // the fields come from the schema: setting them cannot fail
+        let _ = record.set(field, value.clone());
+    }
+    record
 }

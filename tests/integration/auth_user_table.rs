@@ -3,6 +3,7 @@
 //! with different user tables run side by side in one process.
 
 use crate::common;
+use hangar::db::Table as _;
 
 use common::TestDb;
 use hangar::auth::{Auth, AuthState, User};

@@ -4,6 +4,7 @@
 //! envelope and the admin's change list.
 
 use crate::common;
+use hangar::db::Table as _;
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@
 //! and written through models with Hangar's own types, on every backend.
 
 use crate::common;
+use hangar::db::Table as _;
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::TestDb;
 use hangar::db::introspect::{self, ColumnKind, Difference};
-use hangar::db::{ddl, Backend, Db, Executor as _, Model as _, Registry, Statement};
+use hangar::db::{ddl, Backend, Db, Executor as _, Registry, Statement, Table as _};
 use hangar::Model;
 use time::{Date, OffsetDateTime};
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use common::TestDb;
 use hangar::db::introspect::{self, TableInfo};
 use hangar::db::migrate::{self, MigrationFile, Operation, Rename, RunOptions};
-use hangar::db::{Backend, Db, Executor as _, Migrations, Model as _, Registry, Statement};
+use hangar::db::{Backend, Db, Executor as _, Migrations, Registry, Statement, Table as _};
 use hangar::db::{SqlType, Value};
 
 mod v1 {

@@ -2,6 +2,7 @@
 //! writes, deletes, constraint errors, transactions, type round trips.
 
 use crate::common;
+use hangar::db::Table as _;
 
 use common::models::*;
 use hangar::db::{Db, DeleteMode, Error, Model as _, Op, Select, Value};

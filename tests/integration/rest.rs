@@ -3,6 +3,7 @@
 //! error shapes.
 
 use crate::common;
+use hangar::db::Table as _;
 mod security;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! concurrent creates through the REST API all succeed.
 
 use crate::common;
+use hangar::db::Table as _;
 
 use std::time::{Duration, Instant};
 

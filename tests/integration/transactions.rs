@@ -4,6 +4,7 @@
 //! free again at once. Run on SQLite, PostgreSQL and MariaDB.
 
 use crate::common;
+use hangar::db::Table as _;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -8,10 +8,10 @@ use rocket::{get, post};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use super::change_list::ChangeList;
 use super::context::ModelPage;
 use super::filters::{encode, query_string};
 use super::{short, PageOrRedirect};
+use crate::admin::change_list::ChangeList;
 use crate::admin::request::{AdminRequest, Params};
 use crate::admin::{ActionOutcome, AdminEntry, AdminError, AdminForm, AdminState, Permission};
 use crate::db::{delete, Db, DeleteMode, Error as DbError, Op, Select, Value};

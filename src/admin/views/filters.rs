@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::change_list::RESERVED;
+use crate::admin::change_list::RESERVED;
 use crate::admin::AdminEntry;
 use crate::db::{Db, FieldPath, Lookup, Op, Schema, Select, SqlType, Value};
 

@@ -6,11 +6,11 @@ use rocket::serde::json::Json;
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use super::change_list::{page_number, ChangeList};
 use super::context::ModelPage;
 use super::filters::{
     active_filters, filter_widgets, key_labels, query_string, ActiveFilter, FilterWidget,
 };
+use crate::admin::change_list::{page_number, ChangeList};
 use crate::admin::entry::ListColumn;
 use crate::admin::request::{AdminRequest, Params};
 use crate::admin::{AdminError, Permission};

@@ -1,16 +1,15 @@
 //! The admin pages: dashboard, list, add, edit, delete, bulk actions.
 
-mod change_list;
 mod context;
 mod dashboard;
 mod deletion;
 mod edit;
+mod export;
 mod filters;
 mod list;
 mod password_field;
 
-pub(crate) use change_list::ChangeList;
-pub(crate) use context::ModelPage;
+pub use export::csv_cell;
 
 use rocket::response::{Flash, Redirect};
 use rocket::{get, routes, Responder, Route};
@@ -31,7 +30,7 @@ pub(crate) fn routes() -> Vec<Route> {
         deletion::bulk_action,
         stylesheet,
         script,
-        crate::admin::export::export
+        export::export
     ]
 }
 

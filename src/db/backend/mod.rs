@@ -167,7 +167,7 @@ impl Backend {
     }
 
     /// The query counting tables named `?` in the current schema.
-    /// The query listing every column (see [`crate::db::introspect`]).
+    /// The query listing every column (read by `introspect`).
     pub(crate) fn columns_sql(self) -> &'static str {
         match self {
             Backend::Sqlite => sqlite::COLUMNS,
@@ -176,7 +176,7 @@ impl Backend {
         }
     }
 
-    /// The query listing every index (see [`crate::db::introspect`]).
+    /// The query listing every index (read by `introspect`).
     pub(crate) fn indexes_sql(self) -> &'static str {
         match self {
             Backend::Sqlite => sqlite::INDEXES,
@@ -185,7 +185,7 @@ impl Backend {
         }
     }
 
-    /// The query listing every foreign key (see [`crate::db::introspect`]).
+    /// The query listing every foreign key (read by `introspect`).
     pub(crate) fn foreign_keys_sql(self) -> &'static str {
         match self {
             Backend::Sqlite => sqlite::FOREIGN_KEYS,

@@ -1,6 +1,7 @@
 //! The test data model: flask-peewee's example (users, follows, messages,
 //! notes) plus a model with every supported column type.
 
+use hangar::db::Table as _;
 use hangar::db::{Db, Model as _, Schema};
 use hangar::Model;
 use serde::Serialize;

@@ -3,6 +3,7 @@
 //! throttling that cannot lock another person out, query-string caps,
 //! session epochs, private owner rows, filter paths, keys and tokens.
 
+use hangar::db::Table as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-use hangar::db::{Model as _, SqlType};
+use hangar::db::{SqlType, Table as _};
 use hangar::Model;
 
 #[derive(Model)]

@@ -8,8 +8,9 @@ use rocket::response::Responder;
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
+use super::context::ModelPage;
+use crate::admin::change_list::ChangeList;
 use crate::admin::request::{AdminRequest, Params};
-use crate::admin::views::{ChangeList, ModelPage};
 use crate::admin::{AdminError, Permission};
 use crate::db::{FieldPath, Value};
 

@@ -2,10 +2,9 @@
 //! and added tables or columns that may be one are pointed out.
 
 use crate::db::backend::Backend;
-use crate::db::introspect::{self, Difference, TableInfo};
+use crate::db::manage::ddl::ColumnSpec;
+use crate::db::manage::introspect::{self, Difference, TableInfo};
 use crate::db::registry::Registry;
-
-use super::plan::model_column;
 
 /// A rename stated by the user (`--rename note.body:text` for a column,
 /// `--rename memo:note` for a table): never guessed.
@@ -122,7 +121,7 @@ pub(super) fn rename_hints(
         let Difference::MissingColumn(table, to) = d else {
             continue;
         };
-        let Some(spec) = model_column(registry, table, to) else {
+        let Some(spec) = ColumnSpec::of_model(registry, table, to) else {
             continue;
         };
         let kind = introspect::spec_column(backend, &spec).kind;

@@ -224,11 +224,22 @@ pub struct ColumnSpec {
 }
 
 impl ColumnSpec {
+    /// The column `column` of the model registered for `table`, as the
+    /// models say (uniqueness left to the table's indexes).
+    pub(crate) fn of_model(registry: &Registry, table: &str, column: &str) -> Option<ColumnSpec> {
+        let schema = registry.by_table(table)?;
+        let col = schema.columns.iter().find(|c| c.name == column)?;
+        Some(ColumnSpec {
+            unique: false,
+            ..ColumnSpec::from_column(col)
+        })
+    }
+
     /// The spec of a model's column.
     ///
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// #[derive(Model)]
     /// struct Tag { id: i64, #[model(unique, max_length = 20)] label: String }
     /// let spec = hangar::db::ddl::ColumnSpec::from_column(&Tag::schema().columns[1]);
@@ -348,7 +359,7 @@ impl TableSpec {
     ///
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// # #[derive(Model)] struct Author { id: i64 }
     /// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
     /// let spec = hangar::db::ddl::TableSpec::from_schema(&hangar::db::Registry::default(), Book::schema());
@@ -384,7 +395,7 @@ impl TableSpec {
     ///
     /// ```
     /// # use hangar::Model;
-    /// # use hangar::db::Model as _;
+    /// # use hangar::db::{Model as _, Table as _};
     /// # #[derive(Model)] struct Tag { id: i64, label: String }
     /// let spec = hangar::db::ddl::TableSpec::from_schema(&hangar::db::Registry::default(), Tag::schema());
     /// assert!(spec.column("label").is_some());

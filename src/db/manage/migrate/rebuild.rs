@@ -8,15 +8,13 @@
 //! as the procedure requires (dropping the old table must not cascade).
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{self, ColumnSpec, ForeignKeySpec};
 use crate::db::error::{Error, Result};
 use crate::db::executor::{fetch_int, Executor};
-use crate::db::introspect::{self, ColumnInfo};
+use crate::db::manage::ddl::{self, ColumnSpec, ForeignKeySpec};
+use crate::db::manage::introspect::{self, ColumnInfo};
 use crate::db::schema::SqlType;
 use crate::db::sql::{Returns, Statement};
 use crate::db::value::Value;
-
-use super::apply::Progress;
 
 /// What the rebuild changes.
 pub(crate) enum Change<'a> {
@@ -48,7 +46,7 @@ pub(crate) async fn rebuild(
     ex: &mut dyn Executor,
     table: &str,
     change: Change<'_>,
-    progress: Progress<'_>,
+    progress: &mut (dyn FnMut(String) + Send),
 ) -> Result<()> {
     let b = Backend::Sqlite;
     let q = |s: &str| b.quote(s);

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{ColumnSpec, DefaultSpec, ForeignKeySpec, IndexSpec, TableSpec};
-use crate::db::introspect::{ColumnInfo, ColumnKind};
+use crate::db::manage::ddl::{ColumnSpec, DefaultSpec, ForeignKeySpec, IndexSpec, TableSpec};
+use crate::db::manage::introspect::{ColumnInfo, ColumnKind};
 use crate::db::schema::OnDelete;
 
 fn is_false(b: &bool) -> bool {
@@ -132,7 +132,7 @@ pub enum Operation {
         #[serde(default = "id_column")]
         to: String,
         /// `restrict`, `cascade` or `set_null`.
-        #[serde(default = "restrict", with = "crate::db::ddl::on_delete_name")]
+        #[serde(default = "restrict", with = "crate::db::manage::ddl::on_delete_name")]
         on_delete: OnDelete,
     },
     /// Drops the foreign key of `column`.
@@ -441,7 +441,7 @@ pub fn risks(op: &Operation, backend: Backend, old: Option<&ColumnInfo>, rows: u
         ))),
         Operation::AlterColumn { table, column, .. } => {
             if let Some(old) = old {
-                let new = crate::db::introspect::spec_column(backend, column).kind;
+                let new = crate::db::manage::introspect::spec_column(backend, column).kind;
                 if narrows(&old.kind, &new) {
                     out.push(Risk::loses(format!(
                         "changes {table}.{} from {} to {}: values may be cut or refused",

@@ -3,8 +3,9 @@
 //! admin's `get_query`. The list page, the export and the bulk actions all
 //! build their rows with it, so the three read a query string alike.
 
+use crate::admin::entry::AdminEntry;
+use crate::admin::error::AdminError;
 use crate::admin::request::Params;
-use crate::admin::{AdminEntry, AdminError};
 use crate::auth::SessionUser;
 use crate::db::{querystring, Op, Select, Value};
 use crate::utils::parse_page;
@@ -143,4 +144,22 @@ impl<'a> ChangeList<'a> {
 /// [`AdminError::BadParameter`] when `page` is not a positive number.
 pub(crate) fn page_number(params: &Params) -> Result<u64, AdminError> {
     parse_page(params.get("page")).map_err(|_| AdminError::BadParameter("page".into()))
+}
+
+impl AdminEntry {
+    /// The rows the list shows `user` for these query parameters
+    /// (`field__op=value` filters on the allowed paths, `q`, repeated `_pk`),
+    /// within [`select_for`](Self::select_for).
+    ///
+    /// # Errors
+    /// [`AdminError::BadParameter`](crate::admin::AdminError::BadParameter)
+    /// naming the refused parameter.
+    pub fn filtered(
+        &self,
+        params: &[(String, String)],
+        user: &crate::auth::SessionUser,
+    ) -> Result<crate::db::Select, crate::admin::AdminError> {
+        let params = crate::admin::request::Params(params.to_vec());
+        ChangeList::new(self, &params, user)?.sorted()
+    }
 }

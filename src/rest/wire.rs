@@ -1,5 +1,5 @@
 //! The JSON formats of the REST API, for an app's own `serde` types:
-//! `#[serde(with = "hangar::db::wire::datetime")]` on an `OffsetDateTime`
+//! `#[serde(with = "hangar::rest::wire::datetime")]` on an `OffsetDateTime`
 //! field serialises it exactly as the API does (`2026-12-02T07:33:00.000000Z`,
 //! UTC, microseconds) and reads every form the API accepts. Without it,
 //! `time`'s own serde writes a tuple of numbers.
@@ -11,9 +11,9 @@
 //! #[derive(Serialize, Deserialize)]
 //! struct Message {
 //!     content: String,
-//!     #[serde(with = "hangar::db::wire::datetime")]
+//!     #[serde(with = "hangar::rest::wire::datetime")]
 //!     pub_date: OffsetDateTime,
-//!     #[serde(with = "hangar::db::wire::date::option")]
+//!     #[serde(with = "hangar::rest::wire::date::option")]
 //!     due: Option<time::Date>,
 //! }
 //!
@@ -35,8 +35,7 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serializer};
 
-use crate::db::schema::SqlType;
-use crate::db::value::Value;
+use crate::db::{format_datetime, SqlType, Value};
 
 fn parse<'de, D: Deserializer<'de>>(d: D, ty: SqlType) -> Result<Value, D::Error> {
     let text = String::deserialize(d)?;
@@ -55,7 +54,7 @@ pub mod datetime {
     /// # Errors
     /// The serializer's.
     pub fn serialize<S: Serializer>(value: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::db::value::format_datetime(*value))
+        s.serialize_str(&format_datetime(*value))
     }
 
     /// Reads a timestamp.

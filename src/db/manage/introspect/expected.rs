@@ -2,7 +2,7 @@
 //! models rendered through the same DDL specs that create their tables.
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{self, ColumnSpec};
+use crate::db::manage::ddl::{self, ColumnSpec};
 use crate::db::registry::Registry;
 use crate::db::schema::{Column, Schema};
 
@@ -14,7 +14,7 @@ use super::{ColumnInfo, ColumnKind, ForeignKeyInfo, IndexInfo, TableInfo};
 ///
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// #[derive(Model)]
 /// struct Tag { id: i64, #[model(unique, max_length = 20)] label: String, #[model(index)] rank: i32 }
 /// let indexes = hangar::db::introspect::expected_indexes("tag", Tag::schema());
@@ -70,7 +70,7 @@ pub fn spec_column(backend: Backend, spec: &ColumnSpec) -> ColumnInfo {
 ///
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// #[derive(Model)]
 /// struct Tag { id: i64, #[model(default = 0)] rank: i32 }
 /// let rank = hangar::db::introspect::expected_column(hangar::db::Backend::Postgres, &Tag::schema().columns[1]);
@@ -85,7 +85,7 @@ pub fn expected_column(backend: Backend, col: &Column) -> ColumnInfo {
 ///
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// #[derive(Model)]
 /// struct Tag { id: i64, label: String }
 /// let registry = hangar::db::Registry::new(&[Tag::schema()]);

@@ -26,7 +26,7 @@ use crate::db::value::Value;
 /// # Example
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Item { id: i64, #[model(unique, max_length = 40)] name: String }
 /// let registry = hangar::db::Registry::default();
 /// let sql = hangar::db::ddl::create_table_sql(hangar::db::Backend::Postgres, &registry, Item::schema());
@@ -84,7 +84,7 @@ pub async fn create_table<E: Executor>(mut ex: E, schema: &Schema) -> Result<boo
 /// # Example
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Author { id: i64 }
 /// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
 /// let order = hangar::db::ddl::dependency_order(&[Book::schema(), Author::schema()]);
@@ -117,37 +117,7 @@ pub fn dependency_order(schemas: &[&'static Schema]) -> Vec<&'static Schema> {
     out
 }
 
-/// The schemas plus every schema they reference, transitively (a table can
-/// only be created after the tables its foreign keys point at).
-///
-/// # Example
-/// ```
-/// # use hangar::Model;
-/// # use hangar::db::Model as _;
-/// # #[derive(Model)] struct Author { id: i64 }
-/// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
-/// let all = hangar::db::ddl::with_references(&[Book::schema()]);
-/// assert_eq!(all.len(), 2);
-/// ```
-pub fn with_references(schemas: &[&'static Schema]) -> Vec<&'static Schema> {
-    let mut out: Vec<&'static Schema> = Vec::new();
-    let mut todo: Vec<&'static Schema> = schemas.to_vec();
-    while let Some(s) = todo.pop() {
-        if out.iter().any(|o| std::ptr::eq(*o, s)) {
-            continue;
-        }
-        out.push(s);
-        todo.extend(s.references().map(|(_, t)| t));
-    }
-    // keep the given order first, referenced ones after
-    out.sort_by_key(|s| {
-        schemas
-            .iter()
-            .position(|g| std::ptr::eq(*g, *s))
-            .unwrap_or(usize::MAX)
-    });
-    out
-}
+pub use crate::db::registry::with_references;
 
 /// Creates every missing table (and index) in foreign-key order, in one
 /// transaction where the backend allows; returns the tables created (as

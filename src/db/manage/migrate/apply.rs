@@ -1,10 +1,10 @@
 //! One operation, as SQL for the backend the app runs on.
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{self, ColumnSpec, IndexSpec};
 use crate::db::error::{Error, Result};
 use crate::db::executor::{fetch_int, Executor};
-use crate::db::introspect::{self, TableInfo};
+use crate::db::manage::ddl::{self, ColumnSpec, IndexSpec};
+use crate::db::manage::introspect::{self, TableInfo};
 use crate::db::schema::SqlType;
 use crate::db::sql::Statement;
 use crate::db::value::Value;

@@ -2,10 +2,10 @@
 //! changed column or table, as exact as the portable types allow.
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{
+use crate::db::manage::ddl::{
     self, ColumnSpec, ColumnType, DefaultSpec, IndexSpec, LiteralSpec, TableSpec,
 };
-use crate::db::introspect::{self, ColumnInfo, ColumnKind, DefaultValue, TableInfo};
+use crate::db::manage::introspect::{self, ColumnInfo, ColumnKind, DefaultValue, TableInfo};
 use crate::db::schema::{OnDelete, SqlType};
 
 /// The portable spec of a column as a database has it (the `down` of a

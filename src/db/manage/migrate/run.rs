@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::db::backend::Backend;
 use crate::db::error::{Error, Result};
 use crate::db::executor::{fetch_int, Db, Executor};
-use crate::db::introspect;
+use crate::db::manage::introspect;
 use crate::db::sql::Statement;
 
 use super::apply;

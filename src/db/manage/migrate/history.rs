@@ -55,7 +55,7 @@ impl Migrations {
     /// missing): what may be read before the lock is held, as instances
     /// creating the table at once would collide.
     pub(super) async fn existing_records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
-        if !crate::db::ddl::table_exists(db, &self.table).await? {
+        if !crate::db::manage::ddl::table_exists(db, &self.table).await? {
             return Ok(Vec::new());
         }
         self.read_records(db).await

@@ -346,7 +346,7 @@ impl Migrations {
             let Operation::CreateTable { table, .. } = op else {
                 return Ok(false);
             };
-            if !crate::db::ddl::table_exists(db, table).await? {
+            if !crate::db::manage::ddl::table_exists(db, table).await? {
                 return Ok(false);
             }
         }

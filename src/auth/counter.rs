@@ -1,15 +1,7 @@
 //! Atomic windowed counters in the database (login throttling uses them):
 //! `bump` adds one within the current window or starts a new window.
 
-use crate::db::backend::Upsert;
-use crate::db::error::Result;
-use crate::db::executor::Executor;
-use crate::db::lookup::Op;
-use crate::db::query::Select;
-use crate::db::schema::SqlType;
-use crate::db::sql::SqlWriter;
-use crate::db::value::Value;
-use crate::db::Model as _;
+use crate::db::{Executor, Op, Result, Select, SqlType, SqlWriter, Table as _, Upsert, Value};
 
 /// One counter row: `hits` since `window_start` (unix seconds).
 #[derive(hangar::Model, Clone, Debug, PartialEq, Eq)]
@@ -38,7 +30,8 @@ fn unix_now() -> i64 {
 /// # Example
 /// ```
 /// # rocket::async_test(async {
-/// use hangar::db::{counter, ddl, Db, Model as _};
+/// use hangar::auth::counter;
+/// use hangar::db::{ddl, Db, Table as _};
 /// let db = Db::connect("sqlite::memory:").await.unwrap();
 /// ddl::create_table(&db, counter::Counter::schema()).await.unwrap();
 /// counter::bump(&db, "k", 60).await.unwrap();

@@ -3,10 +3,10 @@
 //! or create every model table (`migrate initial`), each with its `down`.
 
 use crate::db::backend::Backend;
-use crate::db::ddl::{self, ColumnSpec, TableSpec};
-use crate::db::introspect::{self, Difference, ForeignKeyInfo, TableInfo};
+use crate::db::manage::ddl::{self, ColumnSpec, TableSpec};
+use crate::db::manage::introspect::{self, Difference, ForeignKeyInfo, TableInfo};
 use crate::db::registry::Registry;
-use crate::db::schema::{OnDelete, Schema};
+use crate::db::schema::OnDelete;
 
 use super::existing::{column_spec, table_spec};
 use super::files::MigrationFile;
@@ -41,7 +41,7 @@ impl Plan {
 ///
 /// ```
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// # #[derive(Model)] struct Author { id: i64 }
 /// # #[derive(Model)] struct Book { id: i64, #[model(references = Author)] author: i64 }
 /// let registry = hangar::db::Registry::new(&[Book::schema(), Author::schema()]);
@@ -118,24 +118,6 @@ fn index_op(create: bool, table: &str, columns: &[String], unique: bool) -> Oper
     }
 }
 
-/// The registered model whose table is `table`.
-fn model_of(registry: &Registry, table: &str) -> Option<&'static Schema> {
-    registry
-        .models()
-        .iter()
-        .copied()
-        .find(|s| registry.table(s) == table)
-}
-
-pub(super) fn model_column(registry: &Registry, table: &str, column: &str) -> Option<ColumnSpec> {
-    let schema = model_of(registry, table)?;
-    let col = schema.columns.iter().find(|c| c.name == column)?;
-    Some(ColumnSpec {
-        unique: false,
-        ..ColumnSpec::from_column(col)
-    })
-}
-
 /// `migrate generate`: what brings `tables` (the database, bookkeeping
 /// tables left out) to the models of `registry` on `backend`, with the
 /// renames the user stated applied first.
@@ -147,7 +129,7 @@ pub(super) fn model_column(registry: &Registry, table: &str, column: &str) -> Op
 /// ```
 /// use hangar::db::introspect::{ColumnInfo, TableInfo};
 /// # use hangar::Model;
-/// # use hangar::db::Model as _;
+/// # use hangar::db::{Model as _, Table as _};
 /// #[derive(Model)]
 /// #[model(table = "tag")]
 /// struct Tag { id: i64, label: String, #[model(default = 0)] rank: i32 }
@@ -246,7 +228,7 @@ pub fn plan(
     let missing: Vec<_> = found
         .iter()
         .filter_map(|d| match d {
-            Difference::MissingTable(t) => model_of(registry, t),
+            Difference::MissingTable(t) => registry.by_table(t),
             _ => None,
         })
         .collect();
@@ -321,7 +303,7 @@ pub fn plan(
         }
         for d in found.iter().filter(ours) {
             if let Difference::MissingColumn(_, column) = d {
-                if let Some(spec) = model_column(registry, table, column) {
+                if let Some(spec) = ColumnSpec::of_model(registry, table, column) {
                     up.push(Operation::AddColumn {
                         table: table.into(),
                         column: spec,
@@ -347,7 +329,7 @@ pub fn plan(
             }
             altered.push(column);
             let (Some(mut spec), Some(old)) = (
-                model_column(registry, table, column),
+                ColumnSpec::of_model(registry, table, column),
                 have.and_then(|t| t.column(column)),
             ) else {
                 continue;
@@ -445,7 +427,7 @@ pub fn plan(
     // the referenced column of a new foreign key is the target model's key
     for op in &mut up {
         if let Operation::AddForeignKey { references, to, .. } = op {
-            if let Some(s) = model_of(registry, references) {
+            if let Some(s) = registry.by_table(references) {
                 *to = s.pk().name.to_owned();
             }
         }
