@@ -3,7 +3,7 @@
 
 mod models;
 
-use hangar::db::Model as _;
+use hangar::db::Table as _;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &str| {

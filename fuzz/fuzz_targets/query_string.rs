@@ -4,7 +4,7 @@
 
 mod models;
 
-use hangar::db::{Backend, Model as _};
+use hangar::db::{Backend, Table as _};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|query: &str| {
