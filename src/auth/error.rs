@@ -1,8 +1,10 @@
-//! The auth battery's one error type.
+//! The auth battery's errors: [`AuthError`] for requests (mapped to HTTP),
+//! [`SetupError`] for launch.
 
 use rocket::http::Status;
 
 use crate::auth::password::PasswordError;
+use crate::config::ConfigError;
 
 /// Everything auth can fail with; [`AuthError::status`] is its HTTP meaning.
 ///
@@ -67,4 +69,35 @@ impl AuthError {
             AuthError::UserUnavailable(e) => e.status(),
         }
     }
+}
+
+/// Why the auth battery could not start at launch: each variant names what
+/// to fix. Logged once by the fairing, which then stops the launch.
+///
+/// ```
+/// let err = hangar::auth::SetupError::NotRegistered {
+///     model: "User",
+///     with: "Auth::models()".into(),
+/// };
+/// assert!(err.to_string().contains("Database::fairing().with(Auth::models())"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// `[hangar.auth]` or `[hangar]` does not parse or holds a bad value.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The `Database` fairing is not attached before `Auth`.
+    #[error("the Auth fairing needs the Database fairing: attach `Database::fairing()` first")]
+    NoDatabase,
+    /// A model the battery needs is not registered with the database.
+    #[error(
+        "{model} is not registered with the database: attach `Database::fairing().with({with})`"
+    )]
+    NotRegistered {
+        /// The model's type name.
+        model: &'static str,
+        /// What to hand the `Database` fairing.
+        with: String,
+    },
 }

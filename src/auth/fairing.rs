@@ -9,6 +9,7 @@ use rocket::{Build, Request, Response, Rocket};
 
 use crate::auth::config::AuthConfig;
 use crate::auth::counter::Counter;
+use crate::auth::error::SetupError;
 use crate::auth::state::AuthState;
 use crate::auth::store::TypedStore;
 use crate::auth::user::{User, UserModel};
@@ -76,10 +77,10 @@ impl Auth<User> {
 }
 
 impl<U: UserModel> Auth<U> {
-    fn prepare(&self, rocket: &Rocket<Build>) -> Result<AuthState, String> {
+    fn prepare(&self, rocket: &Rocket<Build>) -> Result<AuthState, SetupError> {
         let figment = rocket.figment();
-        let config: AuthConfig = config::load(figment).map_err(|e| e.to_string())?;
-        let db = Db::fetch(rocket).ok_or("the Auth fairing needs the Database fairing")?;
+        let config: AuthConfig = config::load(figment)?;
+        let db = Db::fetch(rocket).ok_or(SetupError::NoDatabase)?;
         for schema in [U::schema(), Counter::schema()] {
             if !db.registry().contains(schema) {
                 let with = if TypeId::of::<U>() == TypeId::of::<User>() {
@@ -87,15 +88,13 @@ impl<U: UserModel> Auth<U> {
                 } else {
                     format!("Auth::models_for::<{}>()", U::schema().type_name)
                 };
-                return Err(format!(
-                    "{} is not registered with the database: attach `Database::fairing().with({with})`",
-                    schema.type_name
-                ));
+                return Err(SetupError::NotRegistered {
+                    model: schema.type_name,
+                    with,
+                });
             }
         }
-        let site_name = config::load::<HangarConfig>(figment)
-            .map_err(|e| e.to_string())?
-            .site_name;
+        let site_name = config::load::<HangarConfig>(figment)?.site_name;
         let ttl = std::time::Duration::from_millis(config.session_cache_ms);
         let credentials = std::time::Duration::from_millis(config.credentials_cache_ms);
         Ok(AuthState {

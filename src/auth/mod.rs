@@ -57,7 +57,7 @@ pub use cookies::{
 };
 pub use credentials::CredentialStats;
 pub use csrf::{check_origin, check_token, CsrfForm, CsrfToken, CSRF_FIELD};
-pub use error::AuthError;
+pub use error::{AuthError, SetupError};
 pub use fairing::Auth;
 pub use guards::{client_ip, current_user, AdminUser, AuthUser};
 pub use page::Page;

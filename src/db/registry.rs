@@ -137,6 +137,15 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// The registry of no models (every schema keeps its own table name).
+    pub(crate) fn empty() -> &'static Registry {
+        static EMPTY: Registry = Registry {
+            models: Vec::new(),
+            tables: Vec::new(),
+        };
+        &EMPTY
+    }
+
     /// A registry of these schemas (and those they reference), with their
     /// own table names.
     pub fn new(models: &[&'static Schema]) -> Registry {

@@ -105,6 +105,20 @@ impl<'r> SqlWriter<'r> {
         }
     }
 
+    /// An empty statement for `backend` over no models: bookkeeping tables
+    /// and other SQL that names its tables itself ([`push_ident`](Self::push_ident)).
+    ///
+    /// ```
+    /// use hangar::db::{Backend, SqlType, SqlWriter, Value};
+    /// let mut w = SqlWriter::without_models(Backend::Postgres);
+    /// w.push("DELETE FROM ").push_ident("hangar_migrations").push(" WHERE version = ");
+    /// w.push_bind(Value::Int(3), SqlType::BigInt);
+    /// assert_eq!(w.finish().sql, r#"DELETE FROM "hangar_migrations" WHERE version = $1"#);
+    /// ```
+    pub fn without_models(backend: Backend) -> SqlWriter<'static> {
+        SqlWriter::new(backend, Registry::empty())
+    }
+
     /// The backend written for.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -6,7 +6,7 @@ use crate::db::executor::{fetch_int, Executor};
 use crate::db::manage::ddl::{self, ColumnSpec, IndexSpec};
 use crate::db::manage::introspect::{self, TableInfo};
 use crate::db::schema::SqlType;
-use crate::db::sql::Statement;
+use crate::db::sql::SqlWriter;
 use crate::db::value::Value;
 
 use super::operation::Operation;
@@ -24,8 +24,9 @@ pub(crate) async fn row_count(ex: &mut dyn Executor, table: &str) -> Result<u64>
     if !ddl::table_exists(&mut *ex, table).await? {
         return Ok(0);
     }
-    let sql = format!("SELECT COUNT(*) FROM {}", ex.backend().quote(table));
-    let n = fetch_int(&mut *ex, Statement::new(sql)).await?;
+    let mut count = SqlWriter::without_models(ex.backend());
+    count.push("SELECT COUNT(*) FROM ").push_ident(table);
+    let n = fetch_int(&mut *ex, count.finish()).await?;
     Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }
 
@@ -217,16 +218,17 @@ pub(crate) async fn apply(
                 // a CONCURRENTLY build that failed leaves an invalid index
                 // behind under the name: drop it before trying again
                 let name = ddl::index_name(table, columns, *unique);
-                let invalid = Statement::new(
+                let mut invalid = SqlWriter::without_models(b);
+                invalid.push(
                     "SELECT COUNT(*) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
-                     JOIN pg_namespace n ON n.oid = i.relnamespace \
-                     WHERE i.relname = $1 AND n.nspname = current_schema() AND NOT ix.indisvalid",
-                )
-                .bind(
+                     JOIN pg_namespace n ON n.oid = i.relnamespace WHERE i.relname = ",
+                );
+                invalid.push_bind(
                     Value::Text(name.clone()),
                     SqlType::Text { max_length: None },
                 );
-                if fetch_int(&mut *ex, invalid).await?.unwrap_or(0) > 0 {
+                invalid.push(" AND n.nspname = current_schema() AND NOT ix.indisvalid");
+                if fetch_int(&mut *ex, invalid.finish()).await?.unwrap_or(0) > 0 {
                     statements.push(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", q(&name)));
                 }
             }

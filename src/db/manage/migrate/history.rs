@@ -9,7 +9,7 @@ use crate::db::error::{Error, Result};
 use crate::db::executor::{fetch_int, Db, Executor};
 use crate::db::pool::Pool;
 use crate::db::schema::SqlType;
-use crate::db::sql::Statement;
+use crate::db::sql::SqlWriter;
 use crate::db::value::Value;
 
 use super::files::Found;
@@ -37,13 +37,11 @@ impl Migrations {
             let mut c = p.acquire().await.map_err(Error::from)?;
             c.ensure_migrations_table(table).await.map_err(merr)?;
         });
-        let b = db.backend();
-        (&*db)
-            .run_script(&format!(
-                "CREATE TABLE IF NOT EXISTS {} (version BIGINT NOT NULL PRIMARY KEY, done BIGINT NOT NULL)",
-                b.quote(&self.progress_table())
-            ))
-            .await
+        let mut w = SqlWriter::without_models(db.backend());
+        w.push("CREATE TABLE IF NOT EXISTS ")
+            .push_ident(&self.progress_table())
+            .push(" (version BIGINT NOT NULL PRIMARY KEY, done BIGINT NOT NULL)");
+        (&*db).execute(w.finish()).await.map(drop)
     }
 
     pub(super) async fn records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
@@ -62,14 +60,13 @@ impl Migrations {
     }
 
     async fn read_records(&self, db: &Db) -> Result<Vec<(i64, Record)>> {
-        let b = db.backend();
-        let sql = format!(
-            "SELECT version, success, checksum FROM {} ORDER BY version",
-            b.quote(&self.table)
-        );
+        let mut w = SqlWriter::without_models(db.backend());
+        w.push("SELECT version, success, checksum FROM ")
+            .push_ident(&self.table)
+            .push(" ORDER BY version");
         let rows = (&*db)
             .fetch(
-                Statement::new(sql),
+                w.finish(),
                 &[SqlType::BigInt, SqlType::Bool, SqlType::Bytes],
             )
             .await?;
@@ -95,11 +92,11 @@ impl Migrations {
         ex: &mut dyn Executor,
         version: i64,
     ) -> Result<Option<bool>> {
-        let sql = format!(
-            "SELECT success FROM {} WHERE version = {version}",
-            ex.backend().quote(&self.table)
-        );
-        let rows = ex.fetch(Statement::new(sql), &[SqlType::Bool]).await?;
+        let mut w = SqlWriter::without_models(ex.backend());
+        w.push("SELECT success FROM ").push_ident(&self.table);
+        w.push(" WHERE version = ")
+            .push_bind(Value::Int(version), SqlType::BigInt);
+        let rows = ex.fetch(w.finish(), &[SqlType::Bool]).await?;
         Ok(rows
             .first()
             .map(|r| matches!(r[0], Value::Bool(true)) || r[0].as_i64() == Some(1)))
@@ -110,12 +107,12 @@ impl Migrations {
         ex: &mut dyn Executor,
         version: i64,
     ) -> Result<Option<usize>> {
-        let b = ex.backend();
-        let sql = format!(
-            "SELECT done FROM {} WHERE version = {version}",
-            b.quote(&self.progress_table())
-        );
-        let done = fetch_int(&mut *ex, Statement::new(sql)).await?;
+        let mut w = SqlWriter::without_models(ex.backend());
+        w.push("SELECT done FROM ")
+            .push_ident(&self.progress_table());
+        w.push(" WHERE version = ")
+            .push_bind(Value::Int(version), SqlType::BigInt);
+        let done = fetch_int(&mut *ex, w.finish()).await?;
         Ok(done.and_then(|n| usize::try_from(n).ok()))
     }
 
@@ -125,14 +122,17 @@ impl Migrations {
         version: i64,
         done: Option<usize>,
     ) -> Result<()> {
-        let q = ex.backend().quote(&self.progress_table());
-        ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
-            .await?;
+        let table = self.progress_table();
+        delete_version(ex, &table, version).await?;
         if let Some(done) = done {
-            ex.run_script(&format!(
-                "INSERT INTO {q} (version, done) VALUES ({version}, {done})"
-            ))
-            .await?;
+            let done = i64::try_from(done).unwrap_or(i64::MAX);
+            let mut w = SqlWriter::without_models(ex.backend());
+            w.push("INSERT INTO ")
+                .push_ident(&table)
+                .push(" (version, done) VALUES (");
+            w.push_bind(Value::Int(version), SqlType::BigInt).push(", ");
+            w.push_bind(Value::Int(done), SqlType::BigInt).push(")");
+            ex.execute(w.finish()).await?;
         }
         Ok(())
     }
@@ -145,39 +145,35 @@ impl Migrations {
         nanos: i64,
     ) -> Result<()> {
         let b = ex.backend();
-        let q = b.quote(&self.table);
-        ex.run_script(&format!(
-            "DELETE FROM {q} WHERE version = {}",
-            found.version
-        ))
-        .await?;
-        let mut sql = format!(
-            "INSERT INTO {q} (version, description, success, checksum, execution_time) VALUES ("
-        );
-        for n in 1..=5 {
-            if n > 1 {
-                sql.push_str(", ");
-            }
-            b.push_placeholder(&mut sql, n);
-        }
-        sql.push(')');
-        let stmt = Statement::new(sql)
-            .bind(Value::Int(found.version), SqlType::BigInt)
-            .bind(
-                Value::Text(found.name.replace('_', " ")),
-                SqlType::Text { max_length: None },
-            )
-            .bind(Value::Bool(success), SqlType::Bool)
-            .bind(Value::Bytes(found.checksum(b)), SqlType::Bytes)
-            .bind(Value::Int(nanos), SqlType::BigInt);
-        ex.execute(stmt).await?;
+        delete_version(ex, &self.table, found.version).await?;
+        let mut w = SqlWriter::without_models(b);
+        w.push("INSERT INTO ").push_ident(&self.table);
+        w.push(" (version, description, success, checksum, execution_time) VALUES (");
+        let text = SqlType::Text { max_length: None };
+        w.push_bind(Value::Int(found.version), SqlType::BigInt)
+            .push(", ");
+        w.push_bind(Value::Text(found.name.replace('_', " ")), text)
+            .push(", ");
+        w.push_bind(Value::Bool(success), SqlType::Bool).push(", ");
+        w.push_bind(Value::Bytes(found.checksum(b)), SqlType::Bytes)
+            .push(", ");
+        w.push_bind(Value::Int(nanos), SqlType::BigInt).push(")");
+        ex.execute(w.finish()).await?;
         Ok(())
     }
 
     pub(super) async fn forget_record(&self, ex: &mut dyn Executor, version: i64) -> Result<()> {
-        let q = ex.backend().quote(&self.table);
-        ex.run_script(&format!("DELETE FROM {q} WHERE version = {version}"))
-            .await?;
+        delete_version(ex, &self.table, version).await?;
         self.set_progress(ex, version, None).await
     }
+}
+
+/// Deletes `version`'s row of the bookkeeping table `table`.
+async fn delete_version(ex: &mut dyn Executor, table: &str, version: i64) -> Result<()> {
+    let mut w = SqlWriter::without_models(ex.backend());
+    w.push("DELETE FROM ")
+        .push_ident(table)
+        .push(" WHERE version = ");
+    w.push_bind(Value::Int(version), SqlType::BigInt);
+    ex.execute(w.finish()).await.map(drop)
 }
