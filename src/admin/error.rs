@@ -142,3 +142,43 @@ impl<'r> Responder<'r, 'static> for AdminError {
         Err(status)
     }
 }
+
+/// Why the admin could not start at launch: each variant names the model,
+/// template or option at fault. Logged once by the fairing, which then
+/// stops the launch.
+///
+/// ```
+/// let err = hangar::admin::SetupError::RegisteredTwice("Note");
+/// assert_eq!(err.to_string(), "Note is registered twice");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// `[hangar.admin]` does not parse or holds a bad value.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A model admin overrides a page with a template that does not exist.
+    #[error(
+        "{model} overrides a page with template {template:?}, which is neither Hangar's nor in the app's template_dir"
+    )]
+    MissingTemplate {
+        /// The model's type name.
+        model: &'static str,
+        /// The template's name.
+        template: String,
+    },
+    /// One model registered twice.
+    #[error("{0} is registered twice")]
+    RegisteredTwice(&'static str),
+    /// A model admin's options do not fit its model (naming the field).
+    #[error("{problem}")]
+    Model {
+        /// The model's type name.
+        model: &'static str,
+        /// What does not fit, naming the model and the field or option.
+        problem: String,
+    },
+    /// A dashboard panel's slug is empty, not `[A-Za-z0-9_-]`, or taken.
+    #[error("panel slug {0:?} is empty, invalid or taken")]
+    PanelSlug(String),
+}

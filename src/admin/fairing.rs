@@ -9,6 +9,7 @@ use rocket::{Build, Rocket};
 use crate::admin::access;
 use crate::admin::config::AdminConfig;
 use crate::admin::entry::AdminEntry;
+use crate::admin::error::SetupError;
 use crate::admin::model_admin::ModelAdmin;
 use crate::admin::panel::Panel;
 use crate::admin::state::AdminState;
@@ -170,16 +171,13 @@ impl Fairing for Admin {
 }
 
 impl Admin {
-    /// What ignite does, after every fairing attached at build time ran.
-    #[expect(clippy::result_large_err, reason = "Rocket's own `fairing::Result`")]
-    fn ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        let config: AdminConfig = match crate::config::load(rocket.figment()) {
-            Ok(c) => c,
-            Err(e) => {
-                rocket::error!("hangar admin: {e}");
-                return Err(rocket);
-            }
-        };
+    /// The configuration and the registered models, every option checked
+    /// (before a database is needed, so a bad one is reported without one).
+    fn prepare(
+        &self,
+        rocket: &Rocket<Build>,
+    ) -> Result<(AdminConfig, Vec<AdminEntry>), SetupError> {
+        let config: AdminConfig = crate::config::load(rocket.figment())?;
         let mut registered = self.registered.clone();
         if let (Some(auth), Some(users)) = (rocket.state::<AuthState>(), &self.user_admin) {
             let schema = auth.store().schema();
@@ -190,27 +188,23 @@ impl Admin {
         for (schema, admin) in &registered {
             for (_, name) in &admin.templates {
                 if !crate::templates::template_exists(rocket.figment(), name) {
-                    rocket::error!(
-                        "hangar admin: {} overrides a page with template {name:?}, which is neither Hangar's nor in the app's template_dir",
-                        schema.type_name
-                    );
-                    return Err(rocket);
+                    return Err(SetupError::MissingTemplate {
+                        model: schema.type_name,
+                        template: name.clone(),
+                    });
                 }
             }
         }
         let mut models = Vec::new();
         for (schema, admin) in registered {
             if models.iter().any(|m: &AdminEntry| m.name == schema.name) {
-                rocket::error!("hangar admin: {} is registered twice", schema.type_name);
-                return Err(rocket);
+                return Err(SetupError::RegisteredTwice(schema.type_name));
             }
-            match AdminEntry::new(schema, admin) {
-                Ok(e) => models.push(e),
-                Err(msg) => {
-                    rocket::error!("hangar admin: {msg}");
-                    return Err(rocket);
-                }
-            }
+            let entry = AdminEntry::new(schema, admin).map_err(|problem| SetupError::Model {
+                model: schema.type_name,
+                problem,
+            })?;
+            models.push(entry);
         }
         // a related field is exported only if the related model's own admin
         // (when registered) exports it too (flask-peewee defers to it)
@@ -236,6 +230,29 @@ impl Admin {
                         .is_none_or(|(_, cols)| cols.iter().any(|c| c == p.column.field))
             });
         }
+        for (i, p) in self.panels.iter().enumerate() {
+            let slug = p.slug();
+            let valid = !slug.is_empty()
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid || self.panels[..i].iter().any(|q| q.slug() == slug) {
+                return Err(SetupError::PanelSlug(slug.to_owned()));
+            }
+        }
+        Ok((config, models))
+    }
+
+    /// What ignite does, after every fairing attached at build time ran.
+    #[expect(clippy::result_large_err, reason = "Rocket's own `fairing::Result`")]
+    fn ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let (config, models) = match self.prepare(&rocket) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                rocket::error!("hangar admin: {e}");
+                return Err(rocket);
+            }
+        };
         let prefix = config.prefix.clone();
         let mut rocket = rocket;
         for m in &models {
@@ -247,26 +264,15 @@ impl Admin {
         if !self.routes.is_empty() {
             rocket = rocket.mount(prefix.clone(), access::guarded(self.routes.clone(), None));
         }
-        for (i, p) in self.panels.iter().enumerate() {
-            let slug = p.slug();
-            let valid = !slug.is_empty()
-                && slug
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !valid || self.panels[..i].iter().any(|q| q.slug() == slug) {
-                rocket::error!("hangar admin: panel slug {slug:?} is empty, invalid or taken");
-                return Err(rocket);
-            }
+        for p in &self.panels {
             let routes = p.routes();
             if !routes.is_empty() {
                 rocket = rocket.mount(
-                    format!("{prefix}/panels/{slug}"),
+                    format!("{prefix}/panels/{}", p.slug()),
                     access::guarded(routes, None),
                 );
             }
         }
-        // the options are checked first, so a bad one is reported even
-        // without a database
         if Db::fetch(&rocket).is_none() {
             return Err(rocket);
         }

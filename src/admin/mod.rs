@@ -35,7 +35,7 @@ mod views;
 pub use access::AdminAccess;
 pub use config::{AdminConfig, DEFAULT_CSP};
 pub use entry::AdminEntry;
-pub use error::AdminError;
+pub use error::{AdminError, SetupError};
 pub use fairing::Admin;
 pub use forms::FormField;
 pub use hooks::{store, Action, ActionOutcome, ModelAdminHooks, Permission};

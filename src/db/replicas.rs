@@ -193,41 +193,15 @@ impl Replicas {
 async fn lag_of(pool: &Pool) -> Result<i64> {
     match pool {
         #[cfg(feature = "postgres")]
-        Pool::Postgres(p) => {
-            let lag: Option<i64> = sqlx::query_scalar(
-                "SELECT CASE \
-                   WHEN NOT pg_is_in_recovery() THEN 0 \
-                   WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 \
-                   ELSE CAST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS BIGINT) \
-                 END",
-            )
-            .fetch_one(p)
-            .await?;
-            Ok(lag.unwrap_or(0).max(0))
-        }
+        Pool::Postgres(p) => Ok(crate::db::backend::driver::postgres::replica_lag_ms(p).await?),
         #[cfg(feature = "mysql")]
-        Pool::MySql(p) => {
-            use sqlx::Row as _;
-            let row = match sqlx::query("SHOW REPLICA STATUS").fetch_optional(p).await {
-                Ok(row) => row,
-                // older servers know only the old name
-                Err(_) => sqlx::query("SHOW SLAVE STATUS").fetch_optional(p).await?,
-            };
-            let Some(row) = row else {
-                return Err(crate::db::error::Error::Unavailable(
-                    "not replicating".into(),
-                ));
-            };
-            let seconds: Option<u64> = row
-                .try_get("Seconds_Behind_Source")
-                .or_else(|_| row.try_get("Seconds_Behind_Master"))
-                .map_err(|e| crate::db::error::Error::Unavailable(e.to_string()))?;
-            // NULL: replication is stopped or broken
-            let seconds = seconds.ok_or_else(|| {
-                crate::db::error::Error::Unavailable("replication stopped".into())
-            })?;
-            Ok(i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
-        }
+        Pool::MySql(p) => crate::db::backend::driver::mysql::replica_lag_ms(p)
+            .await?
+            .ok_or_else(|| {
+                crate::db::error::Error::Unavailable(
+                    "not replicating, or replication stopped".into(),
+                )
+            }),
         #[cfg(feature = "sqlite")]
         Pool::Sqlite(_) => Err(crate::db::error::Error::Config(
             "SQLite has no replicas".into(),

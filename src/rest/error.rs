@@ -245,3 +245,41 @@ fn challenges(req: &Request<'_>) -> bool {
     matches!(site, None | Some("same-origin") | Some("none"))
         && matches!(mode, None | Some("navigate"))
 }
+
+/// Why the REST API could not start at launch: each variant names what to
+/// fix. Logged once by the fairing, which then stops the launch.
+///
+/// ```
+/// let err = hangar::rest::SetupError::Resource {
+///     resource: "message".into(),
+///     problem: "Message has no field \"titel\"".into(),
+/// };
+/// assert_eq!(err.to_string(), r#"resource "message": Message has no field "titel""#);
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// `[hangar.api]` does not parse or holds a bad value.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Two registrations answer at one URL name.
+    #[error("two resources are named {0:?}")]
+    DuplicateName(String),
+    /// A registration's options do not fit its model.
+    #[error("resource {resource:?}: {problem}")]
+    Resource {
+        /// The resource's URL name.
+        resource: String,
+        /// What does not fit, naming the field or option.
+        problem: String,
+    },
+}
+
+impl SetupError {
+    pub(crate) fn resource(resource: &str, problem: impl Into<String>) -> SetupError {
+        SetupError::Resource {
+            resource: resource.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}

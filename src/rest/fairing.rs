@@ -10,7 +10,7 @@ use rocket::{catch, catchers, get, routes, Build, Request, Rocket};
 use crate::db::{Db, Model, Schema};
 use crate::rest::authn::{Authentication, Authenticator};
 use crate::rest::config::ApiConfig;
-use crate::rest::error::ApiError;
+use crate::rest::error::{ApiError, SetupError};
 use crate::rest::resource::Resource;
 use crate::rest::state::{Entry, Peer, RestState};
 
@@ -64,7 +64,7 @@ impl RestApi {
         self
     }
 
-    fn state(&self, config: ApiConfig) -> Result<RestState, String> {
+    fn state(&self, config: ApiConfig) -> Result<RestState, SetupError> {
         let mut entries: Vec<Arc<Entry>> = Vec::new();
         let mut peers: Vec<Peer> = Vec::new();
         for (schema, resource) in &self.registered {
@@ -86,7 +86,7 @@ impl RestApi {
                 .clone()
                 .unwrap_or_else(|| schema.name.to_owned());
             if entries.iter().any(|e| e.name == name) {
-                return Err(format!("two resources are named {name:?}"));
+                return Err(SetupError::DuplicateName(name));
             }
             for f in resource
                 .fields
@@ -96,9 +96,9 @@ impl RestApi {
                 .chain(&resource.readonly)
             {
                 if schema.column(f).is_none() {
-                    return Err(format!(
-                        "resource {name:?}: {} has no field {f:?}",
-                        schema.type_name
+                    return Err(SetupError::resource(
+                        &name,
+                        format!("{} has no field {f:?}", schema.type_name),
                     ));
                 }
             }
@@ -107,21 +107,23 @@ impl RestApi {
             for filter in &resource.filters {
                 filter
                     .check(schema)
-                    .map_err(|e| format!("resource {name:?}: {e}"))?;
+                    .map_err(|e| SetupError::resource(&name, e))?;
             }
             for (key, specs) in &resource.sort_keys {
                 for spec in specs {
-                    crate::db::FieldPath::resolve(schema, spec.trim_start_matches('-'))
-                        .map_err(|e| format!("resource {name:?}: sort key {key:?}: {e}"))?;
+                    crate::db::FieldPath::resolve(schema, spec.trim_start_matches('-')).map_err(
+                        |e| SetupError::resource(&name, format!("sort key {key:?}: {e}")),
+                    )?;
                 }
             }
             if resource.paginate_by == Some(Some(0)) {
-                return Err(format!("resource {name:?}: paginate_by must be positive"));
+                return Err(SetupError::resource(&name, "paginate_by must be positive"));
             }
             if let Some(owner) = &resource.owner_field {
                 if schema.column(owner).is_none_or(|c| c.references.is_none()) {
-                    return Err(format!(
-                        "resource {name:?}: owner field {owner:?} is not a foreign key"
+                    return Err(SetupError::resource(
+                        &name,
+                        format!("owner field {owner:?} is not a foreign key"),
                     ));
                 }
             }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::db::{Column, Executor, Op, Record, Related, Schema, Select};
 use crate::rest::caller::ApiUser;
-use crate::rest::error::ApiError;
+use crate::rest::error::{ApiError, SetupError};
 use crate::rest::resource::Resource;
 use crate::rest::state::Entry;
 
@@ -272,15 +272,18 @@ pub(crate) fn check_includes(
     schema: &'static Schema,
     resource: &Resource,
     name: &str,
-) -> Result<(), String> {
+) -> Result<(), SetupError> {
     for (field, child) in &resource.includes {
         let col = schema
             .column(field)
             .filter(|c| c.references.is_some())
             .ok_or_else(|| {
-                format!(
-                    "resource {name:?}: include {field:?} is not a foreign key of {}",
-                    schema.type_name
+                SetupError::resource(
+                    name,
+                    format!(
+                        "include {field:?} is not a foreign key of {}",
+                        schema.type_name
+                    ),
                 )
             })?;
         let target = (col.references.expect("checked").target)();
@@ -293,9 +296,12 @@ pub(crate) fn check_includes(
             .and_then(|c| c.references)
             .is_some_and(|fk| std::ptr::eq((fk.target)(), schema));
         if !points_here {
-            return Err(format!(
-                "resource {name:?}: include_many {:?}: {}.{} is not a foreign key to {}",
-                many.name, many.schema.type_name, many.fk, schema.type_name
+            return Err(SetupError::resource(
+                name,
+                format!(
+                    "include_many {:?}: {}.{} is not a foreign key to {}",
+                    many.name, many.schema.type_name, many.fk, schema.type_name
+                ),
             ));
         }
     }

@@ -51,7 +51,7 @@ pub use authn::{
 };
 pub use caller::{ApiKey, ApiUser};
 pub use config::ApiConfig;
-pub use error::{ApiError, FieldError};
+pub use error::{ApiError, FieldError, SetupError};
 pub use fairing::RestApi;
 pub use fields::{marshal, DateFormat, Field, Fields, Kind, Marshal};
 pub use filters::{Filter, QueryParams};

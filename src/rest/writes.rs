@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json};
 use crate::auth::AuthState;
 use crate::db::{write, Column, Db, Record, Schema, Select, Transaction, Value};
 use crate::rest::caller::ApiUser;
-use crate::rest::error::ApiError;
+use crate::rest::error::{ApiError, SetupError};
 use crate::rest::resource::Resource;
 use crate::rest::state::Peer;
 
@@ -58,7 +58,7 @@ pub(crate) fn check_nested(
     resource: &Resource,
     name: &str,
     peers: &[Peer],
-) -> Result<(), String> {
+) -> Result<(), SetupError> {
     if !resource.nested_writes {
         return Ok(());
     }
@@ -68,11 +68,13 @@ pub(crate) fn check_nested(
         };
         let target = (fk.target)();
         if !peers.iter().any(|p| std::ptr::eq(p.schema, target)) {
-            return Err(format!(
-                "resource {name:?}: nested writes through {field:?} need a registered resource \
-                 for {} (its rules govern the nested rows); register one or leave \
-                 nested_writes off",
-                target.type_name
+            return Err(SetupError::resource(
+                name,
+                format!(
+                    "nested writes through {field:?} need a registered resource for {} (its \
+                     rules govern the nested rows); register one or leave nested_writes off",
+                    target.type_name
+                ),
             ));
         }
         check_nested(target, child, name, peers)?;

@@ -128,6 +128,49 @@ pub(crate) fn decode(row: &MySqlRow, i: usize, ty: SqlType) -> DecodeResult {
     })
 }
 
+/// How far this replica lags behind its source, in milliseconds; `None`
+/// when the server replicates nothing or replication is stopped or broken.
+pub(crate) async fn replica_lag_ms(pool: &sqlx::MySqlPool) -> Result<Option<i64>, sqlx::Error> {
+    let row = match sqlx::query("SHOW REPLICA STATUS")
+        .fetch_optional(pool)
+        .await
+    {
+        Ok(row) => row,
+        // older servers know only the old name
+        Err(_) => {
+            sqlx::query("SHOW SLAVE STATUS")
+                .fetch_optional(pool)
+                .await?
+        }
+    };
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let seconds: Option<u64> = row
+        .try_get("Seconds_Behind_Source")
+        .or_else(|_| row.try_get("Seconds_Behind_Master"))?;
+    // NULL: replication is stopped or broken
+    Ok(seconds.map(|s| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX)))
+}
+
+/// A connection of its own holding the named lock `key` (per database), or
+/// `None` when another session still held it after a day; dropping the
+/// connection ends the lock.
+pub(crate) async fn session_lock(
+    pool: &sqlx::MySqlPool,
+    key: &str,
+) -> Result<Option<sqlx::MySqlConnection>, sqlx::Error> {
+    use sqlx::Connection as _;
+    let mut c = sqlx::MySqlConnection::connect_with(&pool.connect_options()).await?;
+    // MariaDB reads a negative timeout as none: wait up to a day
+    let got: Option<i64> =
+        sqlx::query_scalar("SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', ?)), 86400)")
+            .bind(key)
+            .fetch_one(&mut c)
+            .await?;
+    Ok((got == Some(1)).then_some(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

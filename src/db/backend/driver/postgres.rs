@@ -150,6 +150,38 @@ fn number(ty: SqlType, v: i64) -> Value {
     }
 }
 
+/// How far this server lags behind its primary, in milliseconds: zero on a
+/// primary, or on a replica that has replayed everything it received (an
+/// idle primary is not lag).
+pub(crate) async fn replica_lag_ms(pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
+    let lag: Option<i64> = sqlx::query_scalar(
+        "SELECT CASE \
+           WHEN NOT pg_is_in_recovery() THEN 0 \
+           WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0 \
+           ELSE CAST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS BIGINT) \
+         END",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(lag.unwrap_or(0).max(0))
+}
+
+/// A connection of its own holding the session-level advisory lock named
+/// `key` in the current database, waited for as long as it takes; dropping
+/// the connection ends the lock.
+pub(crate) async fn session_lock(
+    pool: &sqlx::PgPool,
+    key: &str,
+) -> Result<sqlx::PgConnection, sqlx::Error> {
+    use sqlx::Connection as _;
+    let mut c = sqlx::PgConnection::connect_with(&pool.connect_options()).await?;
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended(current_database() || ':' || $1, 0))")
+        .bind(key)
+        .execute(&mut c)
+        .await?;
+    Ok(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{is_connection_lost, is_transient, numeric_to_f64};

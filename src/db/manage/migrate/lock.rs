@@ -1,6 +1,9 @@
 //! The lock instances take while they migrate.
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use crate::db::backend::driver;
+#[cfg(feature = "mysql")]
 use crate::db::error::Error;
 use crate::db::error::Result;
 use crate::db::executor::Db;
@@ -29,45 +32,21 @@ pub(super) enum RunLock {
 }
 
 pub(super) async fn run_lock(db: &Db, table: &str) -> Result<RunLock> {
-    #[cfg(any(feature = "postgres", feature = "mysql"))]
-    use sqlx::Connection as _;
     #[cfg(not(any(feature = "postgres", feature = "mysql")))]
     let _ = table;
     Ok(match db.pool() {
         #[cfg(feature = "sqlite")]
         Pool::Sqlite(_) => RunLock::None,
         #[cfg(feature = "postgres")]
-        Pool::Postgres(p) => {
-            let mut c = sqlx::PgConnection::connect_with(&p.connect_options())
-                .await
-                .map_err(Error::from)?;
-            sqlx::query(
-                "SELECT pg_advisory_lock(hashtextextended(current_database() || ':' || $1, 0))",
-            )
-            .bind(table)
-            .execute(&mut c)
-            .await
-            .map_err(Error::from)?;
-            RunLock::Postgres(c)
-        }
+        Pool::Postgres(p) => RunLock::Postgres(driver::postgres::session_lock(p, table).await?),
         #[cfg(feature = "mysql")]
-        Pool::MySql(p) => {
-            let mut c = sqlx::MySqlConnection::connect_with(&p.connect_options())
-                .await
-                .map_err(Error::from)?;
-            // MariaDB reads a negative timeout as none: wait up to a day
-            let got: Option<i64> =
-                sqlx::query_scalar("SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ':', ?)), 86400)")
-                    .bind(table)
-                    .fetch_one(&mut c)
-                    .await
-                    .map_err(Error::from)?;
-            if got != Some(1) {
+        Pool::MySql(p) => match driver::mysql::session_lock(p, table).await? {
+            Some(c) => RunLock::MySql(c),
+            None => {
                 return Err(Error::Migration(
                     "another instance holds the migration lock".into(),
-                ));
+                ))
             }
-            RunLock::MySql(c)
-        }
+        },
     })
 }
