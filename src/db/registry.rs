@@ -181,7 +181,17 @@ impl Registry {
             .find(|s| s.name == name || self.table(s) == name)
     }
 
-    /// The registered schema whose table is `table`.
+    /// The registered schema whose table is `table` (as this rocket names
+    /// it; a model name does not match).
+    ///
+    /// ```
+    /// # use hangar::Model;
+    /// # #[derive(Model)] #[model(table = "blog_tag")] struct Tag { id: i64 }
+    /// use hangar::db::{Registry, Table as _};
+    /// let registry = Registry::new(&[Tag::schema()]);
+    /// assert!(registry.by_table("blog_tag").is_some());
+    /// assert!(registry.by_table("tag").is_none());
+    /// ```
     pub fn by_table(&self, table: &str) -> Option<&'static Schema> {
         self.models.iter().copied().find(|s| self.table(s) == table)
     }
