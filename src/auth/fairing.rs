@@ -8,12 +8,12 @@ use rocket::http::Header;
 use rocket::{Build, Request, Response, Rocket};
 
 use crate::auth::config::AuthConfig;
-use crate::auth::counter::Counter;
 use crate::auth::error::SetupError;
 use crate::auth::state::AuthState;
 use crate::auth::store::TypedStore;
 use crate::auth::user::{User, UserModel};
 use crate::config::{self, HangarConfig};
+use crate::db::counter::Counter;
 use crate::db::{Db, ModelSet, Table as _};
 
 /// The auth fairing: users, login/logout/password views, sessions, CSRF,

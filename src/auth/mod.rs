@@ -33,7 +33,6 @@
 mod catchers;
 mod config;
 mod cookies;
-pub mod counter;
 mod credentials;
 mod csrf;
 mod error;

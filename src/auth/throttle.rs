@@ -15,9 +15,8 @@
 use std::net::IpAddr;
 
 use crate::auth::config::AuthConfig;
-use crate::auth::counter;
 use crate::auth::error::AuthError;
-use crate::db::Db;
+use crate::db::{counter, Db};
 
 /// The longest counter name the counter table takes.
 const MAX_KEY: usize = 191;

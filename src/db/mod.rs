@@ -26,6 +26,7 @@
 mod backend;
 mod coerce;
 mod connection;
+pub mod counter;
 pub mod cursor;
 pub mod delete;
 mod error;
@@ -60,7 +61,6 @@ pub mod write;
 mod write_queue;
 
 pub use backend::Backend;
-pub(crate) use backend::Upsert;
 pub use delete::{Collected, DeleteMode};
 pub use error::{Error, Result, SetupError};
 pub use executor::{Conn, Db, ExecResult, Executor, Transaction};

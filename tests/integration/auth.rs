@@ -317,11 +317,11 @@ async fn success_resets_the_username_counter_only(tdb: Arc<TestDb>) {
         Status::SeeOther
     );
     let db = client.rocket().state::<Db>().unwrap();
-    let user_count = hangar::auth::counter::get(db, "login:user:frank", 180)
+    let user_count = hangar::db::counter::get(db, "login:user:frank", 180)
         .await
         .unwrap();
     assert!(user_count.is_none(), "username counter reset");
-    let ip_counts = hangar::db::Select::new(hangar::auth::counter::Counter::schema())
+    let ip_counts = hangar::db::Select::new(hangar::db::counter::Counter::schema())
         .filter("name", Op::StartsWith, "login:ip:")
         .unwrap()
         .records(db)

@@ -1,7 +1,17 @@
-//! Atomic windowed counters in the database (login throttling uses them):
-//! `bump` adds one within the current window or starts a new window.
+//! Atomic windowed counters in the database, a storage primitive of the
+//! query layer (the auth battery's login throttling uses them): `bump` adds
+//! one within the current window or starts a new window. Their SQL is
+//! written here, beside the rest of the query layer's.
 
-use crate::db::{Executor, Op, Result, Select, SqlType, SqlWriter, Table as _, Upsert, Value};
+use crate::db::backend::Upsert;
+use crate::db::error::Result;
+use crate::db::executor::Executor;
+use crate::db::lookup::Op;
+use crate::db::query::Select;
+use crate::db::schema::SqlType;
+use crate::db::sql::SqlWriter;
+use crate::db::table::Table as _;
+use crate::db::value::Value;
 
 /// One counter row: `hits` since `window_start` (unix seconds).
 #[derive(hangar::Model, Clone, Debug, PartialEq, Eq)]
@@ -30,8 +40,7 @@ fn unix_now() -> i64 {
 /// # Example
 /// ```
 /// # rocket::async_test(async {
-/// use hangar::auth::counter;
-/// use hangar::db::{ddl, Db, Table as _};
+/// use hangar::db::{counter, ddl, Db, Table as _};
 /// let db = Db::connect("sqlite::memory:").await.unwrap();
 /// ddl::create_table(&db, counter::Counter::schema()).await.unwrap();
 /// counter::bump(&db, "k", 60).await.unwrap();
